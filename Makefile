@@ -1,0 +1,90 @@
+# caseflow — build / run / test. `make run` for a demo, `make test` is what CI runs.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+
+# With no DATABASE_URL, use the project-local cluster (scripts/localdb.sh).
+# Evaluated lazily and at most once, and only when DATABASE_URL is unset/empty.
+ifeq ($(strip $(DATABASE_URL)),)
+LOCAL_DB := 1
+DATABASE_URL = $(eval DATABASE_URL := $$(shell scripts/localdb.sh url))$(DATABASE_URL)
+endif
+export DATABASE_URL
+
+PYTEST_ARGS ?=
+
+.PHONY: venv browser db migrate seed run lint test bench stopdb clean lock
+
+venv: $(VENV)/.installed browser
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# reinstall only when requirements.lock is newer than the stamp
+$(VENV)/.installed: requirements.lock | $(PY)
+	$(PY) -m pip install -q -r requirements.lock
+	touch $@
+
+# Debian's chromium for the Playwright browser tests (no browser downloads here)
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update && apt-get install -y chromium fonts-dejavu-core; \
+	  else \
+	    echo "*** /usr/bin/chromium is missing: browser tests need it." >&2; \
+	    echo "*** Install it with: sudo apt-get install -y chromium fonts-dejavu-core" >&2; \
+	  fi; \
+	fi
+
+db:
+ifdef LOCAL_DB
+	scripts/localdb.sh start
+else
+	@echo "using DATABASE_URL from the environment"
+endif
+
+migrate: venv db
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: venv db migrate seed
+	$(PY) manage.py demo_logins
+	exec $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+test: venv db lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: venv db
+	for f in bench/bench_*.py; do \
+	  [ -e "$$f" ] || { echo "no bench/bench_*.py yet"; break; }; \
+	  DJANGO_SETTINGS_MODULE=config.settings PYTHONPATH=. $(PY) $$f || exit 1; \
+	done
+
+stopdb:
+	scripts/localdb.sh stop
+
+# regenerate requirements.lock from requirements.in in a throwaway venv
+lock:
+	rm -rf .local/lockvenv
+	$(PYTHON) -m venv .local/lockvenv
+	.local/lockvenv/bin/pip install -q -r requirements.in
+	{ echo "# Generated: fresh venv (Python 3.11), pip install -r requirements.in, pip freeze."; \
+	  echo "# Regenerate with: make lock"; \
+	  .local/lockvenv/bin/pip freeze; } > requirements.lock
+	rm -rf .local/lockvenv
+
+clean:
+	-scripts/localdb.sh stop
+	rm -rf $(VENV) .local "$$(scripts/localdb.sh dir)"

@@ -1,0 +1,260 @@
+"""Demo data: Hà Nội → Sóc Sơn and its 26 units (domain.md §7), caps, budgets,
+document checklist, demo users for every role, people and a few cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from workflows import engine
+from workflows.permissions import Role
+from workflows.services import role_grant
+
+from .models import (
+    AdministrativeUnit,
+    Budget,
+    Category,
+    DocumentRequirement,
+    FundingSource,
+    HousingCap,
+    HousingCase,
+    HousingKind,
+    HousingProgram,
+    MeritSubtype,
+    Person,
+)
+from .services import document_upload, housing_case_create, person_create
+
+DEMO_PASSWORD = "Demo@2024"
+SOC_SON_UNITS = [
+    ("00376", "Sóc Sơn", "thi_tran"),
+    ("00379", "Bắc Sơn", "xa"),
+    ("00382", "Minh Trí", "xa"),
+    ("00385", "Hồng Kỳ", "xa"),
+    ("00388", "Nam Sơn", "xa"),
+    ("00391", "Trung Giã", "xa"),
+    ("00394", "Tân Hưng", "xa"),
+    ("00397", "Minh Phú", "xa"),
+    ("00400", "Phù Linh", "xa"),
+    ("00403", "Bắc Phú", "xa"),
+    ("00406", "Tân Minh", "xa"),
+    ("00409", "Quang Tiến", "xa"),
+    ("00412", "Hiền Ninh", "xa"),
+    ("00415", "Tân Dân", "xa"),
+    ("00418", "Tiên Dược", "xa"),
+    ("00421", "Việt Long", "xa"),
+    ("00424", "Xuân Giang", "xa"),
+    ("00427", "Mai Đình", "xa"),
+    ("00430", "Đức Hòa", "xa"),
+    ("00433", "Thanh Xuân", "xa"),
+    ("00436", "Đông Xuân", "xa"),
+    ("00439", "Kim Lũ", "xa"),
+    ("00442", "Phú Cường", "xa"),
+    ("00445", "Phú Minh", "xa"),
+    ("00448", "Phù Lỗ", "xa"),
+    ("00451", "Xuân Thu", "xa"),
+]
+# (username, role, communes, full name)
+DEMO_USERS = [
+    ("canbo_phulo", Role.COMMUNE_OFFICER, ["00448"], "Nguyễn Thị Hoa"),
+    ("lanhdao_phulo", Role.COMMUNE_LEADER, ["00448"], "Trần Văn Minh"),
+    ("canbo_minhtri", Role.COMMUNE_OFFICER, ["00382"], "Lê Thị Lan"),
+    ("lanhdao_minhtri", Role.COMMUNE_LEADER, ["00382"], "Phạm Văn Hùng"),
+    ("chuyenvien", Role.DISTRICT_SPECIALIST, [], "Đỗ Thị Thu"),
+    ("truongphong", Role.OFFICE_HEAD, [], "Vũ Văn Nam"),
+    ("ketoan", Role.ACCOUNTANT, [], "Hoàng Thị Mai"),
+    ("thanhtra", Role.AUDITOR, [], "Bùi Văn Đức"),
+    ("quantri", Role.ADMIN, [], "Quản trị hệ thống"),
+]
+DOCUMENTS = [
+    ("don_de_nghi", "Đơn đề nghị hỗ trợ nhà ở"),
+    ("giay_to_doi_tuong", "Giấy tờ chứng minh đối tượng"),
+    ("anh_hien_trang", "Ảnh hiện trạng nhà ở"),
+    ("giay_chung_nhan_qsdd", "Giấy chứng nhận quyền sử dụng đất"),
+]
+# Configurable demo values consistent with the 2024 six-month report.
+CAPS = [
+    (HousingProgram.MERIT, HousingKind.NEW_BUILD, 80_000_000),
+    (HousingProgram.MERIT, HousingKind.REPAIR, 20_000_000),
+    (HousingProgram.POOR, HousingKind.NEW_BUILD, 50_000_000),
+    (HousingProgram.POOR, HousingKind.REPAIR, 30_000_000),
+    (HousingProgram.NEAR_POOR, HousingKind.NEW_BUILD, 50_000_000),
+    (HousingProgram.NEAR_POOR, HousingKind.REPAIR, 30_000_000),
+]
+PEOPLE = [
+    # name, dob, sex, national id, commune, categories, merit subtype
+    (
+        "Nguyễn Văn Bình",
+        dt.date(1948, 3, 12),
+        "M",
+        "001048001234",
+        "00448",
+        [Category.MERIT],
+        MeritSubtype.WAR_INVALID,
+    ),
+    ("Trần Thị Cúc", dt.date(1962, 7, 1), "F", "001162004567", "00448", [Category.POOR], ""),
+    ("Lê Văn Dũng", dt.date(1970, 11, 20), "M", "001070007890", "00448", [Category.NEAR_POOR], ""),
+    (
+        "Phạm Thị Én",
+        dt.date(1955, 1, 5),
+        "F",
+        "001155002468",
+        "00382",
+        [Category.MERIT],
+        MeritSubtype.MARTYR_RELATIVE,
+    ),
+    ("Hoàng Văn Giang", dt.date(1980, 9, 9), "M", "001080003579", "00382", [Category.POOR], ""),
+]
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def seed_units() -> dict[str, AdministrativeUnit]:
+    hanoi, _ = AdministrativeUnit.objects.get_or_create(
+        level="province",
+        code="01",
+        valid_from=None,
+        defaults={"name": "Hà Nội", "kind": "thanh_pho"},
+    )
+    socson, _ = AdministrativeUnit.objects.get_or_create(
+        level="district",
+        code="016",
+        valid_from=None,
+        defaults={"name": "Sóc Sơn", "kind": "huyen", "parent": hanoi},
+    )
+    units = {}
+    for code, name, kind in SOC_SON_UNITS:
+        units[code], _ = AdministrativeUnit.objects.get_or_create(
+            level="commune",
+            code=code,
+            valid_from=None,
+            defaults={"name": name, "kind": kind, "parent": socson},
+        )
+    return units
+
+
+def seed_configuration(year: int) -> None:
+    for program, kind, amount in CAPS:
+        HousingCap.objects.get_or_create(
+            program=program,
+            kind=kind,
+            effective_from=dt.date(2024, 1, 1),
+            defaults={"amount": amount, "legal_basis": "Giá trị demo, cấu hình được"},
+        )
+    for y in sorted({2024, year}):
+        for program, allocated in [
+            (HousingProgram.MERIT, 1_000_000_000),
+            (HousingProgram.POOR, 1_500_000_000),
+            (HousingProgram.NEAR_POOR, 500_000_000),
+        ]:
+            Budget.objects.get_or_create(
+                program=program,
+                year=y,
+                funding_source=FundingSource.CITY,
+                defaults={"allocated": allocated},
+            )
+    for i, (kind, label) in enumerate(DOCUMENTS):
+        DocumentRequirement.objects.get_or_create(
+            process="housing", program="", kind=kind, defaults={"label": label, "position": i}
+        )
+
+
+def seed_users() -> dict[str, object]:
+    users = {}
+    for username, role, communes, name in DEMO_USERS:
+        users[username] = role_grant(
+            actor=None,
+            username=username,
+            role=role,
+            commune_codes=communes,
+            password=DEMO_PASSWORD,
+            full_name=name,
+            email=f"{username}@ldtbxh.local",
+        )
+    return users
+
+
+def upload_all_documents(actor: object, case: HousingCase) -> None:
+    for kind, _label in DOCUMENTS:
+        document_upload(
+            actor=actor,
+            case=case,
+            kind=kind,
+            upload=SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf"),
+        )
+
+
+@transaction.atomic
+def seed_demo() -> str:
+    units = seed_units()
+    seed_configuration(timezone.localdate().year)
+    users = seed_users()
+    if HousingCase.objects.exists():
+        return "demo data already present"
+    people = {}
+    for name, dob, sex, nid, code, cats, sub in PEOPLE:
+        officer = users["canbo_phulo" if code == "00448" else "canbo_minhtri"]
+        people[nid] = Person.objects.filter(national_id=nid).first() or person_create(
+            actor=officer,
+            full_name=name,
+            date_of_birth=dob,
+            sex=sex,
+            national_id=nid,
+            commune=units[code],
+            address=f"Thôn Đông, {units[code]}",
+            categories=cats,
+            merit_subtype=sub,
+        )
+    u = users
+    # A draft waiting for documents, in Phù Lỗ.
+    housing_case_create(
+        actor=u["canbo_phulo"],
+        commune=units["00448"],
+        applicant=people["001162004567"],
+        program=HousingProgram.POOR,
+        kind=HousingKind.REPAIR,
+        requested_amount=30_000_000,
+        description="Mái nhà dột nát, tường nứt.",
+    )
+    # Submitted, waiting for the Phù Lỗ leader.
+    c2 = housing_case_create(
+        actor=u["canbo_phulo"],
+        commune=units["00448"],
+        applicant=people["001048001234"],
+        program=HousingProgram.MERIT,
+        kind=HousingKind.NEW_BUILD,
+        requested_amount=80_000_000,
+        description="Nhà tạm, xuống cấp nghiêm trọng.",
+    )
+    upload_all_documents(u["canbo_phulo"], c2)
+    engine.transition(c2, "submit", actor=u["canbo_phulo"])
+    # In Minh Trí, verified by the commune: waiting for the district specialist.
+    c3 = housing_case_create(
+        actor=u["canbo_minhtri"],
+        commune=units["00382"],
+        applicant=people["001155002468"],
+        program=HousingProgram.MERIT,
+        kind=HousingKind.REPAIR,
+        requested_amount=20_000_000,
+        description="Cần sửa chữa mái và nền nhà.",
+    )
+    upload_all_documents(u["canbo_minhtri"], c3)
+    engine.transition(c3, "submit", actor=u["canbo_minhtri"])
+    engine.transition(c3, "verify", actor=u["lanhdao_minhtri"])
+    return "demo data created"
+
+
+def demo_logins_table() -> str:
+    lines = [
+        "Demo logins (password for all: %s)" % DEMO_PASSWORD,
+        f"  {'username':<17} {'role':<20} communes",
+    ]
+    for username, role, communes, name in DEMO_USERS:
+        where = (
+            ", ".join(f"{c} {dict((x[0], x[1]) for x in SOC_SON_UNITS)[c]}" for c in communes)
+            or "toàn huyện"
+        )
+        lines.append(f"  {username:<17} {role.value:<20} {where}  ({name})")
+    return "\n".join(lines)

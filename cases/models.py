@@ -1,0 +1,446 @@
+"""Registry (administrative units, households, people) and case models.
+
+Case state lives in one protected FSM field on the `Case` base table so that
+scoping, lists and set-based bulk transitions work the same for every process;
+each process subclass declares its own transitions on that field. Nothing but
+`workflows.engine` calls those transitions.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from .validators import validate_national_id
+
+
+class AdministrativeUnit(models.Model):
+    """Province, district or commune, with validity dates and a successor.
+
+    Commune roles hold their django-guardian object permission on these rows.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        DISTRICT = "district", _("District")
+        COMMUNE = "commune", _("Commune")
+
+    class Kind(models.TextChoices):
+        CITY = "thanh_pho", _("Centrally-run city")
+        PROVINCE = "tinh", _("Province")
+        DISTRICT = "huyen", _("Rural district")
+        COMMUNE = "xa", _("Commune")
+        TOWNSHIP = "thi_tran", _("Township")
+        WARD = "phuong", _("Ward")
+
+    code = models.CharField(_("official code"), max_length=10)
+    name = models.CharField(_("name"), max_length=120)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors"
+    )
+
+    class Meta:
+        ordering = ["level", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "code", "valid_from"], name="unit_code_unique")
+        ]
+        # Role permissions. Commune roles hold them per commune row (guardian,
+        # through a per-commune group); district roles hold them globally.
+        permissions = [
+            ("role_commune_officer", _("Commune social-affairs officer")),
+            ("role_commune_leader", _("Commune People's Committee leader")),
+            ("role_district_specialist", _("District specialist")),
+            ("role_office_head", _("Head of the office")),
+            ("role_accountant", _("Accountant")),
+            ("role_auditor", _("Auditor")),
+        ]
+
+    def __str__(self) -> str:
+        prefix = {"xa": "Xã", "thi_tran": "TT", "huyen": "Huyện", "thanh_pho": "TP"}.get(
+            self.kind, ""
+        )
+        return f"{prefix} {self.name}".strip()
+
+
+class Category(models.TextChoices):
+    MERIT = "nguoi_co_cong", _("Person with meritorious service")
+    POOR = "ho_ngheo", _("Poor household")
+    NEAR_POOR = "ho_can_ngheo", _("Near-poor household")
+    SOCIAL_PROTECTION = "bao_tro_xa_hoi", _("Social-protection beneficiary")
+    CHILD_SPECIAL = "tre_em_hcdb", _("Child in special circumstances")
+
+
+class MeritSubtype(models.TextChoices):
+    NONE = "", _("—")
+    ACTIVIST_PRE_1945 = "lao_thanh_cach_mang", _("Pre-1945 revolutionary activist")
+    HEROIC_MOTHER = "ba_me_vnah", _("Heroic Vietnamese Mother")
+    HERO = "anh_hung", _("Hero of the Armed Forces / Labour")
+    WAR_INVALID = "thuong_binh", _("War invalid")
+    SICK_SOLDIER = "benh_binh", _("Sick soldier")
+    AGENT_ORANGE = "chat_doc_da_cam", _("Agent Orange affected activist")
+    MARTYR_RELATIVE = "than_nhan_liet_si", _("Martyr's relative")
+    REVOLUTION_HELPER = "nguoi_giup_do_cm", _("Person who helped the revolution")
+    IMPRISONED = "bi_dich_bat_tu", _("Person imprisoned by the enemy")
+
+
+class Household(models.Model):
+    """A household in the national population database (identified by số hộ)."""
+
+    number = models.CharField(_("household number"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=255)
+    commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT)
+
+    def __str__(self) -> str:
+        return self.number or self.address
+
+
+class Person(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    full_name = models.CharField(_("full name"), max_length=120)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    national_id = models.CharField(
+        _("national ID number"), max_length=12, unique=True, validators=[validate_national_id]
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="people")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    categories = ArrayField(
+        models.CharField(max_length=20, choices=Category.choices), default=list, blank=True
+    )
+    merit_subtype = models.CharField(
+        _("meritorious-service type"), max_length=30, choices=MeritSubtype.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        indexes = [models.Index(fields=["commune", "full_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Case(FSMModelMixin, models.Model):
+    """What every process has in common: a commune, an applicant and a state."""
+
+    class Process(models.TextChoices):
+        HOUSING = "housing", _("Housing support")
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    process = models.CharField(_("process"), max_length=20, choices=Process.choices)
+    commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="cases")
+    applicant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    state = FSMField(_("state"), default="draft", protected=True, max_length=30)
+    flow_process = models.OneToOneField(
+        "viewflow.Process",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="case",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["commune", "-created_at"]),
+            models.Index(fields=["state"]),
+            models.Index(fields=["process", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class FundingSource(models.TextChoices):
+    CENTRAL = "central", _("Central budget")
+    CITY = "city", _("City budget")
+    DISTRICT = "district", _("District budget")
+    COMMUNE = "commune", _("Commune budget")
+    PRIVATE = "private", _("Private contributions")
+
+
+class HousingProgram(models.TextChoices):
+    MERIT = "nguoi_co_cong", _("People with meritorious service")
+    POOR = "ho_ngheo", _("Poor households")
+    NEAR_POOR = "ho_can_ngheo", _("Near-poor households")
+
+
+class HousingKind(models.TextChoices):
+    NEW_BUILD = "new_build", _("Build new")
+    REPAIR = "repair", _("Repair")
+
+
+class HousingState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    COMMUNE_VERIFIED = "commune_verified", _("Verified by commune")
+    DISTRICT_REVIEWED = "district_reviewed", _("Reviewed by district")
+    APPROVED = "approved", _("Approved")
+    PARTIALLY_DISBURSED = "partially_disbursed", _("Partially disbursed")
+    COMPLETION_ACCEPTED = "completion_accepted", _("Completion accepted")
+    CLOSED = "closed", _("Closed")
+    RETURNED = "returned", _("Returned for correction")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+S = HousingState
+BEFORE_APPROVAL = [S.DRAFT, S.RETURNED, S.SUBMITTED, S.COMMUNE_VERIFIED, S.DISTRICT_REVIEWED]
+UNDER_REVIEW = [S.SUBMITTED, S.COMMUNE_VERIFIED, S.DISTRICT_REVIEWED]
+APPROVED_OPEN = [S.APPROVED, S.PARTIALLY_DISBURSED, S.COMPLETION_ACCEPTED]
+
+
+class HousingCap(models.Model):
+    """Maximum support per program and kind, in force from a date (decrees change it)."""
+
+    program = models.CharField(max_length=20, choices=HousingProgram.choices)
+    kind = models.CharField(max_length=20, choices=HousingKind.choices)
+    effective_from = models.DateField()
+    amount = models.BigIntegerField(_("cap (đồng)"))
+    legal_basis = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["program", "kind", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "kind", "effective_from"], name="housing_cap_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="housing_cap_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program}/{self.kind} ≤ {self.amount} từ {self.effective_from}"
+
+
+class Budget(models.Model):
+    """Money allocated to a program for a year from one funding source.
+
+    `committed` is the sum of approved amounts still owed or paid; the database
+    refuses a budget that would go negative or pay more than it committed.
+    """
+
+    program = models.CharField(max_length=20, choices=HousingProgram.choices)
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.CharField(max_length=20, choices=FundingSource.choices)
+    allocated = models.BigIntegerField(_("allocated"))
+    committed = models.BigIntegerField(_("committed"), default=0)
+    disbursed = models.BigIntegerField(_("disbursed"), default=0)
+
+    class Meta:
+        ordering = ["year", "program", "funding_source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "year", "funding_source"], name="budget_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & Q(committed__lte=F("allocated")),
+                name="budget_not_overcommitted",
+            ),
+            models.CheckConstraint(
+                condition=Q(disbursed__gte=0) & Q(disbursed__lte=F("committed")),
+                name="budget_disbursed_within_committed",
+            ),
+        ]
+
+    @property
+    def remaining(self) -> int:
+        return self.allocated - self.committed
+
+    def __str__(self) -> str:
+        return f"{self.get_program_display()} {self.year} ({self.get_funding_source_display()})"
+
+
+class HousingCase(Case):
+    """Support to build a new house or repair one (người có công, poor, near-poor)."""
+
+    program = models.CharField(_("program"), max_length=20, choices=HousingProgram.choices)
+    kind = models.CharField(_("kind of support"), max_length=20, choices=HousingKind.choices)
+    description = models.TextField(_("current condition of the house"), blank=True)
+    requested_amount = models.BigIntegerField(_("requested amount"))
+    assessed_amount = models.BigIntegerField(_("assessed amount"), null=True, blank=True)
+    approved_amount = models.BigIntegerField(_("approved amount"), null=True, blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=50, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT)
+    disbursed_amount = models.BigIntegerField(_("disbursed"), default=0)
+    accepted_on = models.DateField(_("completion accepted on"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_amount__gt=0), name="housing_requested_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(disbursed_amount__gte=0)
+                & (Q(disbursed_amount=0) | Q(disbursed_amount__lte=F("approved_amount"))),
+                name="housing_disbursed_within_approved",
+            ),
+        ]
+
+    # --- transitions: pure state moves plus the fields their data sets.
+    # Permission, separation of duties, caps and budget live in the engine/specs.
+
+    @transition(field="state", source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED)
+    def submit(self, data: dict) -> None:
+        pass
+
+    @transition(field="state", source=S.SUBMITTED, target=S.COMMUNE_VERIFIED)
+    def verify(self, data: dict) -> None:
+        pass
+
+    @transition(field="state", source=S.COMMUNE_VERIFIED, target=S.DISTRICT_REVIEWED)
+    def review(self, data: dict) -> None:
+        self.assessed_amount = data["assessed_amount"]
+
+    @transition(field="state", source=S.DISTRICT_REVIEWED, target=S.APPROVED)
+    def approve(self, data: dict) -> None:
+        self.decision_number = data["decision_number"]
+        self.decision_date = data["decision_date"]
+        self.approved_amount = data["approved_amount"]
+
+    @transition(field="state", source=S.APPROVED, target=S.PARTIALLY_DISBURSED)
+    @transition(field="state", source=S.COMPLETION_ACCEPTED, target=S.CLOSED)
+    def disburse(self, data: dict) -> None:
+        self.disbursed_amount += data["amount"]
+
+    @transition(field="state", source=S.PARTIALLY_DISBURSED, target=S.COMPLETION_ACCEPTED)
+    def accept_completion(self, data: dict) -> None:
+        self.accepted_on = data["accepted_on"]
+
+    @transition(field="state", source=UNDER_REVIEW, target=S.RETURNED)
+    def return_for_correction(self, data: dict) -> None:
+        pass
+
+    @transition(field="state", source=UNDER_REVIEW, target=S.REJECTED)
+    def reject(self, data: dict) -> None:
+        pass
+
+    @transition(field="state", source=BEFORE_APPROVAL, target=S.WITHDRAWN)
+    def withdraw(self, data: dict) -> None:
+        pass
+
+    @transition(field="state", source=APPROVED_OPEN, target=S.CANCELLED)
+    def cancel(self, data: dict) -> None:
+        pass
+
+
+class Disbursement(models.Model):
+    """One payment (tranche) of an approved housing case."""
+
+    case = models.ForeignKey(HousingCase, on_delete=models.PROTECT, related_name="disbursements")
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT)
+    amount = models.BigIntegerField(_("amount"))
+    paid_on = models.DateField(_("paid on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_positive")
+        ]
+
+
+class DocumentRequirement(models.Model):
+    """Documents a program needs before a case may be submitted (data, not code)."""
+
+    process = models.CharField(max_length=20, choices=Case.Process.choices)
+    program = models.CharField(max_length=20, blank=True, help_text=_("empty = every program"))
+    kind = models.CharField(max_length=40)
+    label = models.CharField(max_length=200)
+    required = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["process", "position", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "program", "kind"], name="document_requirement_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    return f"cases/{instance.case_id}/{instance.sha256[:16]}-{filename}"
+
+
+class Document(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("document kind"), max_length=40)
+    file = models.FileField(upload_to=document_upload_to)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "uploaded_at"]
+
+
+class GiftRecipientState(models.TextChoices):
+    LISTED = "listed", _("Listed")
+    APPROVED = "approved", _("Approved")
+    DELIVERED = "delivered", _("Delivered")
+    RETURNED = "returned", _("Returned")
+
+
+class GiftRecipient(FSMModelMixin, models.Model):
+    """One person on a commune's gift list: moved in bulk by the engine.
+
+    Mass programmes keep one row per recipient and one viewflow process per
+    list, never per recipient; rows move with `workflows.engine.bulk_transition`.
+    """
+
+    commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="gifts")
+    amount = models.BigIntegerField(_("amount"))
+    state = FSMField(default=GiftRecipientState.LISTED, protected=True, max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["commune", "state"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="gift_amount_positive")
+        ]
+
+    G = GiftRecipientState
+
+    @transition(field="state", source=G.LISTED, target=G.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field="state", source=G.APPROVED, target=G.DELIVERED)
+    def deliver(self) -> None:
+        pass
+
+    @transition(field="state", source=G.APPROVED, target=G.RETURNED)
+    def return_unclaimed(self) -> None:
+        pass

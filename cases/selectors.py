@@ -1,0 +1,107 @@
+"""Scoped reads. Every list, detail page, export and API endpoint reads
+cases through these functions, which build on the user's commune ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from workflows.exceptions import NotFound
+from workflows.permissions import COMMUNE_ROLES, role_permission, scope_for
+
+from .models import AdministrativeUnit, Case, HousingCase, Person
+
+
+def communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
+    qs = AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE)
+    scope = scope_for(user)
+    if not scope.has_any_role:
+        return qs.none()
+    return scope.filter_communes(qs, "id").order_by("name")
+
+
+def cases_for_user(user: Any) -> QuerySet[Case]:
+    scope = scope_for(user)
+    if not scope.has_any_role:
+        return Case.objects.none()
+    return scope.filter_communes(Case.objects.all())
+
+
+def housing_cases_for_user(user: Any) -> QuerySet[HousingCase]:
+    scope = scope_for(user)
+    if not scope.has_any_role:
+        return HousingCase.objects.none()
+    return scope.filter_communes(HousingCase.objects.all())
+
+
+def housing_case_get(user: Any, pk: int, *, for_update: bool = False) -> HousingCase:
+    """Fetch and authorize in one call: another commune's case is 'not found'."""
+    qs = housing_cases_for_user(user).select_related("commune", "applicant", "budget")
+    try:
+        return qs.get(pk=pk)
+    except (HousingCase.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def people_for_user(user: Any) -> QuerySet[Person]:
+    scope = scope_for(user)
+    if not scope.has_any_role:
+        return Person.objects.none()
+    return scope.filter_communes(Person.objects.all())
+
+
+def person_get(user: Any, pk: int) -> Person:
+    try:
+        return people_for_user(user).get(pk=pk)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def _task_scope_q(user: Any) -> Q:
+    """Tasks whose permission the user holds, in a commune they may act in."""
+    scope = scope_for(user)
+    q = Q(pk__in=[])
+    for role in scope.district_roles:
+        q |= Q(owner_permission=role_permission(role))
+    for role in COMMUNE_ROLES:
+        ids = scope.commune_roles.get(role)
+        if ids:
+            q |= Q(
+                owner_permission=role_permission(role),
+                owner_permission_obj_pk__in=[str(i) for i in sorted(ids)],
+            )
+    return q
+
+
+def tasks_inbox(user: Any) -> QuerySet[Task]:
+    """Tasks assigned to the user and still open (in communes they still serve)."""
+    return (
+        Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
+        .filter(_task_scope_q(user))
+        .select_related("process__case__commune", "process__case__applicant")
+        .order_by("created", "id")
+    )
+
+
+def tasks_queue(user: Any) -> QuerySet[Task]:
+    """Unclaimed tasks the user could take."""
+    return (
+        Task.objects.filter(status=STATUS.NEW, owner__isnull=True, flow_task_type="HUMAN")
+        .filter(_task_scope_q(user))
+        .select_related("process__case__commune", "process__case__applicant")
+        .order_by("created", "id")
+    )
+
+
+def task_get(user: Any, pk: int) -> Task:
+    try:
+        return (
+            Task.objects.filter(Q(owner=user) | _task_scope_q(user))
+            .select_related("process")
+            .get(pk=pk)
+        )
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

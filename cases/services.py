@@ -1,0 +1,331 @@
+"""Writes to the registry and to case records (other than their state).
+
+State changes are not here: they go through `workflows.engine.transition`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import uuid
+import zipfile
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflows import audit, flows
+from workflows.exceptions import InvalidData, NotPermitted
+from workflows.permissions import may_create_case, may_manage_registry, scope_for
+
+from .models import (
+    AdministrativeUnit,
+    Case,
+    Category,
+    Document,
+    DocumentRequirement,
+    HousingCase,
+    HousingProgram,
+    HousingState,
+    Person,
+)
+from .validators import national_id_errors
+
+PROGRAM_CATEGORY = {
+    HousingProgram.MERIT: Category.MERIT,
+    HousingProgram.POOR: Category.POOR,
+    HousingProgram.NEAR_POOR: Category.NEAR_POOR,
+}
+
+
+def person_create(
+    *,
+    actor: Any,
+    full_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    national_id: str,
+    commune: AdministrativeUnit,
+    address: str = "",
+    categories: list[str] | None = None,
+    merit_subtype: str = "",
+) -> Person:
+    """Register a person. One person per national ID: a duplicate is refused
+    with a pointer to the existing record when the actor may see it."""
+    if not may_manage_registry(actor, commune.pk):
+        raise NotPermitted(_("You cannot register people in this commune."))
+    errors: dict[str, list[str]] = {}
+    nid_errors = national_id_errors(national_id or "", date_of_birth, sex)
+    if nid_errors:
+        errors["national_id"] = nid_errors
+    if not (full_name or "").strip():
+        errors["full_name"] = [_("Please enter the full name.")]
+    bad = [c for c in categories or [] if c not in Category.values]
+    if bad:
+        errors["categories"] = [_("Unknown category: %(c)s.") % {"c": ", ".join(bad)}]
+    if errors:
+        raise InvalidData(fields=errors)
+    existing = Person.objects.filter(national_id=national_id).first()
+    if existing is not None:
+        raise _duplicate_person(actor, existing)
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                full_name=full_name.strip(),
+                date_of_birth=date_of_birth,
+                sex=sex,
+                national_id=national_id,
+                commune=commune,
+                address=address,
+                categories=list(categories or []),
+                merit_subtype=merit_subtype,
+            )
+            audit.record(
+                actor=actor,
+                commune_id=commune.pk,
+                event="person_create",
+                object_type="cases.person",
+                object_id=str(person.pk),
+                data={"national_id": national_id, "full_name": person.full_name},
+            )
+    except IntegrityError:
+        # Someone registered the same national ID a moment ago.
+        raise _duplicate_person(actor, Person.objects.get(national_id=national_id)) from None
+    return person
+
+
+def _duplicate_person(actor: Any, existing: Person) -> InvalidData:
+    scope = scope_for(actor)
+    visible = scope.sees_all_communes or existing.commune_id in scope.commune_ids
+    if visible:
+        msg = _("This national ID is already registered to %(name)s (record #%(id)s).") % {
+            "name": existing.full_name,
+            "id": existing.pk,
+        }
+    else:
+        msg = _("This national ID is already registered in another commune.")
+    err = InvalidData(msg, fields={"national_id": [msg]}, code="duplicate_national_id")
+    err.existing_id = existing.pk if visible else None  # type: ignore[attr-defined]
+    return err
+
+
+def housing_case_create(
+    *,
+    actor: Any,
+    commune: AdministrativeUnit,
+    applicant: Person,
+    program: str,
+    kind: str,
+    requested_amount: int,
+    description: str = "",
+) -> HousingCase:
+    """Open a draft housing case and its viewflow process (first task: prepare)."""
+    if not may_create_case(actor, commune.pk):
+        raise NotPermitted(_("Only an officer of this commune can open a case here."))
+    errors = _housing_errors(
+        commune=commune,
+        applicant=applicant,
+        program=program,
+        kind=kind,
+        requested_amount=requested_amount,
+    )
+    if errors:
+        raise InvalidData(fields=errors)
+    with transaction.atomic():
+        case = HousingCase.objects.create(
+            reference=uuid.uuid4().hex[:20],
+            process=Case.Process.HOUSING,
+            commune=commune,
+            applicant=applicant,
+            created_by=actor,
+            program=program,
+            kind=kind,
+            requested_amount=requested_amount,
+            description=description,
+        )
+        case.reference = f"HT-{timezone.localdate(case.created_at).year}-{case.pk:06d}"
+        HousingCase.objects.filter(pk=case.pk).update(reference=case.reference)
+        audit.record(
+            actor=actor,
+            actor_role="commune_officer",
+            commune_id=commune.pk,
+            case_id=case.pk,
+            object_type="cases.case",
+            object_id=str(case.pk),
+            event="create",
+            to_state=case.state,
+            data={"program": program, "kind": kind, "requested_amount": requested_amount},
+        )
+        flows.process_start(case)
+    return case
+
+
+def _housing_errors(
+    *,
+    commune: AdministrativeUnit,
+    applicant: Person,
+    program: str,
+    kind: str,
+    requested_amount: Any,
+) -> dict[str, list[str]]:
+    from .models import HousingKind
+
+    errors: dict[str, list[str]] = {}
+    if program not in HousingProgram.values:
+        errors["program"] = [_("Choose a program.")]
+    if kind not in HousingKind.values:
+        errors["kind"] = [_("Choose build new or repair.")]
+    if not isinstance(requested_amount, int) or requested_amount <= 0:
+        errors["requested_amount"] = [_("Enter a positive amount in đồng.")]
+    if applicant.commune_id != commune.pk:
+        errors["applicant"] = [_("The applicant does not live in this commune.")]
+    elif program in PROGRAM_CATEGORY and PROGRAM_CATEGORY[program] not in applicant.categories:
+        errors["applicant"] = [
+            _("The applicant is not registered in the category this program requires.")
+        ]
+    return errors
+
+
+def housing_case_update_draft(*, actor: Any, case: HousingCase, **fields: Any) -> HousingCase:
+    """Edit a draft (or returned) case's own fields; the state is not touched."""
+    if case.state not in (HousingState.DRAFT, HousingState.RETURNED):
+        from workflows.exceptions import TransitionNotAllowed
+
+        raise TransitionNotAllowed(_("Only a draft or returned case can be edited."))
+    if not may_create_case(actor, case.commune_id):
+        raise NotPermitted()
+    allowed = {"program", "kind", "requested_amount", "description"}
+    changes = {k: v for k, v in fields.items() if k in allowed and getattr(case, k) != v}
+    merged = {k: changes.get(k, getattr(case, k)) for k in ("program", "kind", "requested_amount")}
+    errors = _housing_errors(commune=case.commune, applicant=case.applicant, **merged)
+    if errors:
+        raise InvalidData(fields=errors)
+    if not changes:
+        return case
+    with transaction.atomic():
+        locked = HousingCase.objects.select_for_update().get(pk=case.pk)
+        for k, v in changes.items():
+            setattr(locked, k, v)
+        locked.save(update_fields=[*changes, "updated_at"])
+        audit.record(
+            actor=actor,
+            commune_id=case.commune_id,
+            case_id=case.pk,
+            object_type="cases.case",
+            object_id=str(case.pk),
+            event="edit",
+            data={k: [getattr(case, k), v] for k, v in changes.items()},
+        )
+    return locked
+
+
+SIGNATURES = {
+    "pdf": (b"%PDF-", "application/pdf"),
+    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+    "docx": (
+        b"PK\x03\x04",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+}
+EXTENSIONS = {"pdf": "pdf", "jpg": "jpg", "jpeg": "jpg", "png": "png", "docx": "docx"}
+
+
+def sniff_type(head: bytes, blob: bytes) -> str | None:
+    for kind, (magic, _mime) in SIGNATURES.items():
+        if head.startswith(magic):
+            if kind == "docx":
+                try:
+                    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+                        if "word/document.xml" not in z.namelist():
+                            return None
+                except zipfile.BadZipFile:
+                    return None
+            return kind
+    return None
+
+
+def document_upload(*, actor: Any, case: Case, kind: str, upload: Any) -> Document:
+    """Attach a document. Type is checked by content (pdf, jpg, png, docx) and
+    must agree with the file name; size is capped; the SHA-256 is stored."""
+    from workflows.permissions import roles_for_case
+
+    if not roles_for_case(actor, case) & {"commune_officer", "district_specialist"}:
+        raise NotPermitted(_("You cannot add documents to this case."))
+    if case.state not in (
+        HousingState.DRAFT,
+        HousingState.RETURNED,
+        HousingState.SUBMITTED,
+        HousingState.COMMUNE_VERIFIED,
+        HousingState.PARTIALLY_DISBURSED,
+    ):
+        from workflows.exceptions import TransitionNotAllowed
+
+        raise TransitionNotAllowed(_("Documents cannot be added in the case's current state."))
+    known = set(
+        DocumentRequirement.objects.filter(process=case.process).values_list("kind", flat=True)
+    )
+    errors: dict[str, list[str]] = {}
+    if kind not in known:
+        errors["kind"] = [_("Unknown document kind.")]
+    if upload is None:
+        errors["file"] = [_("Choose a file to upload.")]
+    if errors:
+        raise InvalidData(fields=errors)
+    size = upload.size
+    limit = settings.MAX_UPLOAD_BYTES
+    if size > limit:
+        raise InvalidData(
+            fields={
+                "file": [
+                    _("The file is %(size)s MB; the limit is %(limit)s MB.")
+                    % {"size": round(size / 1048576, 1), "limit": round(limit / 1048576, 1)}
+                ]
+            },
+            code="file_too_large",
+        )
+    if size == 0:
+        raise InvalidData(fields={"file": [_("The file is empty.")]}, code="file_empty")
+    blob = upload.read()
+    detected = sniff_type(blob[:16], blob)
+    name = upload.name or "file"
+    ext = EXTENSIONS.get(name.rsplit(".", 1)[-1].lower()) if "." in name else None
+    if detected is None or ext != detected:
+        raise InvalidData(
+            fields={
+                "file": [
+                    _(
+                        "Only PDF, JPG, PNG or DOCX files are accepted, and the content must match "
+                        "the file name."
+                    )
+                ]
+            },
+            code="file_type",
+        )
+    digest = hashlib.sha256(blob).hexdigest()
+    with transaction.atomic():
+        doc = Document(
+            case=case,
+            kind=kind,
+            original_name=name[:255],
+            content_type=SIGNATURES[detected][1],
+            size=size,
+            sha256=digest,
+            uploaded_by=actor,
+        )
+        doc.file.save(name, ContentFile(blob), save=False)
+        doc.save()
+        audit.record(
+            actor=actor,
+            commune_id=case.commune_id,
+            case_id=case.pk,
+            object_type="cases.document",
+            object_id=str(doc.pk),
+            event="document_upload",
+            data={"kind": kind, "name": name, "sha256": digest, "size": size},
+        )
+    return doc

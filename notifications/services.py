@@ -1,0 +1,36 @@
+"""Writing notifications to the outbox (inside the caller's transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .models import Notification
+
+
+def notifications_enqueue(
+    *,
+    recipients: Iterable[Any],
+    event: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    case_id: int | None = None,
+    commune_id: int | None = None,
+    exclude_user_id: int | None = None,
+) -> list[Notification]:
+    """One outbox row per recipient (the actor is never notified of their own act)."""
+    rows = [
+        Notification(
+            recipient_id=user_id,
+            case_id=case_id,
+            commune_id=commune_id,
+            event=event,
+            title=title[:200],
+            body=body,
+            url=url,
+        )
+        for user_id in sorted({getattr(u, "pk", u) for u in recipients})
+        if user_id != exclude_user_id
+    ]
+    return Notification.objects.bulk_create(rows)

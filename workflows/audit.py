@@ -1,0 +1,214 @@
+"""Appending to and verifying the hash-chained audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.utils import timezone
+
+from . import context
+from .models import AuditChainHead, AuditEvent
+
+GENESIS = "0" * 64
+HASHED_FIELDS = (
+    "chain",
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "commune_id",
+    "case_id",
+    "object_type",
+    "object_id",
+    "event",
+    "transition",
+    "from_state",
+    "to_state",
+    "reason",
+    "data",
+    "request_id",
+    "ip",
+    "prev_hash",
+)
+
+
+def chain_for(commune_id: int | None) -> str:
+    return f"commune:{commune_id}" if commune_id else "system"
+
+
+def jsonable(data: dict[str, Any] | None) -> dict[str, Any]:
+    """Round-trip through JSON so the hashed value equals what jsonb returns."""
+    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+
+
+def compute_hash(event: AuditEvent) -> str:
+    payload = {}
+    for name in HASHED_FIELDS:
+        value = getattr(event, name)
+        if name == "occurred_at":
+            value = value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        payload[name] = value
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _lock_heads(chains: Iterable[str]) -> dict[str, AuditChainHead]:
+    names = sorted(set(chains))
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO workflows_auditchainhead (chain, seq, last_hash) "
+            "SELECT unnest(%s::text[]), 0, %s ON CONFLICT (chain) DO NOTHING",
+            [names, GENESIS],
+        )
+    # Sorted order: two writers touching the same chains never deadlock.
+    heads = AuditChainHead.objects.select_for_update().filter(chain__in=names).order_by("chain")
+    return {h.chain: h for h in heads}
+
+
+def new_event(
+    *,
+    actor: Any = None,
+    actor_role: str = "",
+    commune_id: int | None = None,
+    case_id: int | None = None,
+    event: str,
+    transition: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    occurred_at: Any = None,
+) -> AuditEvent:
+    """An unsaved event with request context filled in; `append` links and stores it."""
+    ctx = context.current()
+    return AuditEvent(
+        occurred_at=occurred_at or timezone.now(),
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_username=getattr(actor, "username", "") or "",
+        actor_role=actor_role,
+        commune_id=commune_id,
+        case_id=case_id,
+        object_type=object_type,
+        object_id=str(object_id or (case_id or "")),
+        event=event,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason or "",
+        data=jsonable(data),
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+    )
+
+
+def append(events: Sequence[AuditEvent]) -> list[AuditEvent]:
+    """Link `events` into their chains and insert them in one statement.
+
+    Must run inside the caller's transaction: the chain heads stay locked
+    until it commits, so links never fork.
+    """
+    if not events:
+        return []
+    for ev in events:
+        ev.chain = chain_for(ev.commune_id)
+    heads = _lock_heads(ev.chain for ev in events)
+    for ev in events:
+        head = heads[ev.chain]
+        head.seq += 1
+        ev.seq = head.seq
+        ev.prev_hash = head.last_hash
+        ev.hash = compute_hash(ev)
+        head.last_hash = ev.hash
+    created = AuditEvent.objects.bulk_create(events)
+    AuditChainHead.objects.bulk_update(heads.values(), ["seq", "last_hash"])
+    return created
+
+
+def record(**kwargs: Any) -> AuditEvent:
+    return append([new_event(**kwargs)])[0]
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    events: int
+    chains: int
+    problem: str = ""
+    event_id: int | None = None
+
+
+def verify() -> VerifyResult:
+    """Walk every chain; report the first broken link (edit, deletion, reorder)."""
+    heads = {h.chain: h for h in AuditChainHead.objects.all()}
+    count = 0
+    seen: set[str] = set()
+    current_chain = None
+    expected_prev = GENESIS
+    expected_seq = 1
+
+    def close(chain: str) -> VerifyResult | None:
+        head = heads.get(chain)
+        if head is None or head.seq != expected_seq - 1 or head.last_hash != expected_prev:
+            return VerifyResult(
+                False,
+                count,
+                len(seen),
+                f"chain {chain}: last event does not match the chain head "
+                f"(events were deleted or the head was altered)",
+            )
+        return None
+
+    qs = AuditEvent.objects.order_by("chain", "seq").iterator(chunk_size=5000)
+    for ev in qs:
+        if ev.chain != current_chain:
+            if current_chain is not None and (bad := close(current_chain)):
+                return bad
+            current_chain = ev.chain
+            seen.add(ev.chain)
+            expected_prev, expected_seq = GENESIS, 1
+        count += 1
+        if ev.seq != expected_seq:
+            return VerifyResult(
+                False,
+                count,
+                len(seen),
+                f"chain {ev.chain}: expected seq {expected_seq}, found {ev.seq} "
+                f"(an event is missing)",
+                ev.id,
+            )
+        if ev.prev_hash != expected_prev:
+            return VerifyResult(
+                False,
+                count,
+                len(seen),
+                f"chain {ev.chain} seq {ev.seq}: previous-hash link broken",
+                ev.id,
+            )
+        if compute_hash(ev) != ev.hash:
+            return VerifyResult(
+                False,
+                count,
+                len(seen),
+                f"chain {ev.chain} seq {ev.seq}: content does not match its hash "
+                f"(the event was edited)",
+                ev.id,
+            )
+        expected_prev, expected_seq = ev.hash, ev.seq + 1
+    if current_chain is not None and (bad := close(current_chain)):
+        return bad
+    for chain, head in heads.items():
+        if chain not in seen and head.seq != 0:
+            return VerifyResult(
+                False, count, len(seen), f"chain {chain}: head says {head.seq} events, none found"
+            )
+    return VerifyResult(True, count, len(seen))

@@ -1,0 +1,302 @@
+"""The one way to change the state of a case.
+
+`transition` moves one case; `bulk_transition` moves many rows with one
+UPDATE. Both lock, check (state 409, permission/scope 403, separation of
+duties 403, data 400), transition, append audit events, write the
+notification outbox and keep viewflow's tasks in step, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from notifications.services import notifications_enqueue
+
+from . import audit, flows
+from .exceptions import (
+    ConcurrentChange,
+    InvalidData,
+    NotPermitted,
+    SeparationOfDuties,
+    TransitionNotAllowed,
+)
+from .models import AuditEvent
+from .permissions import roles_for_case, users_with_role
+from .registry import spec_for
+from .specs import ProcessSpec, TransitionSpec
+
+
+def _errors_of(form: Any) -> dict[str, list[str]]:
+    return {k: [str(m) for m in v] for k, v in form.errors.items()}
+
+
+def clean_data(tspec: TransitionSpec, data: dict[str, Any] | None, reason: str) -> dict[str, Any]:
+    """Validate the transition's data with its form; raise InvalidData with field errors."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if tspec.form is not None:
+        form = tspec.form(data=data or {})
+        if form.is_valid():
+            cleaned = dict(form.cleaned_data)
+        else:
+            errors.update(_errors_of(form))
+    if tspec.reason_required and not (reason or "").strip():
+        errors["reason"] = [_("Please give a reason.")]
+    if errors:
+        raise InvalidData(fields=errors)
+    return cleaned
+
+
+def _acting_role(tspec: TransitionSpec, state: str, roles: set[str]) -> str:
+    return sorted(tspec.roles_from(state) & roles)[0]
+
+
+def _check_separation(tspec: TransitionSpec, case: Case, actor: Any) -> None:
+    if not tspec.not_by_actors_of:
+        return
+    earlier = (
+        AuditEvent.objects.filter(
+            case_id=case.pk, actor_id=actor.pk, transition__in=tspec.not_by_actors_of
+        )
+        .values_list("transition", flat=True)
+        .first()
+    )
+    if earlier:
+        raise SeparationOfDuties(
+            _(
+                "Separation of duties: you already did “%(step)s” on this case, so another "
+                "person must do this step."
+            )
+            % {"step": earlier}
+        )
+
+
+def _notify_next(
+    spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec, from_state: str
+) -> None:
+    url = reverse("case_detail", args=[case.pk])
+    next_role = spec.acting_role.get(case.state)
+    state_label = spec.state_label(case.state)
+    if next_role:
+        commune_id = case.commune_id
+        recipients = users_with_role(next_role, commune_id).values_list("id", flat=True)
+        title = _("%(ref)s is waiting for you: %(state)s") % {
+            "ref": case.reference,
+            "state": state_label,
+        }
+        event = "task_waiting"
+    else:
+        recipients = [case.created_by_id]
+        title = _("%(ref)s is now %(state)s") % {"ref": case.reference, "state": state_label}
+        event = "case_finished"
+    notifications_enqueue(
+        recipients=list(recipients),
+        event=event,
+        title=title,
+        body=_("%(actor)s: %(action)s.")
+        % {"actor": actor.get_full_name() or actor.username, "action": tspec.label},
+        url=url,
+        case_id=case.pk,
+        commune_id=case.commune_id,
+        exclude_user_id=actor.pk,
+    )
+
+
+def transition(
+    case: Case,
+    name: str,
+    *,
+    actor: Any,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    expected_state: str | None = None,
+) -> AuditEvent:
+    """Fire transition `name` on `case` as `actor`.
+
+    Preconditions are checked under a row lock, in this order: the transition
+    exists from the current state (409), the actor holds a role allowed from
+    that state in the case's commune (403), separation of duties (403), the
+    data and the process's own checks (400). Side effects: the FSM state and
+    the fields the data sets, the process's effects (budget, payments), one
+    audit event, outbox rows for the next actors, the viewflow task moved on.
+    `expected_state` (the state the user saw) turns a stale form into a 409.
+    """
+    spec = spec_for(case)
+    tspec = spec.transitions.get(name)
+    if tspec is None:
+        raise TransitionNotAllowed(_("Unknown action “%(name)s”.") % {"name": name})
+    with transaction.atomic():
+        locked = spec.model.objects.select_for_update().get(pk=case.pk)
+        if expected_state and locked.state != expected_state:
+            raise ConcurrentChange()
+        method = getattr(locked, name)
+        available = {t.name for t in locked.get_available_state_transitions()}
+        if name not in available:
+            raise TransitionNotAllowed(
+                _("“%(action)s” is not possible while the case is “%(state)s”.")
+                % {"action": tspec.label, "state": spec.state_label(locked.state)}
+            )
+        roles = roles_for_case(actor, locked)
+        if not tspec.roles_from(locked.state) & roles:
+            raise NotPermitted(
+                _("Your role does not allow “%(action)s” on this case.") % {"action": tspec.label}
+            )
+        _check_separation(tspec, locked, actor)
+        cleaned = clean_data(tspec, data, reason)
+        if tspec.check is not None:
+            errors = tspec.check(locked, cleaned, actor)
+            if errors:
+                raise InvalidData(fields={k: [str(m) for m in v] for k, v in errors.items()})
+        from_state = locked.state
+        method(cleaned)
+        locked.save()
+        if tspec.apply is not None:
+            tspec.apply(locked, cleaned, actor)
+        event = audit.record(
+            actor=actor,
+            actor_role=_acting_role(tspec, from_state, roles),
+            commune_id=locked.commune_id,
+            case_id=locked.pk,
+            object_type="cases.case",
+            event="transition",
+            transition=name,
+            from_state=from_state,
+            to_state=locked.state,
+            reason=reason,
+            data=cleaned,
+        )
+        _notify_next(spec, locked, actor, tspec, from_state)
+        flows.task_complete_for(locked, actor)
+    return event
+
+
+@dataclass
+class BulkResult:
+    moved: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+    events: int = 0
+
+
+def bulk_transition(
+    queryset: QuerySet,
+    name: str,
+    *,
+    actor: Any,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    allowed_roles: Iterable[str] | None = None,
+    not_by_actors_of: Iterable[str] = (),
+) -> BulkResult:
+    """Move every row of `queryset` through transition `name` with set-based SQL.
+
+    The model's FSM transition `name` must have a single target. Rows must
+    have `state` and `commune_id`. In one transaction: one UPDATE ... WHERE
+    state IN (sources) AND commune allowed AND not acted-on by this actor
+    RETURNING id, one bulk insert of audit events, one outbox insert. Every
+    row not moved is reported with its reason (wrong state, other commune,
+    separation of duties). Query count does not depend on the number of rows.
+    """
+    model = queryset.model
+    fsm_transitions = {
+        t.source: t
+        for t in model._meta.get_field("state").get_all_transitions(model)
+        if t.name == name
+    }
+    if not fsm_transitions:
+        raise TransitionNotAllowed(_("Unknown action “%(name)s”.") % {"name": name})
+    targets = {t.target for t in fsm_transitions.values()}
+    if len(targets) != 1:
+        raise TransitionNotAllowed(_("This action cannot be done in bulk."))
+    target = targets.pop()
+    if issubclass(model, Case):
+        # Flow-managed cases carry a viewflow task each; they move one at a time.
+        raise TransitionNotAllowed(_("Cases with their own process cannot be moved in bulk."))
+    sources = sorted(s for s in fsm_transitions if s != "*")
+    from .permissions import scope_for
+
+    scope = scope_for(actor)
+    wanted = set(allowed_roles or ())
+    allowed_all = bool(wanted & scope.district_roles)
+    allowed_communes = sorted(
+        {cid for r, ids in scope.commune_roles.items() if r in wanted for cid in ids}
+    )
+    role = sorted(wanted & scope.all_roles())[0] if wanted & scope.all_roles() else ""
+    table = model._meta.db_table
+    pk_col = model._meta.pk.column
+    ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
+    sod = list(not_by_actors_of)
+    result = BulkResult()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH candidates AS ({ids_sql}),
+            locked AS (
+                SELECT t.{pk_col} AS id, t.state, t.commune_id FROM {table} t
+                WHERE t.{pk_col} IN (SELECT * FROM candidates) ORDER BY t.{pk_col} FOR UPDATE
+            ),
+            verdict AS (
+                SELECT l.id, l.state, l.commune_id,
+                  CASE
+                    WHEN NOT (l.state = ANY(%s)) THEN 'wrong_state'
+                    WHEN NOT (%s OR l.commune_id = ANY(%s)) THEN 'not_permitted'
+                    WHEN EXISTS (
+                      SELECT 1 FROM workflows_auditevent a
+                      WHERE a.object_type = %s AND a.object_id = l.id::text
+                        AND a.actor_id = %s AND a.transition = ANY(%s)
+                    ) THEN 'separation_of_duties'
+                    ELSE NULL END AS refusal
+                FROM locked l
+            ),
+            moved AS (
+                UPDATE {table} t SET state = %s FROM verdict v
+                WHERE t.{pk_col} = v.id AND v.refusal IS NULL
+                RETURNING t.{pk_col} AS id, v.state AS from_state, t.commune_id
+            )
+            SELECT id, from_state, commune_id, NULL FROM moved
+            UNION ALL
+            SELECT id, state, commune_id, refusal FROM verdict WHERE refusal IS NOT NULL
+            """,
+            [
+                *ids_params,
+                sources,
+                allowed_all,
+                allowed_communes,
+                model._meta.label_lower,
+                actor.pk,
+                sod,
+                target,
+            ],
+        )
+        rows = cur.fetchall()
+        events = []
+        for row_id, from_state, commune_id, refusal in rows:
+            if refusal:
+                result.refused[row_id] = refusal
+                continue
+            result.moved.append(row_id)
+            events.append(
+                audit.new_event(
+                    actor=actor,
+                    actor_role=role,
+                    commune_id=commune_id,
+                    object_type=model._meta.label_lower,
+                    object_id=str(row_id),
+                    event="transition",
+                    transition=name,
+                    from_state=from_state,
+                    to_state=target,
+                    reason=reason,
+                    data=data,
+                )
+            )
+        audit.append(events)
+        result.events = len(events)
+    return result

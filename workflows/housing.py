@@ -1,0 +1,252 @@
+"""The housing-support process (hỗ trợ xây mới / sửa chữa nhà ở)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.formatting import money
+from cases.models import (
+    Budget,
+    Case,
+    Disbursement,
+    Document,
+    DocumentRequirement,
+    HousingCap,
+    HousingCase,
+    HousingState,
+)
+
+from . import forms
+from .permissions import Role
+from .specs import Errors, ProcessSpec, TransitionSpec
+
+S = HousingState
+OFFICER = frozenset({Role.COMMUNE_OFFICER})
+LEADER = frozenset({Role.COMMUNE_LEADER})
+SPECIALIST = frozenset({Role.DISTRICT_SPECIALIST})
+HEAD = frozenset({Role.OFFICE_HEAD})
+ACCOUNTANT = frozenset({Role.ACCOUNTANT})
+REVIEWERS = {S.SUBMITTED: LEADER, S.COMMUNE_VERIFIED: SPECIALIST, S.DISTRICT_REVIEWED: HEAD}
+
+
+def filing_date(case: Case) -> dt.date:
+    return timezone.localdate(case.created_at) if case.created_at else timezone.localdate()
+
+
+def cap_for(case: HousingCase) -> HousingCap | None:
+    """The cap in force on the day the case was filed (a case keeps its rules)."""
+    return (
+        HousingCap.objects.filter(
+            program=case.program, kind=case.kind, effective_from__lte=filing_date(case)
+        )
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def missing_documents(case: Case) -> list[DocumentRequirement]:
+    program = getattr(case, "program", "")
+    present = set(Document.objects.filter(case_id=case.pk).values_list("kind", flat=True))
+    return [
+        r
+        for r in DocumentRequirement.objects.filter(
+            process=case.process, program__in=["", program], required=True
+        )
+        if r.kind not in present
+    ]
+
+
+def _check_cap(case: HousingCase, amount: int, field: str) -> Errors | None:
+    cap = cap_for(case)
+    if cap is None:
+        return {field: [_("No support cap is configured for this program and kind.")]}
+    if amount > cap.amount:
+        return {
+            field: [
+                _("%(amount)s is over the cap of %(cap)s for this program and kind.")
+                % {"amount": money(amount), "cap": money(cap.amount)}
+            ]
+        }
+    return None
+
+
+def check_submit(case: Any, data: dict, actor: Any) -> Errors | None:
+    missing = missing_documents(case)
+    if missing:
+        labels = ", ".join(str(r.label) for r in missing)
+        return {
+            "documents": [_("Required documents are missing: %(labels)s.") % {"labels": labels}]
+        }
+    return None
+
+
+def check_review(case: Any, data: dict, actor: Any) -> Errors | None:
+    return _check_cap(case, data["assessed_amount"], "assessed_amount")
+
+
+def check_approve(case: Any, data: dict, actor: Any) -> Errors | None:
+    return _check_cap(case, data["approved_amount"], "approved_amount")
+
+
+def apply_approve(case: Any, data: dict, actor: Any) -> None:
+    """Reserve the approved amount on a budget of the decision's year (locked)."""
+    amount = data["approved_amount"]
+    budgets = Budget.objects.select_for_update().filter(
+        program=case.program, year=data["decision_date"].year
+    )
+    if data.get("funding_source"):
+        budgets = budgets.filter(funding_source=data["funding_source"])
+    budgets = list(budgets.order_by("funding_source"))
+    chosen = next((b for b in budgets if b.remaining >= amount), None)
+    if chosen is None:
+        from .exceptions import InvalidData
+
+        remaining = max((b.remaining for b in budgets), default=0)
+        raise InvalidData(
+            _("The remaining budget is too small."),
+            fields={
+                "approved_amount": [
+                    _("Only %(remaining)s remains in the %(year)s budget for this program.")
+                    % {"remaining": money(remaining), "year": data["decision_date"].year}
+                ]
+            },
+            code="budget_exhausted",
+        )
+    Budget.objects.filter(pk=chosen.pk).update(committed=F("committed") + amount)
+    HousingCase.objects.filter(pk=case.pk).update(budget=chosen)
+    case.budget = chosen
+
+
+def check_disburse(case: Any, data: dict, actor: Any) -> Errors | None:
+    remaining = (case.approved_amount or 0) - case.disbursed_amount
+    amount = data["amount"]
+    if case.state == S.APPROVED and amount >= remaining:
+        return {
+            "amount": [
+                _(
+                    "The first tranche must be less than the approved %(approved)s; the rest "
+                    "is paid after the completion is accepted."
+                )
+                % {"approved": money(case.approved_amount)}
+            ]
+        }
+    if case.state == S.COMPLETION_ACCEPTED and amount != remaining:
+        return {
+            "amount": [
+                _("The final tranche must be exactly the remaining %(remaining)s.")
+                % {"remaining": money(remaining)}
+            ]
+        }
+    if case.decision_date and data["paid_on"] < case.decision_date:
+        return {"paid_on": [_("The payment date cannot be before the decision date.")]}
+    return None
+
+
+def apply_disburse(case: Any, data: dict, actor: Any) -> None:
+    Disbursement.objects.create(
+        case=case,
+        budget_id=case.budget_id,
+        amount=data["amount"],
+        paid_on=data["paid_on"],
+        recorded_by=actor,
+    )
+    Budget.objects.filter(pk=case.budget_id).update(disbursed=F("disbursed") + data["amount"])
+
+
+def check_accept_completion(case: Any, data: dict, actor: Any) -> Errors | None:
+    first = case.disbursements.order_by("paid_on").values_list("paid_on", flat=True).first()
+    if first and data["accepted_on"] < first:
+        return {"accepted_on": [_("Completion cannot be accepted before the first payment.")]}
+    return None
+
+
+def apply_cancel(case: Any, data: dict, actor: Any) -> None:
+    """Give back to the budget what was reserved and not yet paid."""
+    unspent = (case.approved_amount or 0) - case.disbursed_amount
+    if case.budget_id and unspent:
+        Budget.objects.filter(pk=case.budget_id).update(committed=F("committed") - unspent)
+
+
+T = TransitionSpec
+SPEC = ProcessSpec(
+    code=Case.Process.HOUSING,
+    label=_("Housing support"),
+    model=HousingCase,
+    states=HousingState,
+    acting_role={
+        S.DRAFT: Role.COMMUNE_OFFICER,
+        S.RETURNED: Role.COMMUNE_OFFICER,
+        S.SUBMITTED: Role.COMMUNE_LEADER,
+        S.COMMUNE_VERIFIED: Role.DISTRICT_SPECIALIST,
+        S.DISTRICT_REVIEWED: Role.OFFICE_HEAD,
+        S.APPROVED: Role.ACCOUNTANT,
+        S.PARTIALLY_DISBURSED: Role.COMMUNE_OFFICER,
+        S.COMPLETION_ACCEPTED: Role.ACCOUNTANT,
+    },
+    happy_path=(
+        S.DRAFT,
+        S.SUBMITTED,
+        S.COMMUNE_VERIFIED,
+        S.DISTRICT_REVIEWED,
+        S.APPROVED,
+        S.PARTIALLY_DISBURSED,
+        S.COMPLETION_ACCEPTED,
+        S.CLOSED,
+    ),
+    terminal=frozenset({S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
+    transitions={
+        t.name: t
+        for t in [
+            T("submit", _("Submit"), {"*": OFFICER}, check=check_submit),
+            T("verify", _("Confirm (commune)"), {"*": LEADER}, not_by_actors_of=("submit",)),
+            T(
+                "review",
+                _("Review (district)"),
+                {"*": SPECIALIST},
+                form=forms.ReviewForm,
+                check=check_review,
+            ),
+            T(
+                "approve",
+                _("Approve"),
+                {"*": HEAD},
+                form=forms.ApproveForm,
+                not_by_actors_of=("submit", "review"),
+                check=check_approve,
+                apply=apply_approve,
+            ),
+            T(
+                "disburse",
+                _("Record payment"),
+                {"*": ACCOUNTANT},
+                form=forms.DisburseForm,
+                not_by_actors_of=("approve",),
+                check=check_disburse,
+                apply=apply_disburse,
+            ),
+            T(
+                "accept_completion",
+                _("Accept completion (nghiệm thu)"),
+                {"*": OFFICER},
+                form=forms.AcceptCompletionForm,
+                check=check_accept_completion,
+            ),
+            T("return_for_correction", _("Return for correction"), REVIEWERS, reason_required=True),
+            T("reject", _("Reject"), REVIEWERS, reason_required=True, danger=True),
+            T("withdraw", _("Withdraw"), {"*": OFFICER}, reason_required=True, danger=True),
+            T(
+                "cancel",
+                _("Cancel"),
+                {"*": HEAD},
+                reason_required=True,
+                danger=True,
+                apply=apply_cancel,
+            ),
+        ]
+    },
+)

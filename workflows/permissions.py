@@ -1,0 +1,213 @@
+"""The one place that answers "may this user do X here?".
+
+Roles are Django groups. Commune roles hold a django-guardian object permission
+on their commune row(s) through a per-commune group; district roles hold the
+global permission through a global group. A user's scope is computed once
+(two queries) and cached on the user object for the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermission, UserObjectPermission
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from cases.models import Case
+
+
+class Role(StrEnum):
+    COMMUNE_OFFICER = "commune_officer"
+    COMMUNE_LEADER = "commune_leader"
+    DISTRICT_SPECIALIST = "district_specialist"
+    OFFICE_HEAD = "office_head"
+    ACCOUNTANT = "accountant"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+COMMUNE_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.COMMUNE_LEADER})
+DISTRICT_ROLES = frozenset(
+    {Role.DISTRICT_SPECIALIST, Role.OFFICE_HEAD, Role.ACCOUNTANT, Role.AUDITOR}
+)
+ROLE_LABELS = {
+    Role.COMMUNE_OFFICER: _("Commune officer"),
+    Role.COMMUNE_LEADER: _("Commune leader"),
+    Role.DISTRICT_SPECIALIST: _("District specialist"),
+    Role.OFFICE_HEAD: _("Head of office"),
+    Role.ACCOUNTANT: _("Accountant"),
+    Role.AUDITOR: _("Auditor"),
+    Role.ADMIN: _("Administrator"),
+}
+UNIT_APP = "cases"
+
+
+def role_codename(role: str) -> str:
+    return f"role_{role}"
+
+
+def role_permission(role: str) -> str:
+    """Full permission name, as viewflow's `.Permission(...)` and has_perm want it."""
+    return f"{UNIT_APP}.{role_codename(role)}"
+
+
+def commune_group_name(role: str, commune_code: str) -> str:
+    return f"{role}@{commune_code}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see and as whom they may act."""
+
+    district_roles: frozenset[str] = frozenset()
+    commune_roles: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def sees_all_communes(self) -> bool:
+        return bool(self.district_roles)
+
+    @property
+    def commune_ids(self) -> frozenset[int]:
+        ids: set[int] = set()
+        for v in self.commune_roles.values():
+            ids |= v
+        return frozenset(ids)
+
+    @property
+    def has_any_role(self) -> bool:
+        return bool(self.district_roles or self.commune_ids)
+
+    def roles_in(self, commune_id: int) -> set[str]:
+        roles = set(self.district_roles)
+        roles.update(r for r, ids in self.commune_roles.items() if commune_id in ids)
+        return roles
+
+    def all_roles(self) -> set[str]:
+        return set(self.district_roles) | {r for r, ids in self.commune_roles.items() if ids}
+
+    def filter_communes(self, qs: QuerySet, field_name: str = "commune") -> QuerySet:
+        """Scope any queryset with a commune foreign key to what the user may see."""
+        if self.sees_all_communes:
+            return qs
+        return qs.filter(**{f"{field_name}__in": sorted(self.commune_ids)})
+
+
+EMPTY_SCOPE = Scope()
+
+
+def _unit_content_type() -> ContentType:
+    from cases.models import AdministrativeUnit
+
+    return ContentType.objects.get_for_model(AdministrativeUnit)
+
+
+def scope_for(user: AbstractBaseUser | AnonymousUser | Any) -> Scope:
+    """The user's roles and communes, computed once per user object."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_caseflow_scope", None)
+    if cached is not None:
+        return cached
+    role_by_codename = {role_codename(r): r for r in Role if r != Role.ADMIN}
+    ct = _unit_content_type()
+    # Global permissions (district roles), through groups or held directly.
+    global_codenames = set(
+        Permission.objects.filter(content_type=ct, codename__in=role_by_codename)
+        .filter(Q(group__user=user) | Q(user=user))
+        .values_list("codename", flat=True)
+    )
+    district = frozenset(
+        role_by_codename[c] for c in global_codenames if role_by_codename[c] in DISTRICT_ROLES
+    )
+    # Object permissions on commune rows (commune roles), through groups or direct.
+    rows = list(
+        GroupObjectPermission.objects.filter(
+            content_type=ct, group__user=user, permission__codename__in=role_by_codename
+        ).values_list("permission__codename", "object_pk")
+    ) + list(
+        UserObjectPermission.objects.filter(
+            content_type=ct, user=user, permission__codename__in=role_by_codename
+        ).values_list("permission__codename", "object_pk")
+    )
+    commune: dict[str, set[int]] = {}
+    for codename, pk in rows:
+        role = role_by_codename[codename]
+        if role in COMMUNE_ROLES:
+            commune.setdefault(role, set()).add(int(pk))
+    scope = Scope(district, {r: frozenset(ids) for r, ids in commune.items()})
+    user._caseflow_scope = scope
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    if hasattr(user, "_caseflow_scope"):
+        del user._caseflow_scope
+
+
+def can_view_case(user: Any, case: Case) -> bool:
+    scope = scope_for(user)
+    return scope.sees_all_communes or case.commune_id in scope.commune_ids
+
+
+def roles_for_case(user: Any, case: Case) -> set[str]:
+    return scope_for(user).roles_in(case.commune_id)
+
+
+def may_transition(user: Any, case: Case, name: str) -> bool:
+    """Role and commune check for one transition from the case's current state."""
+    from workflows.registry import spec_for
+
+    spec = spec_for(case)
+    tspec = spec.transitions.get(name)
+    if tspec is None:
+        return False
+    return bool(tspec.roles_from(case.state) & roles_for_case(user, case))
+
+
+def may_create_case(user: Any, commune_id: int) -> bool:
+    return Role.COMMUNE_OFFICER in scope_for(user).roles_in(commune_id)
+
+
+def may_manage_registry(user: Any, commune_id: int) -> bool:
+    """Officers keep the registry of their commune; district specialists of all."""
+    roles = scope_for(user).roles_in(commune_id)
+    return bool(roles & {Role.COMMUNE_OFFICER, Role.DISTRICT_SPECIALIST})
+
+
+def is_admin(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False) and user.groups.filter(name=Role.ADMIN).exists()
+    )
+
+
+def users_with_role(role: str, commune_id: int | None) -> QuerySet:
+    """Active users who hold `role` (in `commune_id`, for commune roles)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    ct = _unit_content_type()
+    codename = role_codename(role)
+    if role in COMMUNE_ROLES:
+        groups = GroupObjectPermission.objects.filter(
+            content_type=ct, permission__codename=codename, object_pk=str(commune_id)
+        ).values("group_id")
+        direct = UserObjectPermission.objects.filter(
+            content_type=ct, permission__codename=codename, object_pk=str(commune_id)
+        ).values("user_id")
+        q = Q(groups__in=groups) | Q(id__in=direct)
+    else:
+        groups = Group.objects.filter(
+            permissions__content_type=ct, permissions__codename=codename
+        ).values("id")
+        q = Q(groups__in=groups) | Q(
+            user_permissions__content_type=ct, user_permissions__codename=codename
+        )
+    return User.objects.filter(q, is_active=True).distinct()

@@ -1,0 +1,165 @@
+"""Granting and revoking roles (audited)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from cases.models import AdministrativeUnit
+
+from . import audit
+from .exceptions import InvalidData
+from .permissions import (
+    COMMUNE_ROLES,
+    DISTRICT_ROLES,
+    Role,
+    commune_group_name,
+    forget_scope,
+    role_codename,
+    role_permission,
+)
+
+ADMIN_MODELS = [
+    ("cases", "housingcap"),
+    ("cases", "budget"),
+    ("cases", "documentrequirement"),
+    ("cases", "administrativeunit"),
+    ("auth", "user"),
+    ("auth", "group"),
+]
+
+
+def _role_group(role: str, commune: AdministrativeUnit | None) -> Group:
+    if role in COMMUNE_ROLES:
+        assert commune is not None
+        group, created = Group.objects.get_or_create(name=commune_group_name(role, commune.code))
+        if created:
+            assign_perm(role_permission(role), group, commune)
+        return group
+    group, created = Group.objects.get_or_create(name=str(role))
+    if created and role in DISTRICT_ROLES:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="cases", codename=role_codename(role))
+        )
+    if created and role == Role.ADMIN:
+        perms = Permission.objects.none()
+        for app, model in ADMIN_MODELS:
+            perms |= Permission.objects.filter(
+                content_type__app_label=app, content_type__model=model
+            )
+        # Configuration only: never the role permissions that let one act on cases.
+        group.permissions.add(*perms.exclude(codename__startswith="role_"))
+    return group
+
+
+def _communes(role: str, codes: Iterable[str]) -> list[AdministrativeUnit]:
+    codes = list(codes)
+    if role in COMMUNE_ROLES and not codes:
+        raise InvalidData(
+            _("A commune role needs at least one commune code."),
+            fields={"commune": [_("Give at least one commune code.")]},
+        )
+    if role not in COMMUNE_ROLES and codes:
+        raise InvalidData(
+            _("District roles are not tied to a commune."),
+            fields={"commune": [_("Leave out the commune for this role.")]},
+        )
+    found = {
+        u.code: u
+        for u in AdministrativeUnit.objects.filter(
+            code__in=codes, level=AdministrativeUnit.Level.COMMUNE, valid_to__isnull=True
+        )
+    }
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise InvalidData(
+            _("Unknown commune code: %(codes)s") % {"codes": ", ".join(missing)},
+            fields={"commune": [", ".join(missing)]},
+        )
+    return [found[c] for c in codes]
+
+
+def role_grant(
+    *,
+    actor: Any,
+    username: str,
+    role: str,
+    commune_codes: Iterable[str] = (),
+    password: str | None = None,
+    full_name: str = "",
+    email: str = "",
+) -> Any:
+    """Create the user if needed and grant `role` (in the given communes)."""
+    if role not in set(Role):
+        raise InvalidData(
+            _("Unknown role %(role)s.") % {"role": role}, fields={"role": [", ".join(Role)]}
+        )
+    communes = _communes(role, commune_codes)
+    User = get_user_model()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(username=username)
+        if full_name:
+            first, _sep, last = full_name.rpartition(" ")
+            user.first_name, user.last_name = last, first
+        if email:
+            user.email = email
+        if password:
+            user.set_password(password)
+        elif created:
+            user.set_unusable_password()
+        if role == Role.ADMIN:
+            user.is_staff = True
+        user.save()
+        targets = communes or [None]
+        for commune in targets:
+            user.groups.add(_role_group(role, commune))
+            audit.record(
+                actor=actor,
+                commune_id=commune.pk if commune else None,
+                event="role_grant",
+                object_type="auth.user",
+                object_id=str(user.pk),
+                data={
+                    "username": username,
+                    "role": role,
+                    "commune": commune.code if commune else None,
+                },
+            )
+    forget_scope(user)
+    return user
+
+
+def role_revoke(*, actor: Any, username: str, role: str, commune_codes: Iterable[str] = ()) -> Any:
+    User = get_user_model()
+    user = User.objects.get(username=username)
+    codes = list(commune_codes)
+    with transaction.atomic():
+        if role in COMMUNE_ROLES:
+            names = [commune_group_name(role, c) for c in codes] if codes else None
+            groups = (
+                user.groups.filter(name__in=names)
+                if names
+                else user.groups.filter(name__startswith=f"{role}@")
+            )
+        else:
+            groups = user.groups.filter(name=role)
+        for group in list(groups):
+            user.groups.remove(group)
+            audit.record(
+                actor=actor,
+                event="role_revoke",
+                object_type="auth.user",
+                object_id=str(user.pk),
+                data={"username": username, "group": group.name},
+            )
+        if role == Role.ADMIN:
+            user.is_staff = False
+            user.save(update_fields=["is_staff"])
+    forget_scope(user)
+    return user

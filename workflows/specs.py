@@ -1,0 +1,53 @@
+"""Process definitions as data: who may fire which transition from which state,
+what data it takes, what it checks under lock and what it does afterwards.
+
+The engine reads these; the UI and API read them to show buttons and forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+
+if TYPE_CHECKING:
+    from cases.models import Case
+
+Errors = dict[str, list[str]]
+Check = Callable[["Case", dict[str, Any], Any], Errors | None]
+Apply = Callable[["Case", dict[str, Any], Any], None]
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    name: str
+    label: Any
+    roles: Mapping[str, frozenset[str]]  # source state (or "*") -> roles allowed
+    form: type[forms.Form] | None = None
+    reason_required: bool = False
+    # Separation of duties: an actor who fired any of these on the case may not fire this.
+    not_by_actors_of: tuple[str, ...] = ()
+    check: Check | None = None
+    apply: Apply | None = None
+    danger: bool = False
+
+    def roles_from(self, state: str) -> frozenset[str]:
+        return self.roles.get(state, self.roles.get("*", frozenset()))
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    code: str
+    label: Any
+    model: type[Case]
+    states: Any  # TextChoices
+    transitions: Mapping[str, TransitionSpec]
+    # Who must act next in each waiting state (drives tasks and notifications).
+    acting_role: Mapping[str, str]
+    happy_path: tuple[str, ...]
+    terminal: frozenset[str] = field(default_factory=frozenset)
+
+    def state_label(self, state: str) -> str:
+        return str(dict(self.states.choices).get(state, state))
