@@ -105,3 +105,10 @@ def task_get(user: Any, pk: int) -> Task:
         )
     except (Task.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+
+
+def case_timeline(case: Case) -> QuerySet:
+    """The case's audit events, oldest first (the caller already authorized the case)."""
+    from workflows.models import AuditEvent
+
+    return AuditEvent.objects.filter(case_id=case.pk).order_by("occurred_at", "id")

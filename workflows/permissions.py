@@ -211,3 +211,21 @@ def users_with_role(role: str, commune_id: int | None) -> QuerySet:
             user_permissions__content_type=ct, user_permissions__codename=codename
         )
     return User.objects.filter(q, is_active=True).distinct()
+
+
+def available_transitions(user: Any, case: Case) -> list[Any]:
+    """Transition specs this user may fire on `case` now (for buttons and the API).
+
+    Separation of duties and data checks are left to the engine, which
+    explains a refusal better than a hidden button would.
+    """
+    from workflows.registry import spec_for
+
+    spec = spec_for(case)
+    roles = roles_for_case(user, case)
+    names = {t.name for t in case.get_available_state_transitions()}
+    return [
+        t
+        for name, t in spec.transitions.items()
+        if name in names and t.roles_from(case.state) & roles
+    ]

@@ -1,0 +1,173 @@
+"""Shared fixtures: two communes, a user for every role in each, configuration
+(caps, budgets, document checklist) and helpers to build housing cases in any
+state through the real services and engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from cases.demo import DOCUMENTS, PDF, seed_configuration
+from cases.models import HousingCase, HousingKind, HousingProgram, HousingState
+from cases.services import document_upload, housing_case_create
+from workflows import engine
+from workflows.permissions import Role, forget_scope
+from workflows.services import role_grant
+
+from .factories import CommuneFactory, PersonFactory
+
+PASSWORD = "pw-Test-123"
+
+
+@pytest.fixture
+def communes(db: Any) -> SimpleNamespace:
+    return SimpleNamespace(
+        a=CommuneFactory(code="00448", name="Phù Lỗ"),
+        b=CommuneFactory(code="00382", name="Minh Trí"),
+    )
+
+
+def _grant(username: str, role: str, codes: list[str]) -> Any:
+    user = role_grant(
+        actor=None,
+        username=username,
+        role=role,
+        commune_codes=codes,
+        password=PASSWORD,
+        full_name=f"Thử {username}",
+    )
+    forget_scope(user)
+    return user
+
+
+@pytest.fixture
+def users(communes: SimpleNamespace) -> SimpleNamespace:
+    """officer/leader of commune a, officer_b/leader_b of commune b, district roles."""
+    a, b = communes.a.code, communes.b.code
+    return SimpleNamespace(
+        officer=_grant("officer_a", Role.COMMUNE_OFFICER, [a]),
+        officer2=_grant("officer_a2", Role.COMMUNE_OFFICER, [a]),
+        leader=_grant("leader_a", Role.COMMUNE_LEADER, [a]),
+        officer_b=_grant("officer_b", Role.COMMUNE_OFFICER, [b]),
+        leader_b=_grant("leader_b", Role.COMMUNE_LEADER, [b]),
+        specialist=_grant("specialist", Role.DISTRICT_SPECIALIST, []),
+        head=_grant("head", Role.OFFICE_HEAD, []),
+        head2=_grant("head2", Role.OFFICE_HEAD, []),
+        accountant=_grant("accountant", Role.ACCOUNTANT, []),
+        auditor=_grant("auditor", Role.AUDITOR, []),
+        admin=_grant("admin_user", Role.ADMIN, []),
+    )
+
+
+@pytest.fixture
+def config(db: Any) -> None:
+    """Caps (merit 80m/20m, poor 50m/30m), budgets for this year, checklist."""
+    seed_configuration(timezone.localdate().year)
+
+
+@pytest.fixture
+def applicant(communes: SimpleNamespace) -> Any:
+    return PersonFactory(commune=communes.a)
+
+
+def upload_all(actor: Any, case: Any) -> None:
+    for kind, _label in DOCUMENTS:
+        document_upload(
+            actor=actor,
+            case=case,
+            kind=kind,
+            upload=SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf"),
+        )
+
+
+TODAY = timezone.localdate
+
+
+def steps(users: SimpleNamespace) -> list[tuple[str, str, Any, Callable[[HousingCase], dict]]]:
+    """The happy path: (target state, transition, actor, data builder)."""
+    today = TODAY()
+    return [
+        (HousingState.SUBMITTED, "submit", users.officer, lambda c: {}),
+        (HousingState.COMMUNE_VERIFIED, "verify", users.leader, lambda c: {}),
+        (
+            HousingState.DISTRICT_REVIEWED,
+            "review",
+            users.specialist,
+            lambda c: {"assessed_amount": 80_000_000},
+        ),
+        (
+            HousingState.APPROVED,
+            "approve",
+            users.head,
+            lambda c: {
+                "decision_number": "123/QĐ-UBND",
+                "decision_date": today.isoformat(),
+                "approved_amount": 80_000_000,
+            },
+        ),
+        (
+            HousingState.PARTIALLY_DISBURSED,
+            "disburse",
+            users.accountant,
+            lambda c: {"amount": 40_000_000, "paid_on": today.isoformat()},
+        ),
+        (
+            HousingState.COMPLETION_ACCEPTED,
+            "accept_completion",
+            users.officer,
+            lambda c: {"accepted_on": today.isoformat()},
+        ),
+        (
+            HousingState.CLOSED,
+            "disburse",
+            users.accountant,
+            lambda c: {"amount": 40_000_000, "paid_on": today.isoformat()},
+        ),
+    ]
+
+
+@pytest.fixture
+def make_case(users: SimpleNamespace, config: None, applicant: Any) -> Callable[..., HousingCase]:
+    """make_case(state="district_reviewed") -> a merit new-build case in commune a,
+    moved there through the engine by the right users, documents uploaded."""
+
+    def make(
+        state: str = HousingState.DRAFT,
+        *,
+        documents: bool = True,
+        program: str = HousingProgram.MERIT,
+        kind: str = HousingKind.NEW_BUILD,
+        requested_amount: int = 80_000_000,
+        person: Any = None,
+    ) -> HousingCase:
+        case = housing_case_create(
+            actor=users.officer,
+            commune=(person or applicant).commune,
+            applicant=person or applicant,
+            program=program,
+            kind=kind,
+            requested_amount=requested_amount,
+            description="Nhà tạm",
+        )
+        if documents:
+            upload_all(users.officer, case)
+        for target, name, actor, data in steps(users):
+            if case.state == state:
+                break
+            engine.transition(case, name, actor=actor, data=data(case))
+            case = HousingCase.objects.get(pk=case.pk)
+        assert case.state == state, f"could not reach {state}"
+        return case
+
+    return make
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return TODAY()
