@@ -76,7 +76,7 @@ DOCUMENTS = [
     ("giay_chung_nhan_qsdd", "Giấy chứng nhận quyền sử dụng đất"),
 ]
 # Configurable demo values consistent with the 2024 six-month report.
-CAPS = [
+CAPS: list[tuple[str, str, int]] = [
     (HousingProgram.MERIT, HousingKind.NEW_BUILD, 80_000_000),
     (HousingProgram.MERIT, HousingKind.REPAIR, 20_000_000),
     (HousingProgram.POOR, HousingKind.NEW_BUILD, 50_000_000),
@@ -84,7 +84,7 @@ CAPS = [
     (HousingProgram.NEAR_POOR, HousingKind.NEW_BUILD, 50_000_000),
     (HousingProgram.NEAR_POOR, HousingKind.REPAIR, 30_000_000),
 ]
-PEOPLE = [
+PEOPLE: list[tuple[str, dt.date, str, str, str, list[str], str]] = [
     # name, dob, sex, national id, commune, categories, merit subtype
     (
         "Nguyễn Văn Bình",

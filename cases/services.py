@@ -35,7 +35,7 @@ from .models import (
 )
 from .validators import national_id_errors
 
-PROGRAM_CATEGORY = {
+PROGRAM_CATEGORY: dict[str, str] = {
     HousingProgram.MERIT: Category.MERIT,
     HousingProgram.POOR: Category.POOR,
     HousingProgram.NEAR_POOR: Category.NEAR_POOR,

@@ -87,7 +87,9 @@ def _notify_next(
     state_label = spec.state_label(case.state)
     if next_role:
         commune_id = case.commune_id
-        recipients = users_with_role(next_role, commune_id).values_list("id", flat=True)
+        recipients: list[int] = list(
+            users_with_role(next_role, commune_id).values_list("id", flat=True)
+        )
         title = _("%(ref)s is waiting for you: %(state)s") % {
             "ref": case.reference,
             "state": state_label,
@@ -98,7 +100,7 @@ def _notify_next(
         title = _("%(ref)s is now %(state)s") % {"ref": case.reference, "state": state_label}
         event = "case_finished"
     notifications_enqueue(
-        recipients=list(recipients),
+        recipients=recipients,
         event=event,
         title=title,
         body=_("%(actor)s: %(action)s.")
@@ -138,7 +140,7 @@ def transition(
         if expected_state and locked.state != expected_state:
             raise ConcurrentChange()
         method = getattr(locked, name)
-        available = {t.name for t in locked.get_available_state_transitions()}
+        available = {t.name for t in locked.get_available_state_transitions()}  # type: ignore[attr-defined]
         if name not in available:
             raise TransitionNotAllowed(
                 _("“%(action)s” is not possible while the case is “%(state)s”.")

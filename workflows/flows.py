@@ -95,7 +95,7 @@ class HousingFlow(flow.Flow):
         return activation.process
 
 
-FLOWS = {Case.Process.HOUSING: HousingFlow}
+FLOWS: dict[str, type[flow.Flow]] = {Case.Process.HOUSING: HousingFlow}
 
 
 def process_start(case: Case) -> Process:

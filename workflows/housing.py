@@ -96,12 +96,12 @@ def check_approve(case: Any, data: dict, actor: Any) -> Errors | None:
 def apply_approve(case: Any, data: dict, actor: Any) -> None:
     """Reserve the approved amount on a budget of the decision's year (locked)."""
     amount = data["approved_amount"]
-    budgets = Budget.objects.select_for_update().filter(
+    qs = Budget.objects.select_for_update().filter(
         program=case.program, year=data["decision_date"].year
     )
     if data.get("funding_source"):
-        budgets = budgets.filter(funding_source=data["funding_source"])
-    budgets = list(budgets.order_by("funding_source"))
+        qs = qs.filter(funding_source=data["funding_source"])
+    budgets = list(qs.order_by("funding_source"))
     chosen = next((b for b in budgets if b.remaining >= amount), None)
     if chosen is None:
         from .exceptions import InvalidData

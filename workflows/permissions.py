@@ -19,8 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
     from cases.models import Case
 
 
@@ -109,7 +107,7 @@ def _unit_content_type() -> ContentType:
     return ContentType.objects.get_for_model(AdministrativeUnit)
 
 
-def scope_for(user: AbstractBaseUser | AnonymousUser | Any) -> Scope:
+def scope_for(user: Any) -> Scope:
     """The user's roles and communes, computed once per user object."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return EMPTY_SCOPE
@@ -196,18 +194,18 @@ def users_with_role(role: str, commune_id: int | None) -> QuerySet:
     ct = _unit_content_type()
     codename = role_codename(role)
     if role in COMMUNE_ROLES:
-        groups = GroupObjectPermission.objects.filter(
+        object_groups = GroupObjectPermission.objects.filter(
             content_type=ct, permission__codename=codename, object_pk=str(commune_id)
         ).values("group_id")
         direct = UserObjectPermission.objects.filter(
             content_type=ct, permission__codename=codename, object_pk=str(commune_id)
         ).values("user_id")
-        q = Q(groups__in=groups) | Q(id__in=direct)
+        q = Q(groups__in=object_groups) | Q(id__in=direct)
     else:
-        groups = Group.objects.filter(
+        global_groups = Group.objects.filter(
             permissions__content_type=ct, permissions__codename=codename
         ).values("id")
-        q = Q(groups__in=groups) | Q(
+        q = Q(groups__in=global_groups) | Q(
             user_permissions__content_type=ct, user_permissions__codename=codename
         )
     return User.objects.filter(q, is_active=True).distinct()
@@ -223,7 +221,7 @@ def available_transitions(user: Any, case: Case) -> list[Any]:
 
     spec = spec_for(case)
     roles = roles_for_case(user, case)
-    names = {t.name for t in case.get_available_state_transitions()}
+    names = {t.name for t in case.get_available_state_transitions()}  # type: ignore[attr-defined]
     return [
         t
         for name, t in spec.transitions.items()

@@ -116,7 +116,7 @@ def role_grant(
         if role == Role.ADMIN:
             user.is_staff = True
         user.save()
-        targets = communes or [None]
+        targets: list[AdministrativeUnit | None] = list(communes) or [None]
         for commune in targets:
             user.groups.add(_role_group(role, commune))
             audit.record(

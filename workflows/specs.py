@@ -15,7 +15,7 @@ from django import forms
 if TYPE_CHECKING:
     from cases.models import Case
 
-Errors = dict[str, list[str]]
+Errors = dict[str, list[Any]]
 Check = Callable[["Case", dict[str, Any], Any], Errors | None]
 Apply = Callable[["Case", dict[str, Any], Any], None]
 
@@ -24,7 +24,7 @@ Apply = Callable[["Case", dict[str, Any], Any], None]
 class TransitionSpec:
     name: str
     label: Any
-    roles: Mapping[str, frozenset[str]]  # source state (or "*") -> roles allowed
+    roles: Mapping[Any, frozenset[Any]]  # source state (or "*") -> roles allowed
     form: type[forms.Form] | None = None
     reason_required: bool = False
     # Separation of duties: an actor who fired any of these on the case may not fire this.
