@@ -1,1 +1,26 @@
-urlpatterns: list = []
+"""REST API routes, mounted at /api/v1/ by config.urls."""
+
+from django.urls import path, re_path
+
+from . import api
+
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("communes/", api.CommuneListView.as_view(), name="api-communes"),
+    path("people/", api.PersonListView.as_view(), name="api-people"),
+    path("people/<int:pk>/", api.PersonDetailView.as_view(), name="api-person"),
+    path("housing/", api.HousingListView.as_view(), name="api-housing"),
+    path("cases/<int:pk>/", api.CaseDetailView.as_view(), name="api-case"),
+    path("cases/<int:pk>/documents/", api.CaseDocumentView.as_view(), name="api-case-documents"),
+    path(
+        "cases/<int:pk>/transitions/<slug:name>/",
+        api.CaseTransitionView.as_view(),
+        name="api-case-transition",
+    ),
+    path("cases/<int:pk>/audit/", api.CaseAuditView.as_view(), name="api-case-audit"),
+    path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
+    path("tasks/<int:pk>/claim/", api.TaskClaimView.as_view(), name="api-task-claim"),
+    # Last: any other path ending in "/" is a JSON 404. Paths without the slash
+    # still get CommonMiddleware's redirect to the slashed form first.
+    re_path(r"^(?:.*/)?$", api.api_not_found, name="api-not-found"),
+]

@@ -248,7 +248,7 @@ def seed_demo() -> str:
 
 def demo_logins_table() -> str:
     lines = [
-        "Demo logins (password for all: %s)" % DEMO_PASSWORD,
+        f"Demo logins (password for all: {DEMO_PASSWORD})",
         f"  {'username':<17} {'role':<20} communes",
     ]
     for username, role, communes, name in DEMO_USERS:

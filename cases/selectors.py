@@ -112,3 +112,18 @@ def case_timeline(case: Case) -> QuerySet:
     from workflows.models import AuditEvent
 
     return AuditEvent.objects.filter(case_id=case.pk).order_by("occurred_at", "id")
+
+
+def case_document_checklist(case: Case) -> list[dict[str, Any]]:
+    """Each configured document kind for the case's process and program, with
+    whether the case has one. Uses prefetched `documents` when present."""
+    from .models import DocumentRequirement
+
+    present = {d.kind for d in case.documents.all()}
+    program = getattr(case, "program", "")
+    return [
+        {"kind": r.kind, "label": r.label, "required": r.required, "present": r.kind in present}
+        for r in DocumentRequirement.objects.filter(
+            process=case.process, program__in=["", program]
+        ).order_by("position", "kind")
+    ]

@@ -108,9 +108,12 @@ def _duplicate_person(actor: Any, existing: Person) -> InvalidData:
         }
     else:
         msg = _("This national ID is already registered in another commune.")
-    err = InvalidData(msg, fields={"national_id": [msg]}, code="duplicate_national_id")
-    err.existing_id = existing.pk if visible else None  # type: ignore[attr-defined]
-    return err
+    return InvalidData(
+        msg,
+        fields={"national_id": [msg]},
+        code="duplicate_national_id",
+        extra={"existing_id": existing.pk if visible else None},
+    )
 
 
 def housing_case_create(

@@ -1,4 +1,8 @@
-"""One mapping from domain errors to API answers: {code, message, fields}."""
+"""One mapping from errors to API answers: {code, message, fields}.
+
+Domain errors carry their own status and stable code; DRF's and Django's own
+errors are folded into the same shape (401/403/404/405/415/parse/validation).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,27 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from .exceptions import DomainError
+from .exceptions import DomainError, InvalidData, NotPermitted
+
+# DRF's default codes renamed to ours, so a client sees one vocabulary.
+CODE_ALIASES = {"permission_denied": NotPermitted.code}
+
+
+def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """{"items": [{"amount": ["bad"]}]} -> {"items.0.amount": ["bad"]}."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(v, dict | list) for v in detail):
+            return {prefix or "non_field_errors": [str(v) for v in detail]}
+        out = {}
+        for i, value in enumerate(detail):
+            out.update(flatten(value, f"{prefix}.{i}" if prefix else str(i)))
+        return out
+    return {prefix or "non_field_errors": [str(detail)]}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -25,18 +49,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     detail = response.data
     fields: dict[str, list[str]] = {}
-    message = ""
-    if isinstance(exc, drf.ValidationError) and isinstance(detail, dict):
-        fields = {
-            k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()
-        }
-        message = "Dữ liệu không hợp lệ."
-    elif isinstance(detail, dict) and "detail" in detail:
-        message = str(detail["detail"])
-    else:
-        message = str(detail)
-    code = getattr(exc, "default_code", "error")
     if isinstance(exc, drf.ValidationError):
-        code = "invalid"
+        code = InvalidData.code
+        fields = flatten(detail)
+        only_general = list(fields) == ["non_field_errors"]
+        message = (
+            fields["non_field_errors"][0] if only_general else str(InvalidData.default_message)
+        )
+    else:
+        code = CODE_ALIASES.get(exc.default_code, exc.default_code)
+        if isinstance(detail, dict) and "detail" in detail:
+            message = str(detail["detail"])
+        else:
+            message = str(detail)
     response.data = {"code": code, "message": message, "fields": fields}
     return response

@@ -19,9 +19,12 @@ class DomainError(Exception):
         *,
         fields: dict[str, list[str]] | None = None,
         code: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.message = message if message is not None else self.default_message
         self.fields = fields or {}
+        # Machine-readable details beside the message (e.g. existing_id).
+        self.extra = extra or {}
         if code:
             self.code = code
         super().__init__(str(self.message))
@@ -31,6 +34,7 @@ class DomainError(Exception):
             "code": self.code,
             "message": str(self.message),
             "fields": {k: [str(m) for m in v] for k, v in self.fields.items()},
+            **self.extra,
         }
 
 

@@ -1,0 +1,537 @@
+"""REST API representations: input parsing and output shapes, no business logic.
+
+Input serializers only turn JSON into typed values; the services and the
+engine decide what is allowed and give the field errors (the same ones the web
+UI shows). Output serializers read objects the selectors already scoped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from workflows.permissions import available_transitions
+from workflows.registry import all_specs, spec_for
+from workflows.specs import TransitionSpec
+
+from .models import (
+    AdministrativeUnit,
+    Category,
+    Disbursement,
+    Document,
+    HousingCase,
+    HousingKind,
+    HousingProgram,
+    HousingState,
+    MeritSubtype,
+    Person,
+)
+from .selectors import case_document_checklist, people_for_user
+
+# --- errors (what workflows.api_errors produces) ------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer: a stable code, a translated message, per-field messages."""
+
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. not_found.")
+    message = serializers.CharField()
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Field name -> messages (in the caller's language).",
+    )
+    existing_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="duplicate_national_id only: the existing person's id, if visible to you.",
+    )
+
+
+# --- auth -----------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+
+
+# --- registry -------------------------------------------------------------------
+
+
+class CommuneCodeField(serializers.SlugRelatedField):
+    """A commune given by its official code; the unit valid today wins.
+
+    Codes are public reference data (the administrative map), so any commune
+    resolves here; whether the caller may act in it is the service's question
+    (403), not a 'does not exist' (400).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "code")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault(
+                "queryset",
+                AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE),
+            )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> AdministrativeUnit:
+        if not isinstance(data, str) or not data:
+            self.fail("invalid")
+        today = timezone.localdate()
+        queryset = self.get_queryset()
+        assert queryset is not None
+        unit = (
+            queryset.filter(code=data)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+            .order_by("-valid_from")
+            .first()
+        )
+        if unit is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return unit
+
+
+class CommuneSerializer(serializers.ModelSerializer):
+    # Plain string, not an enum: "kind" is also the housing kind, and one
+    # enum name must not stand for two choice sets in the schema.
+    kind = serializers.CharField(
+        read_only=True, help_text="xa (commune), thi_tran (township) or phuong (ward)."
+    )
+
+    class Meta:
+        model = AdministrativeUnit
+        fields = ["code", "name", "kind"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    commune = CommuneCodeField(read_only=True)
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices), read_only=True
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "full_name",
+            "date_of_birth",
+            "sex",
+            "national_id",
+            "commune",
+            "address",
+            "categories",
+            "merit_subtype",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PersonCreateSerializer(serializers.Serializer):
+    """Types only: the national ID and the rest are checked by `person_create`."""
+
+    full_name = serializers.CharField(max_length=120)
+    date_of_birth = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD")
+    sex = serializers.ChoiceField(choices=Person.Sex.choices)
+    national_id = serializers.CharField(
+        max_length=32, help_text="12 digits (CCCD), consistent with date of birth and sex."
+    )
+    commune = CommuneCodeField(help_text="Official commune code, e.g. 00448.")
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    # A flat list of messages on error (a ListField would nest them by index).
+    categories = serializers.MultipleChoiceField(
+        choices=Category.choices, required=False, default=set
+    )
+    merit_subtype = serializers.ChoiceField(
+        choices=MeritSubtype.choices, required=False, allow_blank=True, default=""
+    )
+
+    def validate_categories(self, value: Any) -> list[str]:
+        # Keep the catalogue's order: MultipleChoiceField hands back a set.
+        return [c for c in Category.values if c in value]
+
+
+class PersonFilterSerializer(serializers.Serializer):
+    national_id = serializers.CharField(required=False, help_text="Exact national ID.")
+
+
+class PersonBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "full_name", "national_id", "date_of_birth", "address"]
+        read_only_fields = fields
+
+
+# --- housing cases --------------------------------------------------------------
+
+
+class ApplicantField(serializers.PrimaryKeyRelatedField):
+    """A person id among the people the caller may see.
+
+    Someone else's person answers exactly like an id that does not exist, so
+    the field never reveals who is registered in another commune.
+    """
+
+    def get_queryset(self) -> QuerySet[Person]:
+        request = self.context.get("request")
+        return people_for_user(getattr(request, "user", None))
+
+
+class HousingCaseCreateSerializer(serializers.Serializer):
+    commune = CommuneCodeField(help_text="Official commune code, e.g. 00448.")
+    applicant = ApplicantField(queryset=Person.objects.none(), help_text="Person id.")
+    program = serializers.ChoiceField(choices=HousingProgram.choices)
+    kind = serializers.ChoiceField(choices=HousingKind.choices)
+    requested_amount = serializers.IntegerField(
+        min_value=1, max_value=10**13, help_text="Whole đồng."
+    )
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class HousingFilterSerializer(serializers.Serializer):
+    commune = serializers.CharField(required=False, help_text="Official commune code.")
+    state = serializers.ChoiceField(choices=HousingState.choices, required=False)
+    program = serializers.ChoiceField(choices=HousingProgram.choices, required=False)
+
+
+class HousingCaseListSerializer(serializers.ModelSerializer):
+    commune = CommuneCodeField(read_only=True)
+    state_label = serializers.SerializerMethodField()
+    applicant = PersonBriefSerializer(read_only=True)
+
+    class Meta:
+        model = HousingCase
+        fields = [
+            "id",
+            "reference",
+            "process",
+            "state",
+            "state_label",
+            "commune",
+            "applicant",
+            "program",
+            "kind",
+            "requested_amount",
+            "approved_amount",
+            "disbursed_amount",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_state_label(self, case: HousingCase) -> str:
+        return spec_for(case).state_label(case.state)
+
+
+class AmountsSerializer(serializers.Serializer):
+    requested = serializers.IntegerField(source="requested_amount")
+    assessed = serializers.IntegerField(source="assessed_amount", allow_null=True)
+    approved = serializers.IntegerField(source="approved_amount", allow_null=True)
+    disbursed = serializers.IntegerField(source="disbursed_amount")
+
+
+class BudgetBriefSerializer(serializers.Serializer):
+    funding_source = serializers.CharField()
+    year = serializers.IntegerField()
+
+
+class DisbursementSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Disbursement
+        fields = ["id", "amount", "paid_on", "recorded_by", "recorded_at"]
+        read_only_fields = fields
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "original_name", "size", "sha256", "content_type", "uploaded_at"]
+        read_only_fields = fields
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    """Multipart form. Type, size and kind are checked by `document_upload`."""
+
+    kind = serializers.CharField(max_length=40, help_text="A kind from required_documents.")
+    # Empty files go through so that the service answers with its own code.
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+# Output shapes whose field names ("label", "required", "fields") shadow
+# attributes of DRF's Field/Serializer: DRF's metaclass takes declared fields
+# off the class, so this is fine at run time; only the type stubs object.
+
+
+class RequiredDocumentSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    required = serializers.BooleanField()  # type: ignore[assignment]
+    present = serializers.BooleanField()
+
+
+class ChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
+class TransitionFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    type = serializers.ChoiceField(choices=["string", "integer", "date", "choice"])
+    required = serializers.BooleanField()  # type: ignore[assignment]
+    choices = ChoiceSerializer(many=True, required=False)
+
+
+class AvailableTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    danger = serializers.BooleanField(help_text="Destructive or final: ask for confirmation.")
+    fields = TransitionFieldSerializer(many=True)  # type: ignore[assignment]
+
+
+def _field_type(field: forms.Field) -> str:
+    if isinstance(field, forms.IntegerField):
+        return "integer"
+    if isinstance(field, forms.DateField):
+        return "date"
+    if isinstance(field, forms.ChoiceField):
+        return "choice"
+    return "string"
+
+
+def transition_fields(tspec: TransitionSpec) -> list[dict[str, Any]]:
+    """The body a transition takes, read from its form and its reason rule."""
+    out: list[dict[str, Any]] = []
+    if tspec.form is not None:
+        for name, field in tspec.form.base_fields.items():
+            item: dict[str, Any] = {
+                "name": name,
+                "label": str(field.label or name),
+                "type": _field_type(field),
+                "required": field.required,
+            }
+            if isinstance(field, forms.ChoiceField):
+                choices: Any = field.choices
+                item["choices"] = [
+                    {"value": str(v), "label": str(lbl)} for v, lbl in choices if v != ""
+                ]
+            out.append(item)
+    out.append(
+        {
+            "name": "reason",
+            "label": str(_("Reason")),
+            "type": "string",
+            "required": tspec.reason_required,
+        }
+    )
+    return out
+
+
+class HousingCaseDetailSerializer(serializers.ModelSerializer):
+    process_label = serializers.SerializerMethodField()
+    state_label = serializers.SerializerMethodField()
+    commune = CommuneSerializer(read_only=True)
+    applicant = PersonBriefSerializer(read_only=True)
+    amounts = serializers.SerializerMethodField()
+    budget = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+    required_documents = serializers.SerializerMethodField()
+    documents = DocumentSerializer(many=True, read_only=True)
+    disbursements = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HousingCase
+        fields = [
+            "id",
+            "reference",
+            "process",
+            "process_label",
+            "state",
+            "state_label",
+            "commune",
+            "applicant",
+            "program",
+            "kind",
+            "description",
+            "amounts",
+            "decision_number",
+            "decision_date",
+            "accepted_on",
+            "budget",
+            "available_transitions",
+            "required_documents",
+            "documents",
+            "disbursements",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_process_label(self, case: HousingCase) -> str:
+        return str(spec_for(case).label)
+
+    def get_state_label(self, case: HousingCase) -> str:
+        return spec_for(case).state_label(case.state)
+
+    @extend_schema_field(AmountsSerializer)
+    def get_amounts(self, case: HousingCase) -> dict[str, Any]:
+        return AmountsSerializer(case).data
+
+    @extend_schema_field(BudgetBriefSerializer(allow_null=True))
+    def get_budget(self, case: HousingCase) -> dict[str, Any] | None:
+        if case.budget is None:
+            return None
+        return BudgetBriefSerializer(case.budget).data
+
+    @extend_schema_field(AvailableTransitionSerializer(many=True))
+    def get_available_transitions(self, case: HousingCase) -> list[dict[str, Any]]:
+        user = self.context["request"].user
+        return [
+            {
+                "name": t.name,
+                "label": str(t.label),
+                "danger": t.danger,
+                "fields": transition_fields(t),
+            }
+            for t in available_transitions(user, case)
+        ]
+
+    @extend_schema_field(RequiredDocumentSerializer(many=True))
+    def get_required_documents(self, case: HousingCase) -> list[dict[str, Any]]:
+        return case_document_checklist(case)
+
+    @extend_schema_field(DisbursementSerializer(many=True))
+    def get_disbursements(self, case: HousingCase) -> Any:
+        rows = case.disbursements.select_related("recorded_by").order_by("paid_on", "id")
+        return DisbursementSerializer(rows, many=True).data
+
+
+# --- transitions ----------------------------------------------------------------
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    """The fields the API itself reads; every other key goes to the engine as data."""
+
+    RESERVED = ("reason", "expected_state")
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_state = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The state you saw; if the case has moved on since, the answer is 409.",
+    )
+
+
+def _schema_field(field: forms.Field, used_by: list[str]) -> serializers.Field:
+    kwargs: dict[str, Any] = {
+        "required": False,
+        "help_text": format_lazy("{} — {}", field.label, ", ".join(used_by)),
+    }
+    kind = _field_type(field)
+    if kind == "integer":
+        return serializers.IntegerField(**kwargs)
+    if kind == "date":
+        return serializers.DateField(**kwargs)
+    if kind == "choice":
+        assert isinstance(field, forms.ChoiceField)
+        choices: Any = field.choices
+        return serializers.ChoiceField(
+            choices=[c for c in choices if c[0] != ""], allow_blank=True, **kwargs
+        )
+    return serializers.CharField(**kwargs)
+
+
+def _transition_body_serializer() -> type[serializers.Serializer]:
+    """For the schema only: every data field any transition takes, all optional.
+
+    Built from the process specs so the documentation follows the forms.
+    Requests are not validated with it: the engine validates the data with
+    the transition's own form, so API and UI give the same field errors.
+    """
+    found: dict[str, tuple[forms.Field, list[str]]] = {}
+    for spec in all_specs().values():
+        for tspec in spec.transitions.values():
+            if tspec.form is None:
+                continue
+            for name, field in tspec.form.base_fields.items():
+                found.setdefault(name, (field, []))[1].append(tspec.name)
+    attrs: dict[str, Any] = {
+        name: _schema_field(field, used_by) for name, (field, used_by) in sorted(found.items())
+    }
+    attrs["__doc__"] = "reason, expected_state and the transition's data fields."
+    return type("TransitionBodySerializer", (TransitionRequestSerializer,), attrs)
+
+
+TransitionBodySerializer = _transition_body_serializer()
+
+
+# --- audit and tasks ------------------------------------------------------------
+
+
+class AuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    actor = serializers.CharField(source="actor_username")
+    actor_role = serializers.CharField()
+    event = serializers.CharField()
+    transition = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    reason = serializers.CharField()
+    data = serializers.JSONField()  # type: ignore[assignment]
+    occurred_at = serializers.DateTimeField()
+    hash = serializers.CharField()
+    prev_hash = serializers.CharField()
+
+
+class TaskCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    step = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    case = serializers.SerializerMethodField()
+    commune = serializers.SerializerMethodField()
+    created = serializers.DateTimeField()
+
+    def get_step(self, task: Any) -> str:
+        return task.flow_task.name
+
+    @staticmethod
+    def _case(task: Any) -> Any:
+        return getattr(task.process, "case", None)
+
+    @extend_schema_field(TaskCaseSerializer(allow_null=True))
+    def get_case(self, task: Any) -> dict[str, Any] | None:
+        case = self._case(task)
+        return None if case is None else {"id": case.pk, "reference": case.reference}
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_commune(self, task: Any) -> str | None:
+        case = self._case(task)
+        return None if case is None else case.commune.code
+
+
+class TaskFilterSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(
+        choices=[("inbox", "inbox"), ("queue", "queue")],
+        required=False,
+        default="inbox",
+        help_text="inbox: tasks you hold; queue: unclaimed tasks you could take.",
+    )
