@@ -265,12 +265,12 @@ class Budget(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_program_display()} {self.year} ({self.get_funding_source_display()})"
+
     @property
     def remaining(self) -> int:
         return self.allocated - self.committed
-
-    def __str__(self) -> str:
-        return f"{self.get_program_display()} {self.year} ({self.get_funding_source_display()})"
 
 
 class HousingCase(Case):
@@ -294,8 +294,16 @@ class HousingCase(Case):
                 condition=Q(requested_amount__gt=0), name="housing_requested_positive"
             ),
             models.CheckConstraint(
+                # approved_amount IS NOT NULL: a CHECK passes on NULL, so without it
+                # a case with no approved amount could be paid anything.
                 condition=Q(disbursed_amount__gte=0)
-                & (Q(disbursed_amount=0) | Q(disbursed_amount__lte=F("approved_amount"))),
+                & (
+                    Q(disbursed_amount=0)
+                    | (
+                        Q(approved_amount__isnull=False)
+                        & Q(disbursed_amount__lte=F("approved_amount"))
+                    )
+                ),
                 name="housing_disbursed_within_approved",
             ),
         ]

@@ -211,6 +211,12 @@ def housing_case_update_draft(*, actor: Any, case: HousingCase, **fields: Any) -
         return case
     with transaction.atomic():
         locked = HousingCase.objects.select_for_update().get(pk=case.pk)
+        if locked.state not in (HousingState.DRAFT, HousingState.RETURNED):
+            # Submitted since the caller read it: the check above saw a stale state.
+            from workflows.exceptions import TransitionNotAllowed
+
+            raise TransitionNotAllowed(_("Only a draft or returned case can be edited."))
+        old = {k: getattr(locked, k) for k in changes}
         for k, v in changes.items():
             setattr(locked, k, v)
         locked.save(update_fields=[*changes, "updated_at"])
@@ -221,7 +227,7 @@ def housing_case_update_draft(*, actor: Any, case: HousingCase, **fields: Any) -
             object_type="cases.case",
             object_id=str(case.pk),
             event="edit",
-            data={k: [getattr(case, k), v] for k, v in changes.items()},
+            data={k: [old[k], v] for k, v in changes.items()},
         )
     return locked
 
@@ -252,6 +258,21 @@ def sniff_type(head: bytes, blob: bytes) -> str | None:
     return None
 
 
+DOCUMENT_STATES = (
+    HousingState.DRAFT,
+    HousingState.RETURNED,
+    HousingState.SUBMITTED,
+    HousingState.COMMUNE_VERIFIED,
+    HousingState.PARTIALLY_DISBURSED,
+)
+
+
+def _no_documents_now() -> Exception:
+    from workflows.exceptions import TransitionNotAllowed
+
+    return TransitionNotAllowed(_("Documents cannot be added in the case's current state."))
+
+
 def document_upload(*, actor: Any, case: Case, kind: str, upload: Any) -> Document:
     """Attach a document. Type is checked by content (pdf, jpg, png, docx) and
     must agree with the file name; size is capped; the SHA-256 is stored."""
@@ -259,16 +280,8 @@ def document_upload(*, actor: Any, case: Case, kind: str, upload: Any) -> Docume
 
     if not roles_for_case(actor, case) & {"commune_officer", "district_specialist"}:
         raise NotPermitted(_("You cannot add documents to this case."))
-    if case.state not in (
-        HousingState.DRAFT,
-        HousingState.RETURNED,
-        HousingState.SUBMITTED,
-        HousingState.COMMUNE_VERIFIED,
-        HousingState.PARTIALLY_DISBURSED,
-    ):
-        from workflows.exceptions import TransitionNotAllowed
-
-        raise TransitionNotAllowed(_("Documents cannot be added in the case's current state."))
+    if case.state not in DOCUMENT_STATES:
+        raise _no_documents_now()
     known = set(
         DocumentRequirement.objects.filter(process=case.process).values_list("kind", flat=True)
     )
@@ -311,6 +324,11 @@ def document_upload(*, actor: Any, case: Case, kind: str, upload: Any) -> Docume
         )
     digest = hashlib.sha256(blob).hexdigest()
     with transaction.atomic():
+        # Re-read the state under the case lock (as the engine does): the caller's
+        # object may be stale, e.g. approved a moment ago.
+        state = Case.objects.select_for_update().filter(pk=case.pk).values_list("state", flat=True)
+        if state.get() not in DOCUMENT_STATES:
+            raise _no_documents_now()
         doc = Document(
             case=case,
             kind=kind,

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 def validate_national_id(value: str) -> None:
     """Format checks that need no other field."""
-    if not isinstance(value, str) or len(value) != 12 or not value.isdigit():
+    # isascii(): str.isdigit() also accepts full-width and other Unicode digits.
+    if not isinstance(value, str) or len(value) != 12 or not (value.isascii() and value.isdigit()):
         raise ValidationError(
             _("The national ID number must be exactly 12 digits."), code="national_id_format"
         )

@@ -57,7 +57,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             fields["non_field_errors"][0] if only_general else str(InvalidData.default_message)
         )
     else:
-        code = CODE_ALIASES.get(exc.default_code, exc.default_code)
+        default_code = str(getattr(exc, "default_code", "error"))
+        code = CODE_ALIASES.get(default_code, default_code)
         if isinstance(detail, dict) and "detail" in detail:
             message = str(detail["detail"])
         else:

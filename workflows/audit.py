@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import context
@@ -148,7 +148,19 @@ class VerifyResult:
 
 
 def verify() -> VerifyResult:
-    """Walk every chain; report the first broken link (edit, deletion, reorder)."""
+    """Walk every chain; report the first broken link (edit, deletion, reorder).
+
+    Heads and events are read in one REPEATABLE READ snapshot: otherwise an
+    event appended between the two reads looks like a tampered chain head.
+    """
+    if connection.in_atomic_block:
+        return _verify()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _verify()
+
+
+def _verify() -> VerifyResult:
     heads = {h.chain: h for h in AuditChainHead.objects.all()}
     count = 0
     seen: set[str] = set()
@@ -158,13 +170,25 @@ def verify() -> VerifyResult:
 
     def close(chain: str) -> VerifyResult | None:
         head = heads.get(chain)
-        if head is None or head.seq != expected_seq - 1 or head.last_hash != expected_prev:
+        last = expected_seq - 1
+        if head is None:
+            return VerifyResult(False, count, len(seen), f"chain {chain}: its head is missing")
+        if head.seq > last:
+            missing = f"seq {last + 1}" if head.seq == last + 1 else f"seq {last + 1}-{head.seq}"
             return VerifyResult(
                 False,
                 count,
                 len(seen),
-                f"chain {chain}: last event does not match the chain head "
-                f"(events were deleted or the head was altered)",
+                f"chain {chain}: event {missing} is missing at the end of the chain "
+                f"(the head records {head.seq} events, the last found is seq {last})",
+            )
+        if head.seq != last or head.last_hash != expected_prev:
+            return VerifyResult(
+                False,
+                count,
+                len(seen),
+                f"chain {chain}: last event seq {last} does not match the chain head "
+                f"(the head was altered)",
             )
         return None
 
@@ -209,6 +233,10 @@ def verify() -> VerifyResult:
     for chain, head in heads.items():
         if chain not in seen and head.seq != 0:
             return VerifyResult(
-                False, count, len(seen), f"chain {chain}: head says {head.seq} events, none found"
+                False,
+                count,
+                len(seen),
+                f"chain {chain}: event seq 1-{head.seq} is missing "
+                f"(the head records {head.seq} events, none found)",
             )
     return VerifyResult(True, count, len(seen))

@@ -2,8 +2,9 @@
 
 `transition` moves one case; `bulk_transition` moves many rows with one
 UPDATE. Both lock, check (state 409, permission/scope 403, separation of
-duties 403, data 400), transition, append audit events, write the
-notification outbox and keep viewflow's tasks in step, in one transaction.
+duties 403, data 400), transition and append audit events in one
+transaction; `transition` also writes the notification outbox and keeps
+viewflow's tasks in step.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -59,7 +61,7 @@ def _acting_role(tspec: TransitionSpec, state: str, roles: set[str]) -> str:
     return sorted(tspec.roles_from(state) & roles)[0]
 
 
-def _check_separation(tspec: TransitionSpec, case: Case, actor: Any) -> None:
+def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Case, actor: Any) -> None:
     if not tspec.not_by_actors_of:
         return
     earlier = (
@@ -75,7 +77,8 @@ def _check_separation(tspec: TransitionSpec, case: Case, actor: Any) -> None:
                 "Separation of duties: you already did “%(step)s” on this case, so another "
                 "person must do this step."
             )
-            % {"step": earlier}
+            # The step's label, not its API name: the message is shown to people.
+            % {"step": spec.transitions[earlier].label if earlier in spec.transitions else earlier}
         )
 
 
@@ -135,6 +138,7 @@ def transition(
     tspec = spec.transitions.get(name)
     if tspec is None:
         raise TransitionNotAllowed(_("Unknown action “%(name)s”.") % {"name": name})
+    seen_state = case.state
     with transaction.atomic():
         locked = spec.model.objects.select_for_update().get(pk=case.pk)
         if expected_state and locked.state != expected_state:
@@ -148,10 +152,14 @@ def transition(
             )
         roles = roles_for_case(actor, locked)
         if not tspec.roles_from(locked.state) & roles:
+            if locked.state != seen_state and tspec.roles_from(seen_state) & roles:
+                # Allowed in the state the caller saw; someone moved the case while we
+                # waited for the lock (e.g. verify won over return): a conflict, not a 403.
+                raise ConcurrentChange()
             raise NotPermitted(
                 _("Your role does not allow “%(action)s” on this case.") % {"action": tspec.label}
             )
-        _check_separation(tspec, locked, actor)
+        _check_separation(spec, tspec, locked, actor)
         cleaned = clean_data(tspec, data, reason)
         if tspec.check is not None:
             errors = tspec.check(locked, cleaned, actor)
@@ -202,9 +210,10 @@ def bulk_transition(
     The model's FSM transition `name` must have a single target. Rows must
     have `state` and `commune_id`. In one transaction: one UPDATE ... WHERE
     state IN (sources) AND commune allowed AND not acted-on by this actor
-    RETURNING id, one bulk insert of audit events, one outbox insert. Every
-    row not moved is reported with its reason (wrong state, other commune,
-    separation of duties). Query count does not depend on the number of rows.
+    RETURNING id and one bulk insert of audit events (no outbox rows: a list's
+    own process tells people what to do). Every row not moved is reported with
+    its reason (wrong_state, not_permitted, separation_of_duties); `allowed_roles`
+    empty means nobody may. Query count does not depend on the number of rows.
     """
     model = queryset.model
     fsm_transitions = {
@@ -233,9 +242,13 @@ def bulk_transition(
     role = sorted(wanted & scope.all_roles())[0] if wanted & scope.all_roles() else ""
     table = model._meta.db_table
     pk_col = model._meta.pk.column
-    ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
-    sod = list(not_by_actors_of)
     result = BulkResult()
+    try:
+        ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        # .none() or pk__in=[]: nothing selected, nothing to move or refuse.
+        return result
+    sod = list(not_by_actors_of)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             f"""

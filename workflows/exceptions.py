@@ -67,7 +67,7 @@ class TransitionNotAllowed(DomainError):
     default_message = _("This action is not possible in the case's current state.")
 
 
-class ConcurrentChange(DomainError):
+class ConcurrentChange(TransitionNotAllowed):
     status = 409
     code = "concurrent_change"
     default_message = _("Someone else changed this case a moment ago. Reload and try again.")

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views import View as DjangoView
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -20,7 +21,8 @@ from viewflow.workflow.status import STATUS
 
 from cases.models import AdministrativeUnit, Case, HousingState
 
-from .permissions import Role, role_permission
+from .exceptions import NotPermitted, TransitionNotAllowed
+from .permissions import Role, may_take_task, role_permission
 
 S = HousingState
 OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
@@ -134,11 +136,51 @@ def task_complete_for(case: Case, actor: Any) -> None:
             activation.execute()
 
 
+def _lock_case_of(task: Task) -> None:
+    """Lock the task's case row, as the engine does before a transition.
+
+    A claim and a transition on the same case then queue on one lock instead of
+    racing for viewflow's NOWAIT process lock (whose failure is a raw DatabaseError).
+    """
+    list(
+        Case.objects.select_for_update()
+        .filter(flow_process_id=task.process_id)
+        .values_list("pk", flat=True)
+    )
+
+
 def task_claim(task: Task, user: Any) -> None:
-    with transaction.atomic(), task.activation() as activation:
-        activation.assign(user)
+    """Assign an unclaimed task to `user`, who must hold its role in its commune.
+
+    NotPermitted (403) otherwise; TransitionNotAllowed (409, code already_claimed
+    or task_closed) when someone holds it already or it is finished.
+    """
+    with transaction.atomic():
+        _lock_case_of(task)
+        with task.activation() as activation:  # re-reads the task under the lock
+            current = activation.task
+            if not may_take_task(user, current):
+                raise NotPermitted(_("This task is for another role or commune."))
+            if current.status not in OPEN_TASK:
+                raise TransitionNotAllowed(_("This task is already finished."), code="task_closed")
+            if current.status != STATUS.NEW or current.owner_id is not None:
+                raise TransitionNotAllowed(
+                    _("This task has already been claimed."), code="already_claimed"
+                )
+            activation.assign(user)
 
 
 def task_release(task: Task, user: Any) -> None:
-    with transaction.atomic(), task.activation() as activation:
-        activation.unassign()
+    """Put a task `user` holds back in the queue (or any task, for flow managers)."""
+    with transaction.atomic():
+        _lock_case_of(task)
+        with task.activation() as activation:
+            current = activation.task
+            if current.status != STATUS.ASSIGNED:
+                raise TransitionNotAllowed(
+                    _("Only a claimed task that is not started can be released."),
+                    code="not_claimed",
+                )
+            if not activation.flow_task.can_unassign(user, current):
+                raise NotPermitted(_("Only whoever holds this task can release it."))
+            activation.unassign()

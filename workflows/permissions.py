@@ -170,6 +170,23 @@ def may_transition(user: Any, case: Case, name: str) -> bool:
     return bool(tspec.roles_from(case.state) & roles_for_case(user, case))
 
 
+def may_take_task(user: Any, task: Any) -> bool:
+    """May `user` claim viewflow `task`: do they hold the role it waits for, in its
+    commune (district roles: anywhere)? Read from the task's owner_permission."""
+    app, _dot, codename = (task.owner_permission or "").partition(".")
+    role = codename.removeprefix("role_")
+    scope = scope_for(user)
+    if app != UNIT_APP or not codename.startswith("role_"):
+        return False
+    if role in DISTRICT_ROLES:
+        return role in scope.district_roles
+    try:
+        commune_id = int(task.owner_permission_obj_pk)
+    except (TypeError, ValueError):
+        return False
+    return commune_id in scope.commune_roles.get(role, frozenset())
+
+
 def may_create_case(user: Any, commune_id: int) -> bool:
     return Role.COMMUNE_OFFICER in scope_for(user).roles_in(commune_id)
 

@@ -15,5 +15,6 @@ class Command(BaseCommand):
         if result.ok:
             self.stdout.write(f"OK: {result.events} events in {result.chains} chains")
             return
-        self.stderr.write(f"BROKEN: {result.problem} (event id {result.event_id})")
+        where = f" (event id {result.event_id})" if result.event_id is not None else ""
+        self.stderr.write(f"BROKEN: {result.problem}{where}")
         raise SystemExit(1)
