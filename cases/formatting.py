@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 
 def money(amount: int | None) -> str:
@@ -10,6 +11,15 @@ def money(amount: int | None) -> str:
         return "—"
     sign = "-" if amount < 0 else ""
     return f"{sign}{abs(int(amount)):,}".replace(",", ".") + " đ"
+
+
+def display_name(user: Any) -> str:
+    """Vietnamese order, family name first: 'Nguyễn Thị Hoa' (last_name holds
+    the family and middle names, first_name the given name)."""
+    if user is None:
+        return ""
+    name = f"{user.last_name} {user.first_name}".strip()
+    return name or user.username
 
 
 def vn_date(value: dt.date | dt.datetime | None) -> str:

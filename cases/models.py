@@ -289,6 +289,7 @@ class HousingCase(Case):
     accepted_on = models.DateField(_("completion accepted on"), null=True, blank=True)
 
     class Meta:
+        indexes = [models.Index(fields=["program", "kind"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(requested_amount__gt=0), name="housing_requested_positive"

@@ -127,3 +127,35 @@ def case_document_checklist(case: Case) -> list[dict[str, Any]]:
             process=case.process, program__in=["", program]
         ).order_by("position", "kind")
     ]
+
+
+def case_search(
+    user: Any,
+    *,
+    commune: int | None = None,
+    program: str = "",
+    state: str = "",
+    created_from: Any = None,
+    created_before: Any = None,
+    q: str = "",
+) -> QuerySet[Case]:
+    """The user's cases, filtered. `q` is an exact 12-digit national ID or part
+    of the applicant's name. Joins only what a filter needs, so the COUNT of a
+    list page stays on the Case table."""
+    qs = cases_for_user(user)
+    if commune:
+        qs = qs.filter(commune_id=commune)
+    if program:
+        qs = qs.filter(housingcase__program=program)
+    if state:
+        qs = qs.filter(state=state)
+    if created_from:
+        qs = qs.filter(created_at__gte=created_from)
+    if created_before:
+        qs = qs.filter(created_at__lt=created_before)
+    q = (q or "").strip()
+    if len(q) == 12 and q.isdigit():
+        qs = qs.filter(applicant__national_id=q)
+    elif q:
+        qs = qs.filter(applicant__full_name__icontains=q)
+    return qs

@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 
 from workflows import audit, flows
 from workflows.exceptions import InvalidData, NotPermitted
-from workflows.permissions import may_create_case, may_manage_registry, scope_for
+from workflows.permissions import (
+    DOCUMENT_ROLES,
+    may_create_case,
+    may_manage_registry,
+    may_upload_document,
+    roles_for_case,
+    scope_for,
+)
 
 from .models import (
     AdministrativeUnit,
@@ -258,15 +265,6 @@ def sniff_type(head: bytes, blob: bytes) -> str | None:
     return None
 
 
-DOCUMENT_STATES = (
-    HousingState.DRAFT,
-    HousingState.RETURNED,
-    HousingState.SUBMITTED,
-    HousingState.COMMUNE_VERIFIED,
-    HousingState.PARTIALLY_DISBURSED,
-)
-
-
 def _no_documents_now() -> Exception:
     from workflows.exceptions import TransitionNotAllowed
 
@@ -276,11 +274,9 @@ def _no_documents_now() -> Exception:
 def document_upload(*, actor: Any, case: Case, kind: str, upload: Any) -> Document:
     """Attach a document. Type is checked by content (pdf, jpg, png, docx) and
     must agree with the file name; size is capped; the SHA-256 is stored."""
-    from workflows.permissions import roles_for_case
-
-    if not roles_for_case(actor, case) & {"commune_officer", "district_specialist"}:
+    if not roles_for_case(actor, case) & DOCUMENT_ROLES:
         raise NotPermitted(_("You cannot add documents to this case."))
-    if case.state not in DOCUMENT_STATES:
+    if not may_upload_document(actor, case):
         raise _no_documents_now()
     known = set(
         DocumentRequirement.objects.filter(process=case.process).values_list("kind", flat=True)
@@ -327,7 +323,7 @@ def document_upload(*, actor: Any, case: Case, kind: str, upload: Any) -> Docume
         # Re-read the state under the case lock (as the engine does): the caller's
         # object may be stale, e.g. approved a moment ago.
         state = Case.objects.select_for_update().filter(pk=case.pk).values_list("state", flat=True)
-        if state.get() not in DOCUMENT_STATES:
+        if not may_upload_document(actor, case, state=state.get()):
             raise _no_documents_now()
         doc = Document(
             case=case,

@@ -1,7 +1,5 @@
 """URL configuration: web UI, REST API (/api/v1), OpenAPI schema and docs, admin."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -14,5 +12,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("cases.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_URL is deliberately not served: case documents are downloaded only
+# through the commune-scoped view (cases/<pk>/documents/<doc_pk>/).

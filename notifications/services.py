@@ -34,3 +34,23 @@ def notifications_enqueue(
         if user_id != exclude_user_id
     ]
     return Notification.objects.bulk_create(rows)
+
+
+def notifications_mark_read(*, user: Any, pk: int | None = None) -> Notification | None:
+    """Mark one notification of `user` read (or all, without `pk`).
+
+    Returns the notification, or None when `pk` is not one of the user's.
+    """
+    from django.utils import timezone
+
+    from .selectors import notifications_for_user
+
+    mine = notifications_for_user(user)
+    if pk is None:
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return None
+    note = mine.filter(pk=pk).first()
+    if note is not None and note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    return note

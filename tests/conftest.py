@@ -173,7 +173,7 @@ def make_case(users: SimpleNamespace, config: None, applicant: Any) -> Callable[
         )
         if documents:
             upload_all(users.officer, case)
-        for target, name, actor, data in steps(users):
+        for _target, name, actor, data in steps(users):
             if case.state == state:
                 break
             engine.transition(case, name, actor=actor, data=data(case))

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.formatting import display_name
 from cases.models import Case
 from notifications.services import notifications_enqueue
 
@@ -106,8 +107,7 @@ def _notify_next(
         recipients=recipients,
         event=event,
         title=title,
-        body=_("%(actor)s: %(action)s.")
-        % {"actor": actor.get_full_name() or actor.username, "action": tspec.label},
+        body=_("%(actor)s: %(action)s.") % {"actor": display_name(actor), "action": tspec.label},
         url=url,
         case_id=case.pk,
         commune_id=case.commune_id,

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View as DjangoView
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -55,9 +56,10 @@ def _commune(process: Process) -> AdministrativeUnit:
     return AdministrativeUnit.objects.get(cases__id=process.artifact_object_id)
 
 
-def _task(role: str) -> Any:
+def _task(role: str, title: Any = None) -> Any:
     return (
         flow.View(OpenCaseView.as_view())
+        .Annotation(title=title)
         .Permission(role_permission(role), obj=_commune)
         .Next(this.route)
     )
@@ -83,13 +85,13 @@ class HousingFlow(flow.Flow):
         .Case(this.disburse_final, _in(S.COMPLETION_ACCEPTED))
         .Default(this.end)
     )
-    prepare = _task(Role.COMMUNE_OFFICER)
-    verify = _task(Role.COMMUNE_LEADER)
-    review = _task(Role.DISTRICT_SPECIALIST)
-    approve = _task(Role.OFFICE_HEAD)
-    disburse_advance = _task(Role.ACCOUNTANT)
-    accept_completion = _task(Role.COMMUNE_OFFICER)
-    disburse_final = _task(Role.ACCOUNTANT)
+    prepare = _task(Role.COMMUNE_OFFICER, gettext_lazy("Prepare and submit the dossier"))
+    verify = _task(Role.COMMUNE_LEADER, gettext_lazy("Confirm (commune)"))
+    review = _task(Role.DISTRICT_SPECIALIST, gettext_lazy("Review (district)"))
+    approve = _task(Role.OFFICE_HEAD, gettext_lazy("Approve"))
+    disburse_advance = _task(Role.ACCOUNTANT, gettext_lazy("Pay the first tranche"))
+    accept_completion = _task(Role.COMMUNE_OFFICER, gettext_lazy("Accept completion (nghiệm thu)"))
+    disburse_final = _task(Role.ACCOUNTANT, gettext_lazy("Pay the final tranche"))
     end = flow.End()
 
     def start_case(self, activation: Any, case: Case) -> Process:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from . import context
 
@@ -24,3 +27,20 @@ class RequestContextMiddleware:
             context.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Vietnamese first: the web UI follows only the language the user picked
+    (the language cookie set by the VI/EN switch), not the browser's
+    Accept-Language, so an office PC with an English browser still gets
+    Vietnamese. The API honours Accept-Language for its machine clients."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            super().process_request(request)
+            return
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

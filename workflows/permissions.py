@@ -244,3 +244,18 @@ def available_transitions(user: Any, case: Case) -> list[Any]:
         for name, t in spec.transitions.items()
         if name in names and t.roles_from(case.state) & roles
     ]
+
+
+# Documents may be added while the dossier is prepared or checked, and the
+# completion record (nghiệm thu) after the first payment.
+DOCUMENT_STATES = frozenset(
+    {"draft", "returned", "submitted", "commune_verified", "partially_disbursed"}
+)
+DOCUMENT_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.DISTRICT_SPECIALIST})
+
+
+def may_upload_document(user: Any, case: Case, *, state: str | None = None) -> bool:
+    """Role in the case's commune, and a state that takes documents."""
+    return (state or case.state) in DOCUMENT_STATES and bool(
+        roles_for_case(user, case) & DOCUMENT_ROLES
+    )

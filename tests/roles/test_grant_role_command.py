@@ -78,8 +78,9 @@ def test_admin_role_gets_the_admin_site_but_no_case_role(communes):
 
 def test_revoke_takes_the_role_back(communes):
     grant("hoa", "commune_officer", "--commune", communes.a.code, "--commune", communes.b.code)
-    call_command("revoke_role", "hoa", "commune_officer", "--commune", communes.b.code,
-                 stdout=StringIO())
+    call_command(
+        "revoke_role", "hoa", "commune_officer", "--commune", communes.b.code, stdout=StringIO()
+    )
     user = User.objects.get(username="hoa")
     forget_scope(user)
     assert scope_for(user).commune_ids == {communes.a.pk}

@@ -34,7 +34,14 @@ def test_demo_logins_lists_every_demo_user(db):
     out = StringIO()
     call_command("demo_logins", stdout=out)
     text = out.getvalue()
-    for username in ["canbo_phulo", "lanhdao_minhtri", "chuyenvien", "truongphong", "ketoan",
-                     "thanhtra", "quantri"]:
+    for username in [
+        "canbo_phulo",
+        "lanhdao_minhtri",
+        "chuyenvien",
+        "truongphong",
+        "ketoan",
+        "thanhtra",
+        "quantri",
+    ]:
         assert username in text
     assert "Demo@2024" in text

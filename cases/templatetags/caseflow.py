@@ -1,0 +1,129 @@
+"""Display helpers for the web UI: money, dates, state badges, roles, the top bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from cases import formatting
+from cases.models import HousingState
+from workflows.permissions import ROLE_LABELS as _ROLE_LABELS
+from workflows.permissions import Role, scope_for
+
+register = template.Library()
+
+STATE_LABELS = dict(HousingState.choices)
+ROLE_LABELS: dict[str, Any] = {str(k): v for k, v in _ROLE_LABELS.items()}
+
+
+@register.filter
+def money(value: Any) -> str:
+    """17120000 -> '17.120.000 đ' (the dash for no amount)."""
+    if value in (None, ""):
+        return "—"
+    return formatting.money(int(value))
+
+
+@register.filter
+def vn_date(value: Any) -> str:
+    """dd/mm/yyyy, in local time for datetimes; ISO strings (audit data) too."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formatting.vn_date(value)
+
+
+@register.filter
+def vn_datetime(value: Any) -> str:
+    """dd/mm/yyyy HH:MM in local time."""
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y %H:%M")
+
+
+register.filter("display_name", formatting.display_name)
+
+
+@register.filter
+def state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
+@register.simple_tag
+def state_badge(state: str) -> str:
+    if not state:
+        return ""
+    return format_html(
+        '<span class="badge state-{}">{}</span>', state, STATE_LABELS.get(state, state)
+    )
+
+
+@register.filter
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role)) if role else ""
+
+
+@register.simple_tag(takes_context=True)
+def current_roles(context: Any) -> str:
+    """'Commune officer (Phù Lỗ)' or 'District specialist': who the user acts as."""
+    from cases.views.base import request_communes
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    scope = scope_for(user)
+    parts = [str(ROLE_LABELS[r]) for r in sorted(scope.district_roles)]
+    if scope.commune_roles:
+        names = {c.pk: c.name for c in request_communes(request)}
+        for role, ids in sorted(scope.commune_roles.items()):
+            where = ", ".join(sorted(names[i] for i in ids if i in names))
+            parts.append(f"{ROLE_LABELS[role]} ({where})" if where else str(ROLE_LABELS[role]))
+    return "; ".join(parts) or _("No role")
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context: Any) -> int:
+    from cases.views.notifications import unread_count
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return 0
+    return unread_count(request)
+
+
+@register.simple_tag(takes_context=True)
+def nav_active(context: Any, *names: str) -> str:
+    match = getattr(context.get("request"), "resolver_match", None)
+    return "active" if match is not None and match.url_name in names else ""
+
+
+@register.filter
+def category_labels(codes: Any) -> str:
+    from cases.models import Category
+
+    labels = dict(Category.choices)
+    return ", ".join(str(labels.get(c, c)) for c in codes or [])
+
+
+@register.simple_tag(takes_context=True)
+def ui_permissions(context: Any) -> dict[str, bool]:
+    """Which menu entries to show. Only navigation: the views still decide."""
+    request = context.get("request")
+    scope = scope_for(getattr(request, "user", None))
+    officer = bool(scope.commune_roles.get(Role.COMMUNE_OFFICER))
+    return {
+        "open_case": officer,
+        "register_person": officer or Role.DISTRICT_SPECIALIST in scope.district_roles,
+    }

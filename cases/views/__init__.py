@@ -1,0 +1,31 @@
+"""Server-rendered web UI (Vietnamese first). Views are thin: reads go through
+cases.selectors, state changes through workflows.engine, other writes through
+cases.services; domain errors are answered in one place (base.CaseflowView)."""
+
+from .case_detail import (
+    CaseDetailView,
+    CaseDocumentDownloadView,
+    CaseDocumentUploadView,
+    CaseTransitionView,
+)
+from .case_list import CaseListView
+from .drafts import HousingCaseCreateView, HousingCaseEditView, PersonCreateView
+from .notifications import NotificationListView, NotificationReadView
+from .process import ProcessDiagramView
+from .tasks import TaskActionView, TaskListView
+
+__all__ = [
+    "CaseDetailView",
+    "CaseDocumentDownloadView",
+    "CaseDocumentUploadView",
+    "CaseListView",
+    "CaseTransitionView",
+    "HousingCaseCreateView",
+    "HousingCaseEditView",
+    "NotificationListView",
+    "NotificationReadView",
+    "PersonCreateView",
+    "ProcessDiagramView",
+    "TaskActionView",
+    "TaskListView",
+]

@@ -1,0 +1,105 @@
+"""What every page has in common: login, a role, and one place where domain
+errors become Vietnamese messages with the right HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import AccessMixin
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from cases.forms import attach_errors
+from cases.selectors import communes_for_user
+from workflows.exceptions import DomainError, NotFound
+from workflows.permissions import scope_for
+
+PAGE_SIZE = 25
+
+
+def request_communes(request: HttpRequest) -> list[Any]:
+    """The user's communes (all of them for district roles), read once per request."""
+    cached = getattr(request, "_caseflow_communes", None)
+    if cached is None:
+        cached = list(communes_for_user(request.user))
+        request._caseflow_communes = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def error_page(request: HttpRequest, exc: DomainError | str, status: int = 403) -> HttpResponse:
+    message = exc.message if isinstance(exc, DomainError) else exc
+    status = exc.status if isinstance(exc, DomainError) else status
+    return render(
+        request, "errors/error.html", {"message": message, "status": status}, status=status
+    )
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+class CaseflowMixin(AccessMixin):
+    """Base of every page but login.
+
+    Anonymous users go to the login page; users with no role get 403. A
+    DomainError raised anywhere in the view is answered here and only here:
+    NotFound becomes 404 (another commune's case is never revealed); the
+    others re-render the page with `exc.message` on top and `exc.fields` on
+    `self.bound_form`, with the error's status (400, 403 or 409). Views whose
+    page cannot be re-rendered (`rerender_on_error = False`) show the message
+    on an error page with the same status.
+    """
+
+    rerender_on_error = True
+    bound_form: Any = None
+    error: DomainError | None = None
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not scope_for(request.user).has_any_role:
+            return error_page(
+                request,
+                _("Your account has no role in case processing. Ask the administrator."),
+                403,
+            )
+        try:
+            # A mixin: the view class after it in the MRO provides dispatch.
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        except NotFound:
+            raise Http404() from None
+        except DomainError as exc:
+            return self.domain_error(exc)
+
+    def domain_error(self, exc: DomainError) -> HttpResponse:
+        if not self.rerender_on_error or self.request.method == "GET":
+            return error_page(self.request, exc)
+        return self.rerender(exc)
+
+    def rerender(self, exc: DomainError) -> HttpResponse:
+        return error_page(self.request, exc)
+
+
+class CaseflowView(CaseflowMixin, TemplateView):
+    """A page that can show its own form again with a domain error's messages."""
+
+    def rerender(self, exc: DomainError) -> HttpResponse:
+        self.error = exc
+        attach_errors(self.bound_form, exc.fields)
+        try:
+            context = self.get_context_data(**self.kwargs)
+        except NotFound:
+            raise Http404() from None
+        except DomainError:
+            return error_page(self.request, exc)
+        return self.render_to_response(context, status=exc.status)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["error"] = self.error
+        context["error_fields_on_form"] = self.bound_form is not None
+        return context

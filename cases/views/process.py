@@ -1,0 +1,54 @@
+"""The picture of a process: its states, who acts in each, and its transitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from workflows.permissions import ROLE_LABELS
+from workflows.registry import all_specs
+
+from .base import CaseflowView
+
+
+class ProcessDiagramView(CaseflowView):
+    template_name = "cases/process.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        spec = all_specs().get(self.kwargs["code"])
+        if spec is None:
+            raise Http404()
+        model = spec.model
+        sources: dict[str, list[str]] = {}
+        targets: dict[str, list[str]] = {}
+        for t in model._meta.get_field("state").get_all_transitions(model):
+            sources.setdefault(t.name, []).append(str(t.source))
+            if str(t.target) not in targets.setdefault(t.name, []):
+                targets[t.name].append(str(t.target))
+        order = {s: i for i, s in enumerate(spec.states.values)}
+        for d in (sources, targets):
+            for names in d.values():
+                names.sort(key=lambda s: order.get(s, len(order)))
+        rows = []
+        for name, tspec in spec.transitions.items():
+            roles = sorted({r for rs in tspec.roles.values() for r in rs})
+            rows.append(
+                {
+                    "spec": tspec,
+                    "sources": [spec.state_label(s) for s in sources.get(name, [])],
+                    "targets": [spec.state_label(s) for s in targets.get(name, [])],
+                    "roles": [ROLE_LABELS.get(r, r) for r in roles],
+                    "fields": [f.label for f in tspec.form.base_fields.values()]
+                    if tspec.form
+                    else [],
+                    "not_by": [
+                        spec.transitions[n].label
+                        for n in tspec.not_by_actors_of
+                        if n in spec.transitions
+                    ],
+                }
+            )
+        context.update(spec=spec, rows=rows, specs=all_specs())
+        return context

@@ -1,0 +1,70 @@
+"""My tasks (inbox) and the queue of unclaimed tasks, with claim and release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from cases.selectors import task_get, tasks_inbox, tasks_queue
+from workflows import flows
+
+from .base import CaseflowView, paginate
+
+
+class TaskRow:
+    """A task with what its row shows; reads nothing beyond the selector's joins."""
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.case = getattr(task.process, "case", None)
+        node = task.flow_task
+        # The flow's node titles are the step names people use (translated).
+        self.step = node.task_title if node else ""
+
+
+class TaskListView(CaseflowView):
+    template_name = "cases/tasks.html"
+    scope = "inbox"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        tasks = tasks_inbox(user) if self.scope == "inbox" else tasks_queue(user)
+        page = paginate(self.request, tasks)
+        context.update(
+            scope=self.scope,
+            page=page,
+            rows=[TaskRow(t) for t in page.object_list],
+        )
+        return context
+
+
+class TaskActionView(CaseflowView):
+    """POST-only claim / release; errors are shown on the page the user came from."""
+
+    http_method_names = ["post"]
+    rerender_on_error = False
+    action = "claim"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        task = task_get(request.user, pk)
+        # flows checks role, commune, owner and status under the case's lock and
+        # raises our domain errors (403 / 409), answered by CaseflowView.
+        if self.action == "claim":
+            flows.task_claim(task, request.user)
+            messages.success(request, _("The task is now in your inbox."))
+            return redirect(self._next("inbox"))
+        flows.task_release(task, request.user)
+        messages.success(request, _("The task is back in the queue."))
+        return redirect(self._next("queue"))
+
+    def _next(self, default: str) -> str:
+        target = self.request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(target, {self.request.get_host()}):
+            return target
+        return default

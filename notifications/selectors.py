@@ -1,0 +1,17 @@
+"""Reads of a user's own notifications (never anyone else's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from .models import Notification
+
+
+def notifications_for_user(user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def notification_unread_count(user: Any) -> int:
+    return notifications_for_user(user).filter(read_at__isnull=True).count()

@@ -1,0 +1,215 @@
+"""A housing case from draft to closed, clicked through in Chromium, in Vietnamese.
+
+Every role logs in with its own account and uses only the pages and buttons
+the UI gives it. Screenshots of each step go to /tmp/shots/e2e-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from cases.demo import PDF
+from cases.models import HousingCase, HousingState
+from tests.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made
+# here between browser steps are ordinary blocking calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SHOTS = Path("/tmp/shots")
+DOCUMENT_KINDS = ["don_de_nghi", "giay_to_doi_tuong", "anh_hien_trang", "giay_chung_nhan_qsdd"]
+
+
+@pytest.fixture
+def browser() -> Any:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        # The test's ORM calls ran while Playwright's loop was active, on a
+        # connection Django will not find again afterwards: close it here, or it
+        # stays open and the test database cannot be dropped.
+        connections.close_all()
+        browser.close()
+
+
+class Session:
+    """One person at the keyboard: logs in, acts, logs out."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        # A Vietnamese browser; the UI would be Vietnamese anyway (the default).
+        self.context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.base = base_url
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.step = 0
+
+    def shot(self, name: str) -> None:
+        self.step += 1
+        self.page.screenshot(path=str(SHOTS / f"e2e-{self.step:02d}-{name}.png"), full_page=True)
+
+    def login(self, username: str) -> None:
+        page = self.page
+        page.goto(f"{self.base}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click(".login-card button[type=submit]")
+        page.wait_for_url(re.compile(r"/tasks/$"))
+
+    def logout(self) -> None:
+        self.page.click("form[action$='/logout/'] button")
+        self.page.wait_for_url(re.compile(r"/login/"))
+
+    def open_case(self, case_id: int) -> None:
+        self.page.goto(f"{self.base}/cases/{case_id}/")
+
+    def act(self, action: str, **fields: str) -> None:
+        """Fill the action's form on the case page and press its button."""
+        form = self.page.locator(f"form[data-action='{action}']")
+        for name, value in fields.items():
+            form.locator(f"[name='{name}']").fill(value)
+        with self.page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert self.page.locator(".alert-error").count() == 0, self.page.inner_text("main")
+
+    def state(self) -> str:
+        return self.page.inner_text("h1 .badge")
+
+
+def test_housing_case_goes_from_draft_to_closed_in_the_browser(
+    transactional_db, live_server, browser, users, config, applicant, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    pdf = tmp_path / "giay_to.pdf"
+    pdf.write_bytes(PDF)
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    s = Session(browser, live_server.url)
+    page = s.page
+
+    # Commune officer: new draft for a registered person, four documents, submit.
+    s.login("officer_a")
+    assert "Việc của tôi" in page.inner_text("nav")
+    page.click("nav >> text=Lập hồ sơ mới")
+    page.fill("#id_national_id", applicant.national_id)
+    page.select_option("#id_program", "nguoi_co_cong")
+    page.select_option("#id_kind", "new_build")
+    page.fill("#id_requested_amount", "80.000.000")
+    page.fill("#id_description", "Nhà tạm, tường nứt, mái dột.")
+    s.shot("officer-new-case")
+    with page.expect_navigation():
+        page.click("form[data-testid=case-form] button[type=submit]")
+    case = HousingCase.objects.get()
+    assert page.url.endswith(f"/cases/{case.pk}/")
+    assert s.state() == "Đang soạn"
+    assert page.locator("text=✗ Thiếu").count() == 4
+    for kind in DOCUMENT_KINDS:
+        page.select_option("#id_upload_kind", kind)
+        page.set_input_files("#id_upload_file", str(pdf))
+        with page.expect_navigation():
+            page.click("form[data-testid=upload-form] button[type=submit]")
+        assert page.locator(".alert-success").count() == 1
+    assert page.locator("text=✓ Đã có").count() == 4
+    s.shot("officer-documents")
+    s.act("submit")
+    assert s.state() == "Đã nộp"
+    s.logout()
+
+    # Commune leader: takes the task from the queue, then confirms.
+    s.login("leader_a")
+    page.click("text=Hàng chờ")
+    row = page.locator("table[data-testid=tasks] tr", has_text=case.reference)
+    assert "Xác nhận (cấp xã)" in row.inner_text()
+    with page.expect_navigation():
+        row.locator("button", has_text="Nhận việc").click()
+    assert case.reference in page.inner_text("table[data-testid=tasks]")
+    page.click(f"text={case.reference}")
+    s.shot("leader-case")
+    s.act("verify")
+    assert s.state() == "Xã đã xác nhận"
+    s.logout()
+
+    # District specialist: assesses the amount.
+    s.login("specialist")
+    s.open_case(case.pk)
+    s.act("review", assessed_amount="80.000.000")
+    assert s.state() == "Huyện đã thẩm định"
+    s.logout()
+
+    # Head of office: approves with a decision.
+    s.login("head")
+    s.open_case(case.pk)
+    s.shot("head-before-approve")
+    s.act(
+        "approve",
+        decision_number="123/QĐ-UBND",
+        decision_date=today,
+        approved_amount="80.000.000",
+    )
+    assert s.state() == "Đã phê duyệt"
+    s.logout()
+
+    # Accountant: the first tranche.
+    s.login("accountant")
+    s.open_case(case.pk)
+    s.act("disburse", amount="40.000.000", paid_on=today)
+    assert s.state() == "Đã chi trả một phần"
+    s.logout()
+
+    # Commune officer: the completion record (nghiệm thu).
+    s.login("officer_a")
+    s.open_case(case.pk)
+    s.act("accept_completion", accepted_on=today)
+    assert s.state() == "Đã nghiệm thu"
+    s.logout()
+
+    # Accountant: the final tranche closes the case.
+    s.login("accountant")
+    s.open_case(case.pk)
+    form = page.locator("form[data-action='disburse']")
+    assert form.locator("[name=amount]").input_value() == "40.000.000"  # the rest, prefilled
+    s.act("disburse", paid_on=today)
+    assert s.state() == "Đã đóng"
+    s.shot("closed")
+
+    case.refresh_from_db()
+    assert case.state == HousingState.CLOSED
+    assert case.disbursed_amount == case.approved_amount == 80_000_000
+    timeline = page.inner_text("[data-testid=timeline]")
+    for step in (
+        "Tạo hồ sơ",
+        "Tải lên giấy tờ",
+        "Nộp hồ sơ",
+        "Xác nhận (cấp xã)",
+        "Thẩm định (cấp huyện)",
+        "Phê duyệt",
+        "Ghi nhận chi trả",
+        "Nghiệm thu hoàn thành",
+    ):
+        assert step in timeline, step
+    assert timeline.count("Ghi nhận chi trả") == 2
+    assert "123/QĐ-UBND" in timeline
+    assert "Lãnh đạo UBND xã" in timeline and "Kế toán" in timeline
+    assert page.locator("[data-testid=actions] [data-testid=no-actions]").count() == 1
+    s.context.close()
