@@ -247,14 +247,18 @@ def seed_demo() -> str:
 
 
 def demo_logins_table() -> str:
+    names = {code: name for code, name, _kind in SOC_SON_UNITS}
     lines = [
-        f"Demo logins (password for all: {DEMO_PASSWORD})",
+        "Open http://127.0.0.1:8000 and log in as one of these demo users.",
+        f"Password for all: {DEMO_PASSWORD}",
         f"  {'username':<17} {'role':<20} communes",
     ]
     for username, role, communes, name in DEMO_USERS:
-        where = (
-            ", ".join(f"{c} {dict((x[0], x[1]) for x in SOC_SON_UNITS)[c]}" for c in communes)
-            or "toàn huyện"
-        )
+        if communes:
+            where = ", ".join(f"{c} {names[c]}" for c in communes)
+        elif role == Role.ADMIN:
+            where = "configuration only (/admin/)"
+        else:
+            where = "all communes"
         lines.append(f"  {username:<17} {role.value:<20} {where}  ({name})")
     return "\n".join(lines)

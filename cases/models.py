@@ -131,6 +131,8 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["full_name"]
+        # A trigram index on UPPER(full_name) for name search is created by
+        # migration 0004 (Django renders this expression index incorrectly).
         indexes = [models.Index(fields=["commune", "full_name"])]
 
     def __str__(self) -> str:
@@ -164,7 +166,9 @@ class Case(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["commune", "-created_at"]),
+            # List pages: newest first, scoped by commune or over every commune.
+            models.Index(fields=["commune", "-created_at", "-id"]),
+            models.Index(fields=["-created_at", "-id"]),
             models.Index(fields=["state"]),
             models.Index(fields=["process", "state"]),
         ]

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
+
+from workflows.permissions import role_holders_sql
+
 from .models import Notification
 
 
@@ -18,8 +22,9 @@ def notifications_enqueue(
     case_id: int | None = None,
     commune_id: int | None = None,
     exclude_user_id: int | None = None,
-) -> list[Notification]:
-    """One outbox row per recipient (the actor is never notified of their own act)."""
+) -> int:
+    """One outbox row per recipient (users or ids; the actor is never notified
+    of their own act). Returns the number of rows written."""
     rows = [
         Notification(
             recipient_id=user_id,
@@ -33,7 +38,44 @@ def notifications_enqueue(
         for user_id in sorted({getattr(u, "pk", u) for u in recipients})
         if user_id != exclude_user_id
     ]
-    return Notification.objects.bulk_create(rows)
+    return len(Notification.objects.bulk_create(rows))
+
+
+def notifications_enqueue_for_role(
+    *,
+    role: str,
+    commune_id: int | None,
+    event: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    case_id: int | None = None,
+    exclude_user_id: int | None = None,
+) -> int:
+    """One outbox row per active holder of `role` (in that commune), written
+    by a single INSERT ... SELECT without reading the users first."""
+    holders, params = role_holders_sql(role, commune_id)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {Notification._meta.db_table}
+                (recipient_id, case_id, commune_id, event, title, body, url, created_at,
+                 read_at, email_status, attempts)
+                SELECT u.id, %s, %s, %s, %s, %s, %s, now(), NULL, %s, 0
+                  FROM auth_user u
+                 WHERE u.is_active AND u.id IS DISTINCT FROM %s AND u.id IN ({holders})""",
+            [
+                case_id,
+                commune_id,
+                event,
+                title[:200],
+                body,
+                url,
+                Notification.EmailStatus.PENDING,
+                exclude_user_id,
+                *params,
+            ],
+        )
+        return cur.rowcount
 
 
 def notifications_mark_read(*, user: Any, pk: int | None = None) -> Notification | None:

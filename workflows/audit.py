@@ -121,6 +121,8 @@ def append(events: Sequence[AuditEvent]) -> list[AuditEvent]:
         return []
     for ev in events:
         ev.chain = chain_for(ev.commune_id)
+    if len(events) == 1:
+        return [_append_one(events[0])]
     heads = _lock_heads(ev.chain for ev in events)
     for ev in events:
         head = heads[ev.chain]
@@ -132,6 +134,34 @@ def append(events: Sequence[AuditEvent]) -> list[AuditEvent]:
     created = AuditEvent.objects.bulk_create(events)
     AuditChainHead.objects.bulk_update(heads.values(), ["seq", "last_hash"])
     return created
+
+
+def _append_one(ev: AuditEvent) -> AuditEvent:
+    """The common case (one transition) in two statements: bump and lock the
+    chain head, then insert the event and store its hash in the head."""
+    head_table = AuditChainHead._meta.db_table
+    with connection.cursor() as cur:
+        bump = f"UPDATE {head_table} SET seq = seq + 1 WHERE chain = %s RETURNING seq, last_hash"
+        cur.execute(bump, [ev.chain])
+        row = cur.fetchone()
+        if row is None:  # first event of this chain
+            _lock_heads([ev.chain])
+            cur.execute(bump, [ev.chain])
+            row = cur.fetchone()
+        ev.seq, ev.prev_hash = row
+        ev.hash = compute_hash(ev)
+        fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        values = [f.get_db_prep_save(getattr(ev, f.attname), connection) for f in fields]
+        cur.execute(
+            f"WITH head AS (UPDATE {head_table} SET last_hash = %s WHERE chain = %s) "
+            f"INSERT INTO {AuditEvent._meta.db_table} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id",
+            [ev.hash, ev.chain, *values],
+        )
+        ev.pk = cur.fetchone()[0]
+    ev._state.adding = False
+    return ev
 
 
 def record(**kwargs: Any) -> AuditEvent:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from cases.formatting import display_name
 from cases.models import Case
-from notifications.services import notifications_enqueue
+from notifications.services import notifications_enqueue, notifications_enqueue_for_role
 
 from . import audit, flows
 from .exceptions import (
@@ -32,7 +32,7 @@ from .exceptions import (
     TransitionNotAllowed,
 )
 from .models import AuditEvent
-from .permissions import roles_for_case, users_with_role
+from .permissions import roles_for_case
 from .registry import spec_for
 from .specs import ProcessSpec, TransitionSpec
 
@@ -86,33 +86,33 @@ def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Case, acto
 def _notify_next(
     spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec, from_state: str
 ) -> None:
-    url = reverse("case_detail", args=[case.pk])
-    next_role = spec.acting_role.get(case.state)
+    """Outbox rows for whoever must act next in the case's commune, or for the
+    officer who filed it once the case is finished."""
     state_label = spec.state_label(case.state)
+    common = {
+        "body": _("%(actor)s: %(action)s.") % {"actor": display_name(actor), "action": tspec.label},
+        "url": reverse("case_detail", args=[case.pk]),
+        "case_id": case.pk,
+        "exclude_user_id": actor.pk,
+    }
+    next_role = spec.acting_role.get(case.state)
     if next_role:
-        commune_id = case.commune_id
-        recipients: list[int] = list(
-            users_with_role(next_role, commune_id).values_list("id", flat=True)
+        notifications_enqueue_for_role(
+            role=next_role,
+            commune_id=case.commune_id,
+            event="task_waiting",
+            title=_("%(ref)s is waiting for you: %(state)s")
+            % {"ref": case.reference, "state": state_label},
+            **common,
         )
-        title = _("%(ref)s is waiting for you: %(state)s") % {
-            "ref": case.reference,
-            "state": state_label,
-        }
-        event = "task_waiting"
     else:
-        recipients = [case.created_by_id]
-        title = _("%(ref)s is now %(state)s") % {"ref": case.reference, "state": state_label}
-        event = "case_finished"
-    notifications_enqueue(
-        recipients=recipients,
-        event=event,
-        title=title,
-        body=_("%(actor)s: %(action)s.") % {"actor": display_name(actor), "action": tspec.label},
-        url=url,
-        case_id=case.pk,
-        commune_id=case.commune_id,
-        exclude_user_id=actor.pk,
-    )
+        notifications_enqueue(
+            recipients=[case.created_by_id],
+            commune_id=case.commune_id,
+            event="case_finished",
+            title=_("%(ref)s is now %(state)s") % {"ref": case.reference, "state": state_label},
+            **common,
+        )
 
 
 def transition(
@@ -166,8 +166,12 @@ def transition(
             if errors:
                 raise InvalidData(fields={k: [str(m) for m in v] for k, v in errors.items()})
         from_state = locked.state
+        fields = locked._meta.concrete_fields
+        before = {f.attname: getattr(locked, f.attname) for f in fields}
         method(cleaned)
-        locked.save()
+        # Only what the transition changed: a full save rewrites both tables.
+        changed = [f.name for f in fields if getattr(locked, f.attname) != before[f.attname]]
+        locked.save(update_fields=[*changed, "updated_at"])
         if tspec.apply is not None:
             tspec.apply(locked, cleaned, actor)
         event = audit.record(

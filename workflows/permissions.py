@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermission, UserObjectPermission
 
 if TYPE_CHECKING:
     from cases.models import Case
@@ -107,6 +107,27 @@ def _unit_content_type() -> ContentType:
     return ContentType.objects.get_for_model(AdministrativeUnit)
 
 
+SCOPE_SQL = """
+SELECT p.codename, NULL FROM auth_permission p
+  JOIN auth_group_permissions gp ON gp.permission_id = p.id
+  JOIN auth_user_groups ug ON ug.group_id = gp.group_id
+ WHERE ug.user_id = %(user)s AND p.content_type_id = %(ct)s AND p.codename = ANY(%(codes)s)
+UNION ALL
+SELECT p.codename, NULL FROM auth_permission p
+  JOIN auth_user_user_permissions up ON up.permission_id = p.id
+ WHERE up.user_id = %(user)s AND p.content_type_id = %(ct)s AND p.codename = ANY(%(codes)s)
+UNION ALL
+SELECT p.codename, g.object_pk FROM guardian_groupobjectpermission g
+  JOIN auth_user_groups ug ON ug.group_id = g.group_id
+  JOIN auth_permission p ON p.id = g.permission_id
+ WHERE ug.user_id = %(user)s AND g.content_type_id = %(ct)s AND p.codename = ANY(%(codes)s)
+UNION ALL
+SELECT p.codename, o.object_pk FROM guardian_userobjectpermission o
+  JOIN auth_permission p ON p.id = o.permission_id
+ WHERE o.user_id = %(user)s AND o.content_type_id = %(ct)s AND p.codename = ANY(%(codes)s)
+"""
+
+
 def scope_for(user: Any) -> Scope:
     """The user's roles and communes, computed once per user object."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -115,26 +136,21 @@ def scope_for(user: Any) -> Scope:
     if cached is not None:
         return cached
     role_by_codename = {role_codename(r): r for r in Role if r != Role.ADMIN}
-    ct = _unit_content_type()
-    # Global permissions (district roles), through groups or held directly.
-    global_codenames = set(
-        Permission.objects.filter(content_type=ct, codename__in=role_by_codename)
-        .filter(Q(group__user=user) | Q(user=user))
-        .values_list("codename", flat=True)
-    )
+    # One query for all four ways to hold a role: global permission through a
+    # group or directly (district roles, object_pk NULL), guardian object
+    # permission on a commune row through a group or directly (commune roles).
+    with connection.cursor() as cur:
+        cur.execute(
+            SCOPE_SQL,
+            {"user": user.pk, "ct": _unit_content_type().pk, "codes": list(role_by_codename)},
+        )
+        rows = cur.fetchall()
     district = frozenset(
-        role_by_codename[c] for c in global_codenames if role_by_codename[c] in DISTRICT_ROLES
+        role_by_codename[c]
+        for c, pk in rows
+        if pk is None and role_by_codename[c] in DISTRICT_ROLES
     )
-    # Object permissions on commune rows (commune roles), through groups or direct.
-    rows = list(
-        GroupObjectPermission.objects.filter(
-            content_type=ct, group__user=user, permission__codename__in=role_by_codename
-        ).values_list("permission__codename", "object_pk")
-    ) + list(
-        UserObjectPermission.objects.filter(
-            content_type=ct, user=user, permission__codename__in=role_by_codename
-        ).values_list("permission__codename", "object_pk")
-    )
+    rows = [(c, pk) for c, pk in rows if pk is not None]
     commune: dict[str, set[int]] = {}
     for codename, pk in rows:
         role = role_by_codename[codename]
@@ -203,29 +219,45 @@ def is_admin(user: Any) -> bool:
     )
 
 
+# Ids of the users holding a role permission: globally (district roles) or
+# on one commune row (commune roles), through a group or directly.
+ROLE_HOLDERS_SQL = {
+    "global": """
+        SELECT ug.user_id FROM auth_user_groups ug
+          JOIN auth_group_permissions gp ON gp.group_id = ug.group_id
+          JOIN auth_permission p ON p.id = gp.permission_id
+         WHERE p.content_type_id = %s AND p.codename = %s
+        UNION
+        SELECT up.user_id FROM auth_user_user_permissions up
+          JOIN auth_permission p ON p.id = up.permission_id
+         WHERE p.content_type_id = %s AND p.codename = %s""",
+    "commune": """
+        SELECT ug.user_id FROM auth_user_groups ug
+          JOIN guardian_groupobjectpermission g ON g.group_id = ug.group_id
+          JOIN auth_permission p ON p.id = g.permission_id
+         WHERE g.content_type_id = %s AND p.codename = %s AND g.object_pk = %s
+        UNION
+        SELECT o.user_id FROM guardian_userobjectpermission o
+          JOIN auth_permission p ON p.id = o.permission_id
+         WHERE o.content_type_id = %s AND p.codename = %s AND o.object_pk = %s""",
+}
+
+
+def role_holders_sql(role: str, commune_id: int | None) -> tuple[str, list[Any]]:
+    """SQL (and params) selecting the ids of users who hold `role` there."""
+    ct = _unit_content_type().pk
+    codename = role_codename(role)
+    if role in COMMUNE_ROLES:
+        return ROLE_HOLDERS_SQL["commune"], [ct, codename, str(commune_id)] * 2
+    return ROLE_HOLDERS_SQL["global"], [ct, codename] * 2
+
+
 def users_with_role(role: str, commune_id: int | None) -> QuerySet:
     """Active users who hold `role` (in `commune_id`, for commune roles)."""
     from django.contrib.auth import get_user_model
 
-    User = get_user_model()
-    ct = _unit_content_type()
-    codename = role_codename(role)
-    if role in COMMUNE_ROLES:
-        object_groups = GroupObjectPermission.objects.filter(
-            content_type=ct, permission__codename=codename, object_pk=str(commune_id)
-        ).values("group_id")
-        direct = UserObjectPermission.objects.filter(
-            content_type=ct, permission__codename=codename, object_pk=str(commune_id)
-        ).values("user_id")
-        q = Q(groups__in=object_groups) | Q(id__in=direct)
-    else:
-        global_groups = Group.objects.filter(
-            permissions__content_type=ct, permissions__codename=codename
-        ).values("id")
-        q = Q(groups__in=global_groups) | Q(
-            user_permissions__content_type=ct, user_permissions__codename=codename
-        )
-    return User.objects.filter(q, is_active=True).distinct()
+    sql, params = role_holders_sql(role, commune_id)
+    return get_user_model().objects.filter(id__in=RawSQL(sql, params), is_active=True)
 
 
 def available_transitions(user: Any, case: Case) -> list[Any]:

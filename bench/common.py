@@ -1,0 +1,278 @@
+"""Shared set-up for the benchmarks: a throwaway database, query counting,
+statistics, and the registry/users every benchmark needs.
+
+Each benchmark runs inside `throwaway_database("name")`, which creates
+`bench_<name>_<pid>` on the server of DATABASE_URL, points Django at it
+before `django.setup()`, migrates it and drops it at the end, also on error,
+Ctrl-C or SIGTERM. The development database is never opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType, SimpleNamespace
+from typing import Any
+
+DEFAULT_SETTINGS = "config.settings"
+
+
+def env_int(name: str, default: int) -> int:
+    """Size knob from the environment (e.g. BENCH_CASES=1000)."""
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _admin_connect(db: Any) -> Any:
+    """A psycopg connection to the server's maintenance database, autocommit."""
+    import psycopg
+
+    params: dict[str, Any] = {
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "dbname": "postgres",
+    }
+    conninfo = psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    return psycopg.connect(conninfo, autocommit=True)
+
+
+def _drop_stale(admin: Any) -> None:
+    """Drop throwaway databases left by benchmark runs that were killed (-9).
+
+    Only names of the form bench_<name>_<pid> whose process is gone on this
+    machine (the server is the local one of DATABASE_URL).
+    """
+    rows = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'")
+    for (name,) in rows.fetchall():
+        match = re.fullmatch(r"bench_[a-z0-9_]+_(\d+)", name)
+        if not match:
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            print(f"# dropped {name}, left by a killed benchmark run", flush=True)
+        except PermissionError:
+            pass  # the process exists (another user's)
+
+
+def _raise_exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def throwaway_database(name: str, *, debug: bool = False) -> Iterator[str]:
+    """Create, migrate, yield and finally drop database `bench_<name>_<pid>`.
+
+    Settings are adjusted in this process only, before `django.setup()`:
+    DEBUG off (production-like timings; counting uses an execute wrapper),
+    a fast password hasher for the set-up users, MEDIA_ROOT in a temp folder
+    and the `bench` package as an app (viewflow stores a flow's class by app).
+    """
+    if not os.environ.get("DATABASE_URL"):
+        sys.exit("DATABASE_URL is not set: export DATABASE_URL=$(scripts/localdb.sh url)")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    if not re.fullmatch(r"[a-z0-9_]{1,40}", name):
+        raise ValueError(f"bad benchmark name {name!r}")
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    dev_name = db["NAME"]
+    bench_name = f"bench_{name}_{os.getpid()}"
+    assert bench_name != dev_name
+    media = tempfile.mkdtemp(prefix=f"{bench_name}_media_")
+    settings.DEBUG = debug
+    settings.MEDIA_ROOT = media
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if "bench" not in settings.INSTALLED_APPS:
+        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench"]
+
+    previous_term = signal.signal(signal.SIGTERM, _raise_exit)
+    created = False
+    try:
+        with _admin_connect(db) as admin:
+            _drop_stale(admin)
+            admin.execute(f'CREATE DATABASE "{bench_name}"')
+        created = True
+        db["NAME"] = bench_name
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        t0 = time.perf_counter()
+        call_command("migrate", verbosity=0, interactive=False)
+        print(
+            f"# database {bench_name} (throwaway) migrated in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
+        yield bench_name
+    finally:
+        try:
+            if created:
+                from django.db import connections
+
+                connections.close_all()
+                with _admin_connect(db) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
+                print(f"# database {bench_name} dropped", flush=True)
+        finally:
+            shutil.rmtree(media, ignore_errors=True)
+            signal.signal(signal.SIGTERM, previous_term)
+
+
+# --- counting queries -------------------------------------------------------
+
+
+@dataclass
+class QueryCounter:
+    """A `connection.execute_wrapper` that counts statements and their DB time.
+
+    Cheaper than CaptureQueriesContext (no SQL string kept unless `keep`), so
+    it can stay on while timing. Like CaptureQueriesContext it sees what goes
+    through cursor.execute (savepoints included), not the driver's implicit
+    BEGIN/COMMIT. `on_query(sql, seconds)` is called after each statement.
+    """
+
+    count: int = 0
+    db_seconds: float = 0.0
+    keep: bool = False
+    sql: list[str] = field(default_factory=list)
+    on_query: Callable[[str, float], None] | None = None
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - t0
+            self.count += 1
+            self.db_seconds += spent
+            if self.keep:
+                self.sql.append(sql)
+            if self.on_query is not None:
+                self.on_query(sql, spent)
+
+    def reset(self) -> None:
+        self.count = 0
+        self.db_seconds = 0.0
+        self.sql.clear()
+
+
+@contextmanager
+def counting(counter: QueryCounter | None = None) -> Iterator[QueryCounter]:
+    from django.db import connection
+
+    counter = counter or QueryCounter()
+    with connection.execute_wrapper(counter):
+        yield counter
+
+
+# --- statistics and printing ------------------------------------------------
+
+
+def p95(values: Sequence[float]) -> float:
+    """95th percentile, nearest-rank."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def overhead(ours: float, base: float) -> str:
+    return f"{(ours - base) / base * 100:+.0f}%" if base else "n/a"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Plain fixed-width table: first column left-aligned, the rest right-aligned."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(
+            c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)
+        ).rstrip()
+
+    out = [line(cells[0]), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells[1:]]
+    return "\n".join(out)
+
+
+def environment_line() -> str:
+    import django
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"# Python {sys.version.split()[0]}, Django {django.get_version()}, "
+        f"PostgreSQL {pg}, {os.cpu_count()} CPU(s), load average {load}"
+    )
+
+
+# --- registry and users -----------------------------------------------------
+
+BIRTH = dt.date(1960, 5, 17)
+
+
+def national_id(serial: int, birth: dt.date = BIRTH, sex: str = "M") -> str:
+    """A valid 12-digit national ID (domain.md §8) for a 1900s birth; serial < 10**6."""
+    digit = ((birth.year - 1900) // 100) * 2 + (1 if sex == "F" else 0)
+    return f"001{digit}{birth.year % 100:02d}{serial:06d}"
+
+
+def seed_registry() -> dict[str, Any]:
+    """Hà Nội → Sóc Sơn → its 26 units, caps, budgets, document checklist.
+
+    Budgets are made effectively unlimited so that any number of approvals fit.
+    """
+    from django.utils import timezone
+
+    from cases.demo import seed_configuration, seed_units
+    from cases.models import Budget
+
+    units = seed_units()
+    seed_configuration(timezone.localdate().year)
+    Budget.objects.update(allocated=10**15)
+    return units
+
+
+def make_users(commune_code: str) -> SimpleNamespace:
+    """One user per role (commune roles in `commune_code`), through role_grant."""
+    from workflows.permissions import Role
+    from workflows.services import role_grant
+
+    def grant(username: str, role: str, codes: list[str]) -> Any:
+        return role_grant(
+            actor=None,
+            username=username,
+            role=role,
+            commune_codes=codes,
+            password="bench-pw-123",
+            full_name=f"Bench {username}",
+        )
+
+    return SimpleNamespace(
+        officer=grant("bench_officer", Role.COMMUNE_OFFICER, [commune_code]),
+        leader=grant("bench_leader", Role.COMMUNE_LEADER, [commune_code]),
+        specialist=grant("bench_specialist", Role.DISTRICT_SPECIALIST, []),
+        head=grant("bench_head", Role.OFFICE_HEAD, []),
+        accountant=grant("bench_accountant", Role.ACCOUNTANT, []),
+    )
