@@ -56,7 +56,7 @@ seed: migrate
 
 run: venv db migrate seed
 	$(PY) manage.py demo_logins
-	exec $(PY) manage.py runserver 127.0.0.1:8000
+	exec $(PY) manage.py runserver --insecure 127.0.0.1:8000
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -191,6 +191,16 @@ def _housing_errors(
         errors["kind"] = [_("Choose build new or repair.")]
     if not isinstance(requested_amount, int) or requested_amount <= 0:
         errors["requested_amount"] = [_("Enter a positive amount in đồng.")]
+    elif not errors:
+        from cases.formatting import money
+        from workflows.housing import cap_in_force
+
+        cap = cap_in_force(program, kind, timezone.localdate())
+        if cap is not None and requested_amount > cap.amount:
+            errors["requested_amount"] = [
+                _("%(amount)s is over the cap of %(cap)s for this program and kind.")
+                % {"amount": money(requested_amount), "cap": money(cap.amount)}
+            ]
     if applicant.commune_id != commune.pk:
         errors["applicant"] = [_("The applicant does not live in this commune.")]
     elif program in PROGRAM_CATEGORY and PROGRAM_CATEGORY[program] not in applicant.categories:

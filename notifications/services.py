@@ -96,3 +96,12 @@ def notifications_mark_read(*, user: Any, pk: int | None = None) -> Notification
         note.read_at = timezone.now()
         note.save(update_fields=["read_at"])
     return note
+
+
+def notifications_mark_read_for_case(*, user: Any, case_id: int) -> int:
+    """The user opened the case: its unread notifications are read."""
+    from django.utils import timezone
+
+    return Notification.objects.filter(
+        recipient=user, case_id=case_id, read_at__isnull=True
+    ).update(read_at=timezone.now())

@@ -159,9 +159,14 @@ def make_case(users: SimpleNamespace, config: None, applicant: Any) -> Callable[
         documents: bool = True,
         program: str = HousingProgram.MERIT,
         kind: str = HousingKind.NEW_BUILD,
-        requested_amount: int = 80_000_000,
+        requested_amount: int | None = None,
         person: Any = None,
     ) -> HousingCase:
+        if requested_amount is None:  # the most the program and kind allow
+            from workflows.housing import cap_in_force
+
+            cap = cap_in_force(program, kind, timezone.localdate())
+            requested_amount = cap.amount if cap else 1
         case = housing_case_create(
             actor=users.officer,
             commune=(person or applicant).commune,

@@ -18,6 +18,8 @@ class MoneyField(forms.IntegerField):
 
     default_error_messages = {
         "invalid": _("Enter an amount in đồng, digits only (e.g. 20.000.000)."),
+        "min_value": _("The amount must be greater than 0."),
+        "max_value": _("The amount is too large."),
     }
 
     def __init__(self, **kwargs: Any) -> None:

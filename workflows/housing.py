@@ -38,15 +38,17 @@ def filing_date(case: Case) -> dt.date:
     return timezone.localdate(case.created_at) if case.created_at else timezone.localdate()
 
 
-def cap_for(case: HousingCase) -> HousingCap | None:
-    """The cap in force on the day the case was filed (a case keeps its rules)."""
+def cap_in_force(program: str, kind: str, on: dt.date) -> HousingCap | None:
     return (
-        HousingCap.objects.filter(
-            program=case.program, kind=case.kind, effective_from__lte=filing_date(case)
-        )
+        HousingCap.objects.filter(program=program, kind=kind, effective_from__lte=on)
         .order_by("-effective_from")
         .first()
     )
+
+
+def cap_for(case: HousingCase) -> HousingCap | None:
+    """The cap in force on the day the case was filed (a case keeps its rules)."""
+    return cap_in_force(case.program, case.kind, filing_date(case))
 
 
 def missing_documents(case: Case) -> list[DocumentRequirement]:

@@ -9,7 +9,7 @@ from django.contrib.auth.mixins import AccessMixin
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -77,6 +77,9 @@ class CaseflowMixin(AccessMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        if not scope_for(request.user).has_any_role and request.user.is_staff:
+            # The configuration administrator works in the admin site.
+            return redirect("admin:index")
         if not scope_for(request.user).has_any_role:
             return error_page(
                 request,

@@ -31,6 +31,7 @@ from cases.selectors import (
     people_for_user,
 )
 from cases.services import document_upload
+from notifications.services import notifications_mark_read_for_case
 from workflows import engine
 from workflows.forms import MoneyField
 from workflows.housing import cap_for
@@ -136,6 +137,9 @@ class CaseDetailView(CaseflowView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         case = self.get_case()
+        if self.request.method == "GET":
+            # Having opened the case, its notifications are no longer news.
+            notifications_mark_read_for_case(user=user, case_id=case.pk)
         spec = spec_for(case)
         documents = load_documents(case)
         checklist = case_document_checklist(case)
@@ -194,10 +198,18 @@ class CaseDetailView(CaseflowView):
         return context
 
 
-class CaseTransitionView(CaseDetailView):
-    """POST one transition through the engine; on refusal re-render the case page."""
+class CaseActionView(CaseDetailView):
+    """A form post on the case page. Re-rendered at the post's URL on refusal,
+    so a reload (GET) of that URL leads back to the case page."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect("case_detail", pk=kwargs["pk"])
+
+
+class CaseTransitionView(CaseActionView):
+    """POST one transition through the engine; on refusal re-render the case page."""
 
     def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
         case = self.get_case()
@@ -225,9 +237,7 @@ class CaseTransitionView(CaseDetailView):
         return redirect("case_detail", pk=case.pk)
 
 
-class CaseDocumentUploadView(CaseDetailView):
-    http_method_names = ["post"]
-
+class CaseDocumentUploadView(CaseActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = self.get_case()
         checklist = case_document_checklist(case)

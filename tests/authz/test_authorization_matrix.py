@@ -55,9 +55,9 @@ def expect(default: int, **overrides: int) -> dict[str, int]:
 
 
 def web(default: int, **overrides: int) -> dict[str, int]:
-    """A web page: anonymous visitors are sent to the login page; an account
-    without any case role (the configuration admin) is refused."""
-    return expect(default, **{"anon": 302, "admin": 403, **overrides})
+    """A web page: anonymous visitors are sent to the login page; the
+    configuration admin (staff, no case role) is sent to the admin site."""
+    return expect(default, **{"anon": 302, "admin": 302, **overrides})
 
 
 def api(default: int, **overrides: int) -> dict[str, int]:

@@ -47,8 +47,17 @@ def test_logout_is_a_post_and_returns_to_login(users, client_for):
     assert client.get(reverse("inbox")).status_code == 302
 
 
-def test_user_without_a_case_role_gets_403(users, client_for):
+def test_the_configuration_admin_is_sent_to_the_admin_site(users, client_for):
     client = client_for(users.admin)
+    for name in ("inbox", "queue", "case_list", "case_create", "person_create"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302, name
+        assert response["Location"] == reverse("admin:index")
+
+
+def test_user_without_any_role_gets_403(communes, client_for, django_user_model):
+    nobody = django_user_model.objects.create_user("nobody", password="pw-Test-123")
+    client = client_for(nobody)
     for name in ("inbox", "queue", "case_list", "case_create", "person_create"):
         response = client.get(reverse(name))
         assert response.status_code == 403, name

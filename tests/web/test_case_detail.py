@@ -181,10 +181,34 @@ def test_unknown_transition_is_a_409(make_case, users, client_for):
     assert response.status_code == 409
 
 
-def test_transition_url_is_post_only(make_case, users, client_for):
+def test_reloading_a_transition_url_leads_back_to_the_case_without_acting(
+    make_case, users, client_for
+):
     case = make_case(HousingState.SUBMITTED)
     url = reverse("case_transition", args=[case.pk, "verify"])
-    assert client_for(users.leader).get(url).status_code == 405
+    response = client_for(users.leader).get(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("case_detail", args=[case.pk])
+    case.refresh_from_db()
+    assert case.state == HousingState.SUBMITTED
+
+
+def test_opening_a_case_marks_its_notifications_read(make_case, users, client_for):
+    from notifications.models import Notification
+
+    case = make_case(HousingState.SUBMITTED)
+    unread = Notification.objects.filter(recipient=users.leader, case=case, read_at=None)
+    assert unread.count() == 1
+    client_for(users.leader).get(reverse("case_detail", args=[case.pk]))
+    assert unread.count() == 0
+
+
+def test_another_communes_case_page_does_not_touch_its_notifications(make_case, users, client_for):
+    from notifications.models import Notification
+
+    case = make_case(HousingState.SUBMITTED)
+    assert client_for(users.leader_b).get(reverse("case_detail", args=[case.pk])).status_code == 404
+    assert Notification.objects.filter(case=case, read_at=None).count() >= 1
 
 
 def test_submit_without_documents_is_refused_with_the_missing_list(make_case, users, client_for):
