@@ -4,10 +4,28 @@ Cases and people are not edited here: they change only through the services
 and the transition engine.
 """
 
+from typing import Any
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
+from .formatting import money
 from .models import AdministrativeUnit, Budget, DocumentRequirement, HousingCap
+
+admin.site.site_header = _("Social-affairs case management: configuration")
+admin.site.site_title = _("Social-affairs case management")
+admin.site.index_title = _("Configuration")
+
+
+def money_column(field: str, label: Any) -> Any:
+    """An admin column showing an integer field as 17.120.000 đ."""
+
+    @admin.display(description=label, ordering=field)
+    def column(obj: Any) -> str:
+        return money(getattr(obj, field))
+
+    return column
 
 
 @admin.register(AdministrativeUnit)
@@ -19,13 +37,26 @@ class AdministrativeUnitAdmin(GuardedModelAdmin):
 
 @admin.register(HousingCap)
 class HousingCapAdmin(admin.ModelAdmin):
-    list_display = ("program", "kind", "effective_from", "amount", "legal_basis")
+    list_display = (
+        "program",
+        "kind",
+        "effective_from",
+        money_column("amount", _("cap (đồng)")),
+        "legal_basis",
+    )
     list_filter = ("program", "kind")
 
 
 @admin.register(Budget)
 class BudgetAdmin(admin.ModelAdmin):
-    list_display = ("program", "year", "funding_source", "allocated", "committed", "disbursed")
+    list_display = (
+        "program",
+        "year",
+        "funding_source",
+        money_column("allocated", _("allocated")),
+        money_column("committed", _("committed")),
+        money_column("disbursed", _("disbursed")),
+    )
     list_filter = ("year", "program", "funding_source")
     readonly_fields = ("committed", "disbursed")
 

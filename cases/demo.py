@@ -67,7 +67,7 @@ DEMO_USERS = [
     ("truongphong", Role.OFFICE_HEAD, [], "Vũ Văn Nam"),
     ("ketoan", Role.ACCOUNTANT, [], "Hoàng Thị Mai"),
     ("thanhtra", Role.AUDITOR, [], "Bùi Văn Đức"),
-    ("quantri", Role.ADMIN, [], "Quản trị hệ thống"),
+    ("quantri", Role.ADMIN, [], "Ngô Minh Quân"),
 ]
 DOCUMENTS = [
     ("don_de_nghi", "Đơn đề nghị hỗ trợ nhà ở"),

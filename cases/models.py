@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from .formatting import money, vn_date
 from .validators import validate_national_id
 
 
@@ -42,15 +43,27 @@ class AdministrativeUnit(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent unit"),
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     successor = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        verbose_name=_("successor"),
     )
 
     class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
         ordering = ["level", "code"]
         constraints = [
             models.UniqueConstraint(fields=["level", "code", "valid_from"], name="unit_code_unique")
@@ -220,13 +233,15 @@ APPROVED_OPEN = [S.APPROVED, S.PARTIALLY_DISBURSED, S.COMPLETION_ACCEPTED]
 class HousingCap(models.Model):
     """Maximum support per program and kind, in force from a date (decrees change it)."""
 
-    program = models.CharField(max_length=20, choices=HousingProgram.choices)
-    kind = models.CharField(max_length=20, choices=HousingKind.choices)
-    effective_from = models.DateField()
+    program = models.CharField(_("program"), max_length=20, choices=HousingProgram.choices)
+    kind = models.CharField(_("kind of support"), max_length=20, choices=HousingKind.choices)
+    effective_from = models.DateField(_("effective from"))
     amount = models.BigIntegerField(_("cap (đồng)"))
-    legal_basis = models.CharField(max_length=200, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("housing support cap")
+        verbose_name_plural = _("housing support caps")
         ordering = ["program", "kind", "-effective_from"]
         constraints = [
             models.UniqueConstraint(
@@ -236,7 +251,10 @@ class HousingCap(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.program}/{self.kind} ≤ {self.amount} từ {self.effective_from}"
+        return (
+            f"{self.get_program_display()} – {self.get_kind_display()}: "
+            f"{money(self.amount)} ({vn_date(self.effective_from)})"
+        )
 
 
 class Budget(models.Model):
@@ -246,14 +264,18 @@ class Budget(models.Model):
     refuses a budget that would go negative or pay more than it committed.
     """
 
-    program = models.CharField(max_length=20, choices=HousingProgram.choices)
-    year = models.PositiveSmallIntegerField()
-    funding_source = models.CharField(max_length=20, choices=FundingSource.choices)
+    program = models.CharField(_("program"), max_length=20, choices=HousingProgram.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    funding_source = models.CharField(
+        _("funding source"), max_length=20, choices=FundingSource.choices
+    )
     allocated = models.BigIntegerField(_("allocated"))
     committed = models.BigIntegerField(_("committed"), default=0)
     disbursed = models.BigIntegerField(_("disbursed"), default=0)
 
     class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
         ordering = ["year", "program", "funding_source"]
         constraints = [
             models.UniqueConstraint(
@@ -293,6 +315,8 @@ class HousingCase(Case):
     accepted_on = models.DateField(_("completion accepted on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("housing support case")
+        verbose_name_plural = _("housing support cases")
         indexes = [models.Index(fields=["program", "kind"])]
         constraints = [
             models.CheckConstraint(
@@ -371,23 +395,32 @@ class Disbursement(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["paid_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_positive")
         ]
 
+    def __str__(self) -> str:
+        return f"{money(self.amount)} ({vn_date(self.paid_on)})"
+
 
 class DocumentRequirement(models.Model):
     """Documents a program needs before a case may be submitted (data, not code)."""
 
-    process = models.CharField(max_length=20, choices=Case.Process.choices)
-    program = models.CharField(max_length=20, blank=True, help_text=_("empty = every program"))
-    kind = models.CharField(max_length=40)
-    label = models.CharField(max_length=200)
-    required = models.BooleanField(default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    program = models.CharField(
+        _("program"), max_length=20, blank=True, help_text=_("empty = every program")
+    )
+    kind = models.CharField(_("document kind"), max_length=40)
+    label = models.CharField(_("label"), max_length=200)
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
         ordering = ["process", "position", "kind"]
         constraints = [
             models.UniqueConstraint(

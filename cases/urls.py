@@ -3,12 +3,11 @@ process list and detail views are not commune-scoped."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
 
 from . import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="inbox"), name="home"),
+    path("", views.home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -126,4 +126,6 @@ def ui_permissions(context: Any) -> dict[str, bool]:
     return {
         "open_case": officer,
         "register_person": officer or Role.DISTRICT_SPECIALIST in scope.district_roles,
+        # Auditors read; no step of any process is theirs.
+        "take_tasks": bool(scope.all_roles() - {Role.AUDITOR}),
     }

@@ -12,7 +12,7 @@ from .case_list import CaseListView
 from .drafts import HousingCaseCreateView, HousingCaseEditView, PersonCreateView
 from .notifications import NotificationListView, NotificationReadView
 from .process import ProcessDiagramView
-from .tasks import TaskActionView, TaskListView
+from .tasks import TaskActionView, TaskListView, home
 
 __all__ = [
     "CaseDetailView",
@@ -28,4 +28,5 @@ __all__ = [
     "ProcessDiagramView",
     "TaskActionView",
     "TaskListView",
+    "home",
 ]

@@ -68,3 +68,13 @@ class TaskActionView(CaseflowView):
         if url_has_allowed_host_and_scheme(target, {self.request.get_host()}):
             return target
         return default
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in user starts: their tasks, or the case list for
+    auditors, who have no step of their own."""
+    from workflows.permissions import Role, scope_for
+
+    if scope_for(request.user).all_roles() == {Role.AUDITOR}:
+        return redirect("case_list")
+    return redirect("inbox")

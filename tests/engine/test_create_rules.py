@@ -38,7 +38,6 @@ def test_a_requested_amount_at_the_cap_is_accepted(users, config, applicant):
 @pytest.mark.parametrize("value", ["0", "-5.000.000"])
 def test_money_below_one_dong_gets_a_plain_message(value):
     from django import forms
-
     from django.utils import translation
 
     with translation.override("en"), pytest.raises(forms.ValidationError) as err:

@@ -78,3 +78,13 @@ def test_viewflow_own_process_views_are_not_exposed(users, client_for):
     client = client_for(users.specialist)
     for path in ("/workflow/", "/workflow/housing/", "/flows/", "/viewflow/"):
         assert client.get(path).status_code == 404, path
+
+
+def test_the_auditor_starts_on_the_case_list_without_task_menus(users, client_for):
+    client = client_for(users.auditor)
+    response = client.get(reverse("home"))
+    assert response["Location"] == reverse("case_list")
+    page = client.get(reverse("case_list")).content.decode()
+    assert reverse("queue") not in page
+    officer_page = client_for(users.officer).get(reverse("case_list")).content.decode()
+    assert reverse("queue") in officer_page
