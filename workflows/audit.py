@@ -151,7 +151,7 @@ def _append_one(ev: AuditEvent) -> AuditEvent:
         ev.seq, ev.prev_hash = row
         ev.hash = compute_hash(ev)
         fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = ", ".join(connection.ops.quote_name(f.column or f.name) for f in fields)
         values = [f.get_db_prep_save(getattr(ev, f.attname), connection) for f in fields]
         cur.execute(
             f"WITH head AS (UPDATE {head_table} SET last_hash = %s WHERE chain = %s) "

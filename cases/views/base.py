@@ -50,7 +50,7 @@ class IdsFirstPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
         rows = list(self.object_list.filter(pk__in=ids))  # keeps the queryset's order
-        return self._get_page(rows, number, self)
+        return Page(rows, number, self)
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page:
