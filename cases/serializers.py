@@ -206,7 +206,14 @@ class HousingFilterSerializer(serializers.Serializer):
     program = serializers.ChoiceField(choices=HousingProgram.choices, required=False)
 
 
-class HousingCaseListSerializer(serializers.ModelSerializer):
+class StateLabelMixin:
+    """`state_label`: the case's state as its process names it, translated."""
+
+    def get_state_label(self, case: HousingCase) -> str:
+        return spec_for(case).state_label(case.state)
+
+
+class HousingCaseListSerializer(StateLabelMixin, serializers.ModelSerializer):
     commune = CommuneCodeField(read_only=True)
     state_label = serializers.SerializerMethodField()
     applicant = PersonBriefSerializer(read_only=True)
@@ -229,9 +236,6 @@ class HousingCaseListSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    def get_state_label(self, case: HousingCase) -> str:
-        return spec_for(case).state_label(case.state)
 
 
 class AmountsSerializer(serializers.Serializer):
@@ -340,7 +344,7 @@ def transition_fields(tspec: TransitionSpec) -> list[dict[str, Any]]:
     return out
 
 
-class HousingCaseDetailSerializer(serializers.ModelSerializer):
+class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
     process_label = serializers.SerializerMethodField()
     state_label = serializers.SerializerMethodField()
     commune = CommuneSerializer(read_only=True)
@@ -382,9 +386,6 @@ class HousingCaseDetailSerializer(serializers.ModelSerializer):
 
     def get_process_label(self, case: HousingCase) -> str:
         return str(spec_for(case).label)
-
-    def get_state_label(self, case: HousingCase) -> str:
-        return spec_for(case).state_label(case.state)
 
     @extend_schema_field(AmountsSerializer)
     def get_amounts(self, case: HousingCase) -> dict[str, Any]:

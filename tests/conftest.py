@@ -11,12 +11,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cases.demo import DOCUMENTS, PDF, seed_configuration
+from cases.demo import seed_configuration, upload_all_documents
 from cases.models import HousingCase, HousingKind, HousingProgram, HousingState
-from cases.services import document_upload, housing_case_create
+from cases.services import housing_case_create
 from workflows import engine
 from workflows.permissions import Role, forget_scope
 from workflows.services import role_grant
@@ -92,14 +91,7 @@ def applicant(communes: SimpleNamespace) -> Any:
     return PersonFactory(commune=communes.a)
 
 
-def upload_all(actor: Any, case: Any) -> None:
-    for kind, _label in DOCUMENTS:
-        document_upload(
-            actor=actor,
-            case=case,
-            kind=kind,
-            upload=SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf"),
-        )
+upload_all = upload_all_documents  # every required document, as small PDFs
 
 
 TODAY = timezone.localdate
