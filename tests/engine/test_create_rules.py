@@ -40,6 +40,9 @@ def test_money_below_one_dong_gets_a_plain_message(value):
     from django import forms
     from django.utils import translation
 
-    with translation.override("en"), pytest.raises(forms.ValidationError) as err:
+    with pytest.raises(forms.ValidationError) as err:
         MoneyField().clean(value)
-    assert err.value.messages == ["The amount must be greater than 0."]
+    with translation.override("vi"):
+        assert err.value.messages == ["Số tiền phải lớn hơn 0."]
+    with translation.override("en"):
+        assert err.value.messages == ["The amount must be greater than 0."]
