@@ -54,9 +54,13 @@ migrate: venv db
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The notification worker runs beside the web server and stops with it.
 run: venv db migrate seed
 	$(PY) manage.py demo_logins
-	exec $(PY) manage.py runserver --insecure 127.0.0.1:8000
+	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
+	  $(PY) manage.py deliver_notifications & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver --insecure 127.0.0.1:8000
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from workflows.permissions import role_holders_sql
 
-from .models import Notification
+from .models import Notification, NotificationPreference
 
 
 def notifications_enqueue(
@@ -105,3 +106,41 @@ def notifications_mark_read_for_case(*, user: Any, case_id: int) -> int:
     return Notification.objects.filter(
         recipient=user, case_id=case_id, read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+def notifications_email_retry(*, actor: Any, queryset: QuerySet[Notification]) -> int:
+    """Put parked (failed) or skipped emails back in the queue with a fresh set
+    of attempts; rows already sent or still pending are left alone (resending a
+    sent email would be a duplicate). Returns the number of rows requeued."""
+    return queryset.filter(
+        email_status__in=[Notification.EmailStatus.FAILED, Notification.EmailStatus.SKIPPED]
+    ).update(
+        email_status=Notification.EmailStatus.PENDING,
+        attempts=0,
+        next_attempt_at=None,
+        claimed_until=None,
+        claimed_by="",
+        last_error="",
+    )
+
+
+def notification_preference_set(
+    *,
+    actor: Any,
+    user: Any,
+    email_enabled: bool | None = None,
+    digest: str | None = None,
+    muted_events: Iterable[str] | None = None,
+) -> NotificationPreference:
+    """Create or change `user`'s email preferences (only the arguments given).
+
+    In-app notifications are unaffected; they are always written."""
+    pref, _created = NotificationPreference.objects.get_or_create(user=user)
+    if email_enabled is not None:
+        pref.email_enabled = email_enabled
+    if digest is not None:
+        pref.digest = NotificationPreference.Digest(digest)
+    if muted_events is not None:
+        pref.muted_events = sorted(set(muted_events))
+    pref.save()
+    return pref

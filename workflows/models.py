@@ -1,11 +1,18 @@
-"""Audit trail: append-only (database trigger) and hash-chained per commune."""
+"""Audit trail (append-only, hash-chained per commune) and the working-day
+calendar's data: office days off, make-up working days, step time limits."""
 
 from __future__ import annotations
 
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.formatting import vn_date
+from cases.models import Case
 
 
 class AuditEvent(models.Model):
@@ -80,3 +87,75 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}@{self.seq}"
+
+
+class OfficeDayOff(models.Model):
+    """A day the office declares closed beyond the national holidays (not a working day)."""
+
+    date = models.DateField(_("date"), unique=True)
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("office day off")
+        verbose_name_plural = _("office days off")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{vn_date(self.date)} {self.reason}"
+
+    def clean(self) -> None:
+        if MakeUpWorkday.objects.filter(date=self.date).exists():
+            raise ValidationError(
+                {"date": _("This date is already declared a make-up working day.")}
+            )
+
+
+class MakeUpWorkday(models.Model):
+    """A Saturday (or other day) declared a working day (ngày làm bù)."""
+
+    date = models.DateField(_("date"), unique=True)
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("make-up working day")
+        verbose_name_plural = _("make-up working days")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{vn_date(self.date)} {self.reason}"
+
+    def clean(self) -> None:
+        if OfficeDayOff.objects.filter(date=self.date).exists():
+            raise ValidationError({"date": _("This date is already declared an office day off.")})
+
+
+class StepTimeLimit(models.Model):
+    """How many working days a human step of a process may take, from a date on.
+
+    A new row with a later `effective_from` changes the limit for tasks opened
+    from that day; tasks opened before keep the limit they started under.
+    """
+
+    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    step = models.CharField(
+        _("step"), max_length=40, help_text=_("Name of the workflow task, e.g. verify.")
+    )
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("step time limit")
+        verbose_name_plural = _("step time limits")
+        ordering = ["process", "step", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "step", "effective_from"], name="step_time_limit_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(working_days__gt=0), name="step_time_limit_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.process}.{self.step}: {self.working_days} ({vn_date(self.effective_from)})"

@@ -1,0 +1,55 @@
+"""Time limits per process step: data, chosen by the date the step opened."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from workflows.calendar import WorkingCalendar, due_date_for, time_limit_in_force
+from workflows.models import StepTimeLimit
+
+D = dt.date
+pytestmark = pytest.mark.django_db
+
+
+def test_housing_steps_are_seeded_with_demo_limits() -> None:
+    seeded = dict(
+        StepTimeLimit.objects.filter(process="housing").values_list("step", "working_days")
+    )
+    assert seeded == {
+        "verify": 7,
+        "review": 7,
+        "approve": 3,
+        "disburse_advance": 5,
+        "accept_completion": 30,
+        "disburse_final": 5,
+    }
+    assert all("demo" in n for n in StepTimeLimit.objects.values_list("note", flat=True))
+
+
+def test_the_limit_in_force_on_the_start_date_is_used() -> None:
+    StepTimeLimit.objects.create(
+        process="housing", step="verify", working_days=10, effective_from=D(2025, 1, 1)
+    )
+    # 7 days from Tue 31/12/2024: 01/01/2025 is a holiday, so Thu 02/01 is day 1
+    # and Fri 10/01 day 7.
+    assert due_date_for("housing", "verify", D(2024, 12, 31)) == D(2025, 1, 10)
+    # From 01/01/2025 the new 10-day limit: Thu 02/01 (1) ... Wed 15/01 (10).
+    assert due_date_for("housing", "verify", D(2025, 1, 1)) == D(2025, 1, 15)
+    limit = time_limit_in_force("housing", "verify", D(2025, 6, 1))
+    assert limit is not None and limit.working_days == 10
+
+
+def test_a_step_without_a_limit_has_no_due_date() -> None:
+    assert due_date_for("housing", "prepare", D(2024, 3, 1)) is None
+    assert due_date_for("housing", "verify", D(2020, 1, 1)) is None  # before any limit
+
+
+def test_a_shared_calendar_leaves_one_query_per_due_date(django_assert_num_queries: Any) -> None:
+    calendar = WorkingCalendar.load(D(2024, 1, 1), D(2024, 12, 31))
+    with django_assert_num_queries(1):
+        assert due_date_for("housing", "approve", D(2024, 2, 7), calendar=calendar) == D(
+            2024, 2, 19
+        )
