@@ -81,7 +81,7 @@ def tasks_inbox(user: Any) -> QuerySet[Task]:
     return (
         Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
         .filter(_task_scope_q(user))
-        .select_related("process__case__commune", "process__case__applicant")
+        .select_related("process__case__commune", "process__case__applicant", "deadline")
         .order_by("created", "id")
     )
 
@@ -91,7 +91,7 @@ def tasks_queue(user: Any) -> QuerySet[Task]:
     return (
         Task.objects.filter(status=STATUS.NEW, owner__isnull=True, flow_task_type="HUMAN")
         .filter(_task_scope_q(user))
-        .select_related("process__case__commune", "process__case__applicant")
+        .select_related("process__case__commune", "process__case__applicant", "deadline")
         .order_by("created", "id")
     )
 

@@ -510,6 +510,12 @@ class TaskSerializer(serializers.Serializer):
     case = serializers.SerializerMethodField()
     commune = serializers.SerializerMethodField()
     created = serializers.DateTimeField()
+    due_on = serializers.DateField(
+        source="deadline.due_on",
+        read_only=True,
+        allow_null=True,
+        help_text="When the task is due; null when its step has no time limit.",
+    )
 
     def get_step(self, task: Any) -> str:
         return task.flow_task.name

@@ -22,6 +22,7 @@ from viewflow.workflow.status import STATUS
 
 from cases.models import AdministrativeUnit, Case, HousingState
 
+from .deadlines import deadline_create_for_task
 from .exceptions import NotPermitted, TransitionNotAllowed
 from .permissions import Role, may_take_task, role_permission
 
@@ -61,6 +62,7 @@ def _task(role: str, title: Any = None) -> Any:
         flow.View(OpenCaseView.as_view())
         .Annotation(title=title)
         .Permission(role_permission(role), obj=_commune)
+        .onCreate(lambda activation: deadline_create_for_task(activation.task))
         .Next(this.route)
     )
 

@@ -159,3 +159,24 @@ class StepTimeLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.process}.{self.step}: {self.working_days} ({vn_date(self.effective_from)})"
+
+
+class TaskDeadline(models.Model):
+    """When a human task is due: set once, when the task is created, under the
+    time limit in force that day (a later change of limit does not move it)."""
+
+    task = models.OneToOneField(
+        "viewflow.Task", on_delete=models.CASCADE, related_name="deadline", verbose_name=_("task")
+    )
+    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    step = models.CharField(_("step"), max_length=40)
+    started_on = models.DateField(_("started on"))
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    due_on = models.DateField(_("due on"), db_index=True)
+
+    class Meta:
+        verbose_name = _("task deadline")
+        verbose_name_plural = _("task deadlines")
+
+    def __str__(self) -> str:
+        return f"{self.process}.{self.step} #{self.task_id}: {vn_date(self.due_on)}"

@@ -2,7 +2,8 @@
 
 The page reads a fixed number of queries whatever the number of events,
 documents or payments: the case with its commune, applicant and budget;
-documents; the checklist; events with their actors; payments; the cap.
+documents; the checklist; events with their actors; payments; the cap; the
+open step's deadline.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from cases.selectors import (
 from cases.services import document_upload
 from notifications.services import notifications_mark_read_for_case
 from workflows import engine
+from workflows.deadlines import open_step_deadline
 from workflows.forms import MoneyField
 from workflows.housing import cap_for
 from workflows.permissions import (
@@ -173,9 +175,12 @@ class CaseDetailView(CaseflowView):
                 .exclude(pk=case.applicant_id)
                 .order_by("full_name")
             )
+        open_deadline, open_deadline_status = open_step_deadline(case.flow_process_id)
         context.update(
             case=case,
             spec=spec,
+            open_deadline=open_deadline,
+            open_deadline_status=open_deadline_status,
             acting_role=spec.acting_role.get(case.state, ""),
             checklist=[
                 {**row, "documents": [d for d in documents if d.kind == row["kind"]]}

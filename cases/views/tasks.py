@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cases.selectors import task_get, tasks_inbox, tasks_queue
 from workflows import flows
+from workflows.deadlines import DeadlineClock
 
 from .base import CaseflowView, paginate
 
@@ -19,12 +20,15 @@ from .base import CaseflowView, paginate
 class TaskRow:
     """A task with what its row shows; reads nothing beyond the selector's joins."""
 
-    def __init__(self, task: Any) -> None:
+    def __init__(self, task: Any, clock: DeadlineClock) -> None:
         self.task = task
         self.case = getattr(task.process, "case", None)
         node = task.flow_task
         # The flow's node titles are the step names people use (translated).
         self.step = node.task_title if node else ""
+        deadline = getattr(task, "deadline", None)
+        self.due_on = deadline.due_on if deadline else None
+        self.due_status = clock.status(self.due_on)
 
 
 class TaskListView(CaseflowView):
@@ -36,10 +40,11 @@ class TaskListView(CaseflowView):
         user = self.request.user
         tasks = tasks_inbox(user) if self.scope == "inbox" else tasks_queue(user)
         page = paginate(self.request, tasks)
+        clock = DeadlineClock.load()
         context.update(
             scope=self.scope,
             page=page,
-            rows=[TaskRow(t) for t in page.object_list],
+            rows=[TaskRow(t, clock) for t in page.object_list],
         )
         return context
 
