@@ -71,6 +71,16 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 _db_url = os.environ.get("DATABASE_URL")
+if not _db_url and (BASE_DIR / "scripts" / "localdb.sh").exists():
+    # No DATABASE_URL: the project-local cluster that `make run` starts.
+    import subprocess
+
+    _db_url = subprocess.run(
+        [str(BASE_DIR / "scripts" / "localdb.sh"), "url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
 if not _db_url:
     raise RuntimeError(
         "DATABASE_URL is not set. Use `make run` / `make test`, which start a project-local "

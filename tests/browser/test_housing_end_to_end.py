@@ -41,7 +41,8 @@ DOCUMENT_KINDS = ["don_de_nghi", "giay_to_doi_tuong", "anh_hien_trang", "giay_ch
 @pytest.fixture
 def browser() -> Any:
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+        # Never skipped: `make test` installs it (apt, as root) before the suite runs.
+        pytest.fail("Debian's chromium is missing at /usr/bin/chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
