@@ -3,6 +3,8 @@ calendar's data: office days off, make-up working days, step time limits."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -89,44 +91,49 @@ class AuditChainHead(models.Model):
         return f"{self.chain}@{self.seq}"
 
 
-class OfficeDayOff(models.Model):
+class DeclaredDay(models.Model):
+    """A date the office declares, with a reason; a date is declared one way only."""
+
+    date = models.DateField(_("date"), unique=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    # The other kind of declared day, and the error when the date is taken there.
+    other: type[DeclaredDay]
+    taken_message: Any
+
+    class Meta:
+        abstract = True
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{vn_date(self.date)} {self.reason}"
+
+    def clean(self) -> None:
+        if self.other._default_manager.filter(date=self.date).exists():
+            raise ValidationError({"date": self.taken_message})
+
+
+class OfficeDayOff(DeclaredDay):
     """A day the office declares closed beyond the national holidays (not a working day)."""
 
-    date = models.DateField(_("date"), unique=True)
-    reason = models.CharField(_("reason"), max_length=200)
+    taken_message = _("This date is already declared a make-up working day.")
 
-    class Meta:
+    class Meta(DeclaredDay.Meta):
         verbose_name = _("office day off")
         verbose_name_plural = _("office days off")
-        ordering = ["-date"]
-
-    def __str__(self) -> str:
-        return f"{vn_date(self.date)} {self.reason}"
-
-    def clean(self) -> None:
-        if MakeUpWorkday.objects.filter(date=self.date).exists():
-            raise ValidationError(
-                {"date": _("This date is already declared a make-up working day.")}
-            )
 
 
-class MakeUpWorkday(models.Model):
+class MakeUpWorkday(DeclaredDay):
     """A Saturday (or other day) declared a working day (ngày làm bù)."""
 
-    date = models.DateField(_("date"), unique=True)
-    reason = models.CharField(_("reason"), max_length=200)
+    taken_message = _("This date is already declared an office day off.")
 
-    class Meta:
+    class Meta(DeclaredDay.Meta):
         verbose_name = _("make-up working day")
         verbose_name_plural = _("make-up working days")
-        ordering = ["-date"]
 
-    def __str__(self) -> str:
-        return f"{vn_date(self.date)} {self.reason}"
 
-    def clean(self) -> None:
-        if OfficeDayOff.objects.filter(date=self.date).exists():
-            raise ValidationError({"date": _("This date is already declared an office day off.")})
+OfficeDayOff.other = MakeUpWorkday
+MakeUpWorkday.other = OfficeDayOff
 
 
 class StepTimeLimit(models.Model):
