@@ -54,12 +54,14 @@ migrate: venv db
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# The notification worker runs beside the web server and stops with it.
+# The notification worker and the reminder scheduler run beside the web
+# server and stop with it.
 run: venv db migrate seed
 	$(PY) manage.py demo_logins
 	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	  $(PY) manage.py deliver_notifications & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver --insecure 127.0.0.1:8000
 
 lint: venv

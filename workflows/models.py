@@ -187,3 +187,29 @@ class TaskDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.process}.{self.step} #{self.task_id}: {vn_date(self.due_on)}"
+
+
+class ReminderSent(models.Model):
+    """A reminder (or the escalation) sent for a task: once per task and threshold."""
+
+    class Threshold(models.TextChoices):
+        BEFORE = "before", _("Before the due date")
+        DUE = "due", _("On the due date")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATED = "escalated", _("Escalated")
+
+    task = models.ForeignKey(
+        "viewflow.Task", on_delete=models.CASCADE, related_name="reminders", verbose_name=_("task")
+    )
+    threshold = models.CharField(_("threshold"), max_length=10, choices=Threshold.choices)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "threshold"], name="reminder_sent_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.task_id} {self.threshold}"

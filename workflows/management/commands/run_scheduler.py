@@ -1,0 +1,49 @@
+"""Run the periodic jobs: the reminder and escalation sweep.
+
+    manage.py run_scheduler                 # loop until SIGTERM/SIGINT
+    manage.py run_scheduler --interval 60   # seconds between sweeps (default 300)
+    manage.py run_scheduler --once          # one sweep, print the counts, exit
+
+Running it twice at once is harmless: each reminder is recorded once per task
+and threshold (a unique constraint), so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from workflows.reminders import reminders_sweep
+
+
+class Command(BaseCommand):
+    help = "Run the reminder and escalation sweep periodically (--once: one sweep)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="One sweep, then exit.")
+        parser.add_argument("--interval", type=float, default=300.0, help="Seconds between sweeps.")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["once"]:
+            self._sweep()
+            return
+        stop = threading.Event()
+
+        def on_signal(signum: int, frame: Any) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.stdout.write(f"scheduler started, sweeping every {opts['interval']:g}s")
+        while not stop.is_set():
+            self._sweep()
+            stop.wait(opts["interval"])
+        self.stdout.write("scheduler stopped")
+
+    def _sweep(self) -> None:
+        counts = reminders_sweep()
+        self.stdout.write(", ".join(f"{name} {n}" for name, n in counts.items()))
+        self.stdout.flush()
