@@ -107,25 +107,34 @@ def _unit_content_type() -> ContentType:
     return ContentType.objects.get_for_model(AdministrativeUnit)
 
 
-SCOPE_SQL = """
-SELECT p.codename, NULL FROM auth_permission p
-  JOIN auth_group_permissions gp ON gp.permission_id = p.id
-  JOIN auth_user_groups ug ON ug.group_id = gp.group_id
- WHERE ug.user_id = %(user)s AND p.content_type_id = %(ct)s AND p.codename = ANY(%(codes)s)
+# Every (user_id, codename, object_pk) by which a role permission is held:
+# globally through a group or directly (district roles, object_pk NULL), or on
+# a commune row through a group or directly (guardian; commune roles). The one
+# definition of "who holds which role where"; `{ct}` is the content-type
+# parameter placeholder ("%s", or "%(ct)s" in a query with named parameters).
+ROLE_GRANTS_SQL = """
+SELECT ug.user_id, p.codename, NULL::varchar AS object_pk FROM auth_user_groups ug
+  JOIN auth_group_permissions gp ON gp.group_id = ug.group_id
+  JOIN auth_permission p ON p.id = gp.permission_id
+ WHERE p.content_type_id = {ct}
 UNION ALL
-SELECT p.codename, NULL FROM auth_permission p
-  JOIN auth_user_user_permissions up ON up.permission_id = p.id
- WHERE up.user_id = %(user)s AND p.content_type_id = %(ct)s AND p.codename = ANY(%(codes)s)
+SELECT up.user_id, p.codename, NULL FROM auth_user_user_permissions up
+  JOIN auth_permission p ON p.id = up.permission_id
+ WHERE p.content_type_id = {ct}
 UNION ALL
-SELECT p.codename, g.object_pk FROM guardian_groupobjectpermission g
+SELECT ug.user_id, p.codename, g.object_pk FROM guardian_groupobjectpermission g
   JOIN auth_user_groups ug ON ug.group_id = g.group_id
   JOIN auth_permission p ON p.id = g.permission_id
- WHERE ug.user_id = %(user)s AND g.content_type_id = %(ct)s AND p.codename = ANY(%(codes)s)
+ WHERE g.content_type_id = {ct}
 UNION ALL
-SELECT p.codename, o.object_pk FROM guardian_userobjectpermission o
+SELECT o.user_id, p.codename, o.object_pk FROM guardian_userobjectpermission o
   JOIN auth_permission p ON p.id = o.permission_id
- WHERE o.user_id = %(user)s AND o.content_type_id = %(ct)s AND p.codename = ANY(%(codes)s)
+ WHERE o.content_type_id = {ct}
 """
+
+
+def role_grants_sql(ct_param: str = "%s") -> str:
+    return ROLE_GRANTS_SQL.format(ct=ct_param)
 
 
 def scope_for(user: Any) -> Scope:
@@ -141,8 +150,9 @@ def scope_for(user: Any) -> Scope:
     # permission on a commune row through a group or directly (commune roles).
     with connection.cursor() as cur:
         cur.execute(
-            SCOPE_SQL,
-            {"user": user.pk, "ct": _unit_content_type().pk, "codes": list(role_by_codename)},
+            f"SELECT g.codename, g.object_pk FROM ({role_grants_sql()}) g "
+            "WHERE g.user_id = %s AND g.codename = ANY(%s)",
+            [*[_unit_content_type().pk] * 4, user.pk, list(role_by_codename)],
         )
         rows = cur.fetchall()
     district = frozenset(
@@ -219,37 +229,15 @@ def is_admin(user: Any) -> bool:
     )
 
 
-# Ids of the users holding a role permission: globally (district roles) or
-# on one commune row (commune roles), through a group or directly.
-ROLE_HOLDERS_SQL = {
-    "global": """
-        SELECT ug.user_id FROM auth_user_groups ug
-          JOIN auth_group_permissions gp ON gp.group_id = ug.group_id
-          JOIN auth_permission p ON p.id = gp.permission_id
-         WHERE p.content_type_id = %s AND p.codename = %s
-        UNION
-        SELECT up.user_id FROM auth_user_user_permissions up
-          JOIN auth_permission p ON p.id = up.permission_id
-         WHERE p.content_type_id = %s AND p.codename = %s""",
-    "commune": """
-        SELECT ug.user_id FROM auth_user_groups ug
-          JOIN guardian_groupobjectpermission g ON g.group_id = ug.group_id
-          JOIN auth_permission p ON p.id = g.permission_id
-         WHERE g.content_type_id = %s AND p.codename = %s AND g.object_pk = %s
-        UNION
-        SELECT o.user_id FROM guardian_userobjectpermission o
-          JOIN auth_permission p ON p.id = o.permission_id
-         WHERE o.content_type_id = %s AND p.codename = %s AND o.object_pk = %s""",
-}
-
-
 def role_holders_sql(role: str, commune_id: int | None) -> tuple[str, list[Any]]:
-    """SQL (and params) selecting the ids of users who hold `role` there."""
-    ct = _unit_content_type().pk
-    codename = role_codename(role)
-    if role in COMMUNE_ROLES:
-        return ROLE_HOLDERS_SQL["commune"], [ct, codename, str(commune_id)] * 2
-    return ROLE_HOLDERS_SQL["global"], [ct, codename] * 2
+    """SQL (and positional params) selecting the ids of users who hold `role`
+    (on `commune_id`, for commune roles)."""
+    pk = str(commune_id) if role in COMMUNE_ROLES else None
+    sql = (
+        f"SELECT g.user_id FROM ({role_grants_sql()}) g "
+        "WHERE g.codename = %s AND g.object_pk IS NOT DISTINCT FROM %s"
+    )
+    return sql, [*[_unit_content_type().pk] * 4, role_codename(role), pk]
 
 
 def users_with_role(role: str, commune_id: int | None) -> QuerySet:

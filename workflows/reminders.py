@@ -32,7 +32,7 @@ from viewflow.workflow.status import STATUS
 
 from .calendar import MARGIN, WorkingCalendar
 from .models import ReminderSent, TaskDeadline
-from .permissions import COMMUNE_ROLES, Role, _unit_content_type, role_codename
+from .permissions import COMMUNE_ROLES, Role, _unit_content_type, role_codename, role_grants_sql
 
 T = ReminderSent.Threshold
 EVENTS = {
@@ -49,28 +49,6 @@ TITLES = {
 }
 OPEN_STATUSES = [str(STATUS.NEW), str(STATUS.ASSIGNED), str(STATUS.STARTED)]
 ID_SENTINEL = 987654321
-
-# Every (user, role codename, commune pk or NULL) a role permission is held by:
-# globally through a group or directly, or on a commune row (guardian).
-HOLDERS_SQL = """
-SELECT ug.user_id, p.codename, NULL::varchar AS object_pk FROM auth_user_groups ug
-  JOIN auth_group_permissions gp ON gp.group_id = ug.group_id
-  JOIN auth_permission p ON p.id = gp.permission_id
- WHERE p.content_type_id = %(ct)s
-UNION
-SELECT up.user_id, p.codename, NULL FROM auth_user_user_permissions up
-  JOIN auth_permission p ON p.id = up.permission_id
- WHERE p.content_type_id = %(ct)s
-UNION
-SELECT ug.user_id, p.codename, g.object_pk FROM guardian_groupobjectpermission g
-  JOIN auth_user_groups ug ON ug.group_id = g.group_id
-  JOIN auth_permission p ON p.id = g.permission_id
- WHERE g.content_type_id = %(ct)s
-UNION
-SELECT o.user_id, p.codename, o.object_pk FROM guardian_userobjectpermission o
-  JOIN auth_permission p ON p.id = o.permission_id
- WHERE o.content_type_id = %(ct)s
-"""
 
 CODENAME = "split_part(t.owner_permission, '.', 2)"
 IS_COMMUNE_STEP = f"{CODENAME} = ANY(%(commune_codes)s)"
@@ -133,7 +111,7 @@ def _sql(escalation: bool) -> str:
         reminders=ReminderSent._meta.db_table,
         deadlines=TaskDeadline._meta.db_table,
         notifications=Notification._meta.db_table,
-        holders=HOLDERS_SQL,
+        holders=role_grants_sql("%(ct)s"),
         target_codename=target_codename,
         target_pk=TARGET_PK,
     )
