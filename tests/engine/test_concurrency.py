@@ -3,12 +3,12 @@ one transition wins, the other gets a 409, and nothing is written twice."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from cases.models import Budget, HousingCase, HousingProgram, HousingState
@@ -121,7 +121,7 @@ def test_two_accountants_paying_the_first_tranche_together_pay_it_once(
 
     accountant2 = grant("accountant2", Role.ACCOUNTANT)
     case = make_case(S.APPROVED)
-    data = {"amount": 30_000_000, "paid_on": dt.date.today().isoformat()}
+    data = {"amount": 30_000_000, "paid_on": timezone.localdate().isoformat()}
 
     wins, losses = outcome(
         run_together(
@@ -143,12 +143,12 @@ def test_two_approvals_competing_for_the_last_of_a_budget_approve_exactly_one(
 ) -> None:
     first = make_case(S.DISTRICT_REVIEWED)
     second = make_case(S.DISTRICT_REVIEWED)
-    budget = Budget.objects.get(program=HousingProgram.MERIT, year=dt.date.today().year)
+    budget = Budget.objects.get(program=HousingProgram.MERIT, year=timezone.localdate().year)
     # 100m left: room for one 80m approval, not two.
     Budget.objects.filter(pk=budget.pk).update(committed=budget.allocated - 100_000_000)
     data = {
         "decision_number": "7/QĐ-UBND",
-        "decision_date": dt.date.today().isoformat(),
+        "decision_date": timezone.localdate().isoformat(),
         "approved_amount": 80_000_000,
     }
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from cases.models import Budget, HousingCase, HousingProgram, HousingState, Person
 from cases.services import person_create
@@ -21,7 +22,7 @@ from ..factories import PersonFactory, national_id_for
 
 
 def test_a_budget_cannot_commit_more_than_it_was_allocated(config: None) -> None:
-    budget = Budget.objects.get(program=HousingProgram.MERIT, year=dt.date.today().year)
+    budget = Budget.objects.get(program=HousingProgram.MERIT, year=timezone.localdate().year)
     with pytest.raises(IntegrityError, match="budget_not_overcommitted"), transaction.atomic():
         Budget.objects.filter(pk=budget.pk).update(committed=F("allocated") + 1)
     budget.refresh_from_db()
@@ -29,13 +30,13 @@ def test_a_budget_cannot_commit_more_than_it_was_allocated(config: None) -> None
 
 
 def test_a_budget_cannot_go_below_zero_committed(config: None) -> None:
-    budget = Budget.objects.get(program=HousingProgram.MERIT, year=dt.date.today().year)
+    budget = Budget.objects.get(program=HousingProgram.MERIT, year=timezone.localdate().year)
     with pytest.raises(IntegrityError), transaction.atomic():
         Budget.objects.filter(pk=budget.pk).update(committed=-1)
 
 
 def test_a_budget_cannot_pay_out_more_than_it_committed(config: None) -> None:
-    budget = Budget.objects.get(program=HousingProgram.MERIT, year=dt.date.today().year)
+    budget = Budget.objects.get(program=HousingProgram.MERIT, year=timezone.localdate().year)
     Budget.objects.filter(pk=budget.pk).update(committed=10)
     with pytest.raises(IntegrityError, match="budget_disbursed_within_committed"):
         with transaction.atomic():

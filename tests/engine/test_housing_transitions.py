@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -31,7 +32,7 @@ from workflows.permissions import Role
 from .conftest import Snapshot, open_human_tasks
 
 S = HousingState
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 # Who holds each role in commune a (tests/conftest.py `users`).
 HOLDERS: dict[str, set[str]] = {
