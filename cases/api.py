@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -26,7 +27,7 @@ from rest_framework.views import APIView
 from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
-from workflows import engine, flows
+from workflows import engine, flows, onestop
 from workflows.exceptions import InvalidData, NotFound, NotPermitted, TransitionNotAllowed
 from workflows.permissions import scope_for
 
@@ -249,6 +250,54 @@ class CaseTransitionView(ApiView):
             expected_state=s.validated_data["expected_state"] or None,
         )
         return case_response(request, pk)
+
+
+class CaseApologyView(ApiView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=serializers.ApologyRequestSerializer,
+        responses={201: serializers.ApologyLetterSerializer, 409: E, **ERRORS_WRITE},
+        description="Record the apology and new appointment letter (Mẫu 04) of a one-stop "
+        "dossier: new_due_on must be a working day after the appointment in force. 409: "
+        "not_one_stop, one_stop_result_returned.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.housing_case_get(request.user, pk)
+        s = serializers.ApologyRequestSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        letter = onestop.apology_issue(
+            case,
+            actor=request.user,
+            new_due_on=s.validated_data["new_due_on"],
+            reason=s.validated_data["reason"],
+        )
+        return Response(
+            serializers.ApologyLetterSerializer(letter).data, status=status.HTTP_201_CREATED
+        )
+
+
+class OneStopKpiView(ApiView):
+    @extend_schema(
+        parameters=[serializers.KpiQuerySerializer],
+        responses={200: serializers.KpiSerializer, 400: E, 401: E, 403: E},
+        description="On-time rate of one-stop dossiers whose result was returned in the "
+        "period (year, optionally month), grouped by procedure, commune and month of the "
+        "result; the caller's communes only.",
+    )
+    def get(self, request: Request) -> Response:
+        s = serializers.KpiQuerySerializer(data=request.query_params, context={"request": request})
+        s.is_valid(raise_exception=True)
+        q = s.validated_data
+        kpi = onestop.onestop_kpi(
+            request.user,
+            year=q.get("year") or timezone.localdate().year,
+            month=q.get("month"),
+            process=q.get("process") or "",
+            commune_id=q.get("commune"),
+            by=q["by"],
+        )
+        return Response(serializers.KpiSerializer(kpi).data)
 
 
 class CaseAuditView(ApiView, generics.ListAPIView):

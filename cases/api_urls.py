@@ -17,6 +17,12 @@ urlpatterns = [
         api.CaseTransitionView.as_view(),
         name="api-case-transition",
     ),
+    path(
+        "cases/<int:pk>/apology-letters/",
+        api.CaseApologyView.as_view(),
+        name="api-case-apology",
+    ),
+    path("one-stop/kpi/", api.OneStopKpiView.as_view(), name="api-onestop-kpi"),
     path("cases/<int:pk>/audit/", api.CaseAuditView.as_view(), name="api-case-audit"),
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
     path("tasks/<int:pk>/claim/", api.TaskClaimView.as_view(), name="api-task-claim"),

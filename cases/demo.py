@@ -4,6 +4,7 @@ document checklist, demo users for every role, people and a few cases."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -208,6 +209,7 @@ def seed_demo() -> str:
             merit_subtype=sub,
         )
     u = users
+    seed_history(units, people, u)
     # A draft waiting for documents, in Phù Lỗ.
     housing_case_create(
         actor=u["canbo_phulo"],
@@ -244,6 +246,155 @@ def seed_demo() -> str:
     engine.transition(c3, "submit", actor=u["canbo_minhtri"])
     engine.transition(c3, "verify", actor=u["lanhdao_minhtri"])
     return "demo data created"
+
+
+# Earlier dossiers, replayed at their own dates so the one-stop KPI, the audit
+# trail and the deadlines have a history: (commune, applicant, calendar days
+# ago the dossier was received, working days until the result, outcome, whether
+# Mẫu 04 was issued before the appointment). 17 working days is the limit.
+HISTORY: list[tuple[str, str, int, int, str, bool]] = [
+    ("00448", "001070007890", 235, 15, "approve", False),
+    ("00448", "001162004567", 205, 17, "approve", False),
+    ("00448", "001048001234", 175, 20, "approve", True),
+    ("00448", "001070007890", 145, 12, "reject", False),
+    ("00382", "001155002468", 215, 16, "approve", False),
+    ("00382", "001155002468", 150, 19, "approve", False),
+    ("00382", "001155002468", 100, 14, "approve", False),
+    ("00448", "001162004567", 80, 10, "approve", False),
+]
+AMOUNTS = {
+    (HousingProgram.MERIT, HousingKind.REPAIR): 20_000_000,
+    (HousingProgram.POOR, HousingKind.REPAIR): 30_000_000,
+    (HousingProgram.NEAR_POOR, HousingKind.REPAIR): 30_000_000,
+}
+
+
+def _on(day: dt.date) -> Any:
+    """Replay what follows at 9:00 on `day` (office time)."""
+    import time_machine
+
+    when = dt.datetime.combine(day, dt.time(9), tzinfo=timezone.get_current_timezone())
+    return time_machine.travel(when, tick=False)
+
+
+def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person], u: Any) -> None:
+    """Replay earlier dossiers through the engine at their own dates (the
+    audit trail, tasks, deadlines and register carry those dates), then one
+    dossier that has waited at the district past its due date (it shows as
+    overdue and escalates). Their old notifications are marked read and not emailed."""
+    from notifications.models import Notification
+    from workflows.calendar import WorkingCalendar
+    from workflows.onestop import apology_issue
+
+    today = timezone.localdate()
+    calendar = WorkingCalendar.load(today - dt.timedelta(days=400), today + dt.timedelta(days=60))
+    for year in {(today - dt.timedelta(days=ago)).year for _c, _p, ago, *_rest in HISTORY}:
+        seed_configuration(year)
+    cases: list[HousingCase] = []
+    for code, nid, ago, days, outcome, apology in HISTORY:
+        officer, leader = (
+            (u["canbo_phulo"], u["lanhdao_phulo"])
+            if code == "00448"
+            else (u["canbo_minhtri"], u["lanhdao_minhtri"])
+        )
+        person = people[nid]
+        programs: dict[str, HousingProgram] = {
+            Category.MERIT: HousingProgram.MERIT,
+            Category.POOR: HousingProgram.POOR,
+        }
+        program = programs.get(person.categories[0], HousingProgram.NEAR_POOR)
+        amount = AMOUNTS[(program, HousingKind.REPAIR)]
+        received = calendar.add_working_days(today - dt.timedelta(days=ago), 1)
+        result = calendar.add_working_days(received, days)
+        with _on(received):
+            case = housing_case_create(
+                actor=officer,
+                commune=units[code],
+                applicant=person,
+                program=program,
+                kind=HousingKind.REPAIR,
+                requested_amount=amount,
+                description="Nhà xuống cấp, cần sửa chữa.",
+            )
+            upload_all_documents(officer, case)
+            engine.transition(case, "submit", actor=officer)
+        with _on(calendar.add_working_days(received, 3)):
+            engine.transition(case, "verify", actor=leader)
+        if apology:
+            appointment = calendar.add_working_days(received, 17)
+            with _on(calendar.add_working_days(appointment, -1)):
+                apology_issue(
+                    case,
+                    actor=u["chuyenvien"],
+                    new_due_on=calendar.add_working_days(appointment, 5),
+                    reason="Chờ kết quả thẩm định thực địa của Phòng.",
+                )
+        with _on(result):
+            if outcome == "reject":
+                engine.transition(
+                    case,
+                    "reject",
+                    actor=u["chuyenvien"],
+                    reason="Hộ đã được hỗ trợ nhà ở từ chương trình khác.",
+                )
+            else:
+                engine.transition(
+                    case, "review", actor=u["chuyenvien"], data={"assessed_amount": amount}
+                )
+                engine.transition(
+                    case,
+                    "approve",
+                    actor=u["truongphong"],
+                    data={
+                        "decision_number": f"{len(cases) + 101}/QĐ-UBND",
+                        "decision_date": result,
+                        "approved_amount": amount,
+                    },
+                )
+            if outcome == "approve":
+                # Then paid in two tranches around the works' acceptance (nghiệm thu).
+                paid = calendar.add_working_days(result, 3)
+                with _on(paid):
+                    engine.transition(
+                        case,
+                        "disburse",
+                        actor=u["ketoan"],
+                        data={"amount": amount // 2, "paid_on": paid},
+                    )
+                accepted = calendar.add_working_days(result, 18)
+                with _on(accepted):
+                    engine.transition(
+                        case, "accept_completion", actor=officer, data={"accepted_on": accepted}
+                    )
+                paid = calendar.add_working_days(accepted, 2)
+                with _on(paid):
+                    engine.transition(
+                        case,
+                        "disburse",
+                        actor=u["ketoan"],
+                        data={"amount": amount - amount // 2, "paid_on": paid},
+                    )
+        cases.append(case)
+    # Received 25 working days ago and verified by the commune: the district
+    # review (7 working days) is overdue.
+    received = calendar.add_working_days(today, -25)
+    with _on(received):
+        late = housing_case_create(
+            actor=u["canbo_minhtri"],
+            commune=units["00382"],
+            applicant=people["001155002468"],
+            program=HousingProgram.MERIT,
+            kind=HousingKind.REPAIR,
+            requested_amount=15_000_000,
+            description="Tường nhà nứt sau mưa bão.",
+        )
+        upload_all_documents(u["canbo_minhtri"], late)
+        engine.transition(late, "submit", actor=u["canbo_minhtri"])
+    with _on(calendar.add_working_days(received, 2)):
+        engine.transition(late, "verify", actor=u["lanhdao_minhtri"])
+    Notification.objects.filter(case__in=cases + [late]).update(
+        read_at=timezone.now(), email_status=Notification.EmailStatus.SKIPPED
+    )
 
 
 def demo_logins_table() -> str:

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import NotificationPreference
 from workflows.forms import MoneyField
 from workflows.specs import TransitionSpec
 
@@ -59,6 +60,57 @@ class VnDateField(forms.DateField):
         kwargs.setdefault("input_formats", DATE_FORMATS)
         kwargs.setdefault("widget", date_input())
         super().__init__(**kwargs)
+
+
+class ApologyForm(forms.Form):
+    """Phiếu xin lỗi và hẹn lại (Mẫu 04): the service checks the date."""
+
+    new_due_on = VnDateField(label=_("New appointment date"))
+    reason = forms.CharField(
+        label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class OneStopKpiForm(forms.Form):
+    """Filters of the on-time KPI (page and API)."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    month = forms.TypedChoiceField(
+        label=_("Month"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Whole year"))] + [(m, f"{m:02d}") for m in range(1, 13)],
+    )
+    process = forms.ChoiceField(label=_("Procedure"), required=False)
+    commune = forms.TypedChoiceField(
+        label=_("Commune"), required=False, coerce=int, empty_value=None
+    )
+    by = forms.MultipleChoiceField(
+        label=_("Group by"),
+        required=False,
+        choices=[("process", _("Procedure")), ("commune", _("Commune")), ("month", _("Month"))],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(
+        self, *args: Any, communes: list[Any], processes: list[tuple[str, Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(
+            self.fields["commune"],
+            _choices(_("All my communes"), [(c.pk, c.name) for c in communes]),
+        )
+        _set_choices(self.fields["process"], _choices(_("All procedures"), processes))
+
+    @classmethod
+    def from_query(cls, query: Any, **kwargs: Any) -> OneStopKpiForm:
+        """Bound to the query string, with this year and every dimension by default."""
+        data = query.copy()
+        data.setdefault("year", str(timezone.localdate().year))
+        if "by" not in data and "filtered" not in data:
+            data.setlist("by", ["process", "commune", "month"])
+        return cls(data, **kwargs)
 
 
 class CaseFilterForm(forms.Form):
@@ -295,3 +347,61 @@ def attach_errors(form: forms.Form | None, fields: dict[str, list[Any]]) -> None
         for message in messages:
             if str(message) not in shown:
                 form.add_error(target, str(message))
+
+
+# Every event code the system writes to the outbox: workflows.engine
+# (_notify_next), workflows.reminders (EVENTS) and workflows.onestop (prompts).
+# A test keeps the list complete.
+NOTIFICATION_EVENTS = [
+    ("task_waiting", _("A case is waiting for my action")),
+    ("case_finished", _("A case I filed is closed, rejected or withdrawn")),
+    ("reminder_before", _("Reminder: a task of mine is due soon")),
+    ("reminder_due", _("Reminder: a task of mine is due today")),
+    ("reminder_overdue", _("Reminder: a task of mine is overdue")),
+    ("escalation", _("Escalation: a task I supervise is overdue")),
+    ("onestop_apology_due", _("One-stop: an appointment date is near (issue Mẫu 04)")),
+]
+
+
+class NotificationPreferenceForm(forms.Form):
+    """A user's email preferences. The page asks which events *send* email
+    (ticked = emailed); the model stores the opposite, the muted ones."""
+
+    pref: NotificationPreference
+
+    email_enabled = forms.BooleanField(label=_("Send me notifications by email"), required=False)
+    digest = forms.ChoiceField(
+        label=_("How often"),
+        choices=NotificationPreference.Digest.choices,
+        widget=forms.RadioSelect,
+    )
+    email_events = forms.MultipleChoiceField(
+        label=_("Events that send an email"),
+        required=False,
+        choices=NOTIFICATION_EVENTS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Unknown event: %(value)s.")},
+        help_text=_("Notifications always appear under the bell, whatever you choose here."),
+    )
+
+    @classmethod
+    def for_preference(
+        cls, pref: NotificationPreference, data: Any = None
+    ) -> NotificationPreferenceForm:
+        muted = set(pref.muted_events or [])
+        initial = {
+            "email_enabled": pref.email_enabled,
+            "digest": pref.digest,
+            "email_events": [code for code, _label in NOTIFICATION_EVENTS if code not in muted],
+        }
+        form = cls(data, initial=initial)
+        form.pref = pref
+        return form
+
+    def muted_events(self) -> list[str]:
+        """The events not ticked, plus any muted code this page does not list
+        (set elsewhere), which saving here must not silently unmute."""
+        known = {code for code, _label in NOTIFICATION_EVENTS}
+        ticked = set(self.cleaned_data["email_events"])
+        kept = set(self.pref.muted_events or []) - known
+        return sorted(kept | (known - ticked))

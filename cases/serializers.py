@@ -7,7 +7,7 @@ UI shows). Output serializers read objects the selectors already scoped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -344,6 +344,106 @@ def transition_fields(tspec: TransitionSpec) -> list[dict[str, Any]]:
     return out
 
 
+# --- one-stop register ----------------------------------------------------------
+
+
+class ApologyLetterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    issued_on = serializers.DateField()
+    issued_by = serializers.CharField(source="issued_by.username")
+    reason = serializers.CharField()
+    previous_due_on = serializers.DateField()
+    new_due_on = serializers.DateField()
+
+
+class OneStopSerializer(serializers.Serializer):
+    """A case's line in the one-stop register (from workflows.onestop.RecordStatus)."""
+
+    procedure = serializers.CharField(source="record.procedure.name")
+    received_on = serializers.DateField(source="record.received_on")
+    working_days = serializers.IntegerField(source="record.working_days")
+    appointment_on = serializers.DateField(
+        source="record.appointment_on", help_text="The appointment date on the receipt (Mẫu 01)."
+    )
+    due_on = serializers.DateField(
+        source="record.due_on", help_text="The appointment in force (moved by Mẫu 04 letters)."
+    )
+    result_on = serializers.DateField(source="record.result_on", allow_null=True)
+    late = serializers.BooleanField(source="record.is_late", allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["pending", "due-soon", "overdue", "paused", "on-time", "late", "void"]
+    )
+    status_label = serializers.CharField(source="label")
+    needs_apology = serializers.BooleanField()
+    apology_letters = ApologyLetterSerializer(source="record.apologies.all", many=True)
+
+
+class ApologyRequestSerializer(serializers.Serializer):
+    new_due_on = serializers.DateField(allow_null=True, required=False, default=None)
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class KpiQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    month = serializers.IntegerField(min_value=1, max_value=12, required=False)
+    process = serializers.ChoiceField(choices=[], required=False)
+    commune = serializers.IntegerField(required=False, help_text="One of the caller's communes.")
+    by = serializers.CharField(
+        required=False,
+        default="process,commune,month",
+        help_text="Comma-separated grouping: any of process, commune, month (empty: totals only).",
+        allow_blank=True,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(serializers.ChoiceField, self.fields["process"]).choices = list(all_specs())
+
+    def validate_commune(self, value: int) -> int:
+        from .selectors import communes_for_user
+
+        if not communes_for_user(self.context["request"].user).filter(pk=value).exists():
+            raise serializers.ValidationError(_("Not one of your communes."))
+        return value
+
+    def validate_by(self, value: str) -> tuple[str, ...]:
+        parts = tuple(p.strip() for p in value.split(",") if p.strip())
+        unknown = [p for p in parts if p not in ("process", "commune", "month")]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown grouping: %(names)s.") % {"names": ", ".join(unknown)}
+            )
+        return parts
+
+
+class KpiRowSerializer(serializers.Serializer):
+    process = serializers.CharField(allow_blank=True)
+    process_label = serializers.CharField(allow_blank=True)
+    commune_id = serializers.IntegerField(allow_null=True)
+    commune = serializers.CharField(source="commune_name", allow_blank=True)
+    month = serializers.SerializerMethodField()
+    resolved = serializers.IntegerField()
+    early = serializers.IntegerField()
+    on_day = serializers.IntegerField()
+    late = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    on_time_rate = serializers.FloatField(allow_null=True)
+    apology_letters = serializers.IntegerField(source="apologised")
+
+    def get_month(self, row: Any) -> str | None:
+        return row.month.strftime("%Y-%m") if row.month else None
+
+
+class KpiSerializer(serializers.Serializer):
+    by = serializers.ListField(child=serializers.CharField())
+    rows = KpiRowSerializer(many=True)
+    total = KpiRowSerializer()
+    received = serializers.IntegerField(help_text="Dossiers received in the period.")
+    open_in_time = serializers.IntegerField()
+    open_overdue = serializers.IntegerField(help_text="Open today and past the appointment.")
+    open_paused = serializers.IntegerField(help_text="Waiting for the applicant.")
+
+
 class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
     process_label = serializers.SerializerMethodField()
     state_label = serializers.SerializerMethodField()
@@ -355,6 +455,7 @@ class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
     required_documents = serializers.SerializerMethodField()
     documents = DocumentSerializer(many=True, read_only=True)
     disbursements = serializers.SerializerMethodField()
+    one_stop = serializers.SerializerMethodField()
 
     class Meta:
         model = HousingCase
@@ -379,6 +480,7 @@ class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
             "required_documents",
             "documents",
             "disbursements",
+            "one_stop",
             "created_at",
             "updated_at",
         ]
@@ -418,6 +520,15 @@ class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
     def get_disbursements(self, case: HousingCase) -> Any:
         rows = case.disbursements.select_related("recorded_by").order_by("paid_on", "id")
         return DisbursementSerializer(rows, many=True).data
+
+    @extend_schema_field(OneStopSerializer(allow_null=True))
+    def get_one_stop(self, case: HousingCase) -> dict[str, Any] | None:
+        from workflows.onestop import onestop_record_for_case, record_status
+
+        record = onestop_record_for_case(case)
+        if record is None:
+            return None
+        return OneStopSerializer(record_status(record, case.state)).data
 
 
 # --- transitions ----------------------------------------------------------------

@@ -43,6 +43,8 @@ urlpatterns = [
         views.CaseDocumentDownloadView.as_view(),
         name="case_document_download",
     ),
+    path("cases/<int:pk>/apology/", views.CaseApologyView.as_view(), name="case_apology"),
+    path("one-stop/", views.OneStopKpiView.as_view(), name="onestop_kpi"),
     path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
     path("processes/<slug:code>/", views.ProcessDiagramView.as_view(), name="process_diagram"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
@@ -55,5 +57,10 @@ urlpatterns = [
         "notifications/<int:pk>/read/",
         views.NotificationReadView.as_view(),
         name="notification_read",
+    ),
+    path(
+        "notifications/preferences/",
+        views.NotificationPreferencesView.as_view(),
+        name="notification_preferences",
     ),
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import Notification
+from .models import Notification, NotificationPreference
 
 
 def notifications_for_user(user: Any) -> QuerySet[Notification]:
@@ -15,3 +15,10 @@ def notifications_for_user(user: Any) -> QuerySet[Notification]:
 
 def notification_unread_count(user: Any) -> int:
     return notifications_for_user(user).filter(read_at__isnull=True).count()
+
+
+def notification_preference_for_user(user: Any) -> NotificationPreference:
+    """The user's email preferences; without a saved row, the defaults (an
+    unsaved instance: every event, at once)."""
+    pref = NotificationPreference.objects.filter(user=user).first()
+    return pref if pref is not None else NotificationPreference(user=user)

@@ -1,5 +1,6 @@
 """Admin for the working-day calendar's data: the office's declared days off,
-its make-up working days and the time limits of each process step."""
+its make-up working days, the time limits of each process step and the
+one-stop procedures (the register itself is case data: it is not here)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.formatting import vn_date
 
-from .models import MakeUpWorkday, OfficeDayOff, StepTimeLimit
+from .models import MakeUpWorkday, OfficeDayOff, OneStopProcedure, StepTimeLimit
 
 
 @admin.display(description=_("date"), ordering="date")
@@ -42,3 +43,9 @@ class MakeUpWorkdayAdmin(admin.ModelAdmin):
 class StepTimeLimitAdmin(admin.ModelAdmin):
     list_display = ("process", "step", "working_days", "effective_from", "note")
     list_filter = ("process", "step")
+
+
+@admin.register(OneStopProcedure)
+class OneStopProcedureAdmin(admin.ModelAdmin):
+    list_display = ("name", "process", "code", "working_days", "effective_from", "note")
+    list_filter = ("process",)

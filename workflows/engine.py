@@ -23,7 +23,7 @@ from cases.formatting import display_name
 from cases.models import Case
 from notifications.services import notifications_enqueue, notifications_enqueue_for_role
 
-from . import audit, flows
+from . import audit, flows, onestop
 from .exceptions import (
     ConcurrentChange,
     InvalidData,
@@ -130,8 +130,9 @@ def transition(
     exists from the current state (409), the actor holds a role allowed from
     that state in the case's commune (403), separation of duties (403), the
     data and the process's own checks (400). Side effects: the FSM state and
-    the fields the data sets, the process's effects (budget, payments), one
-    audit event, outbox rows for the next actors, the viewflow task moved on.
+    the fields the data sets, the process's effects (budget, payments), the
+    one-stop register (receipt, result), one audit event, outbox rows for the
+    next actors, the viewflow task moved on.
     `expected_state` (the state the user saw) turns a stale form into a 409.
     """
     spec = spec_for(case)
@@ -174,6 +175,7 @@ def transition(
         locked.save(update_fields=[*changed, "updated_at"])
         if tspec.apply is not None:
             tspec.apply(locked, cleaned, actor)
+        onestop.register_on_transition(spec, locked, name)
         event = audit.record(
             actor=actor,
             actor_role=_acting_role(tspec, from_state, roles),

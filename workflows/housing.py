@@ -23,7 +23,7 @@ from cases.models import (
 
 from . import forms
 from .permissions import Role
-from .specs import Errors, ProcessSpec, TransitionSpec
+from .specs import Errors, OneStopSpec, ProcessSpec, TransitionSpec
 
 S = HousingState
 OFFICER = frozenset({Role.COMMUNE_OFFICER})
@@ -201,6 +201,13 @@ SPEC = ProcessSpec(
         S.CLOSED,
     ),
     terminal=frozenset({S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED}),
+    # The result handed back is the district's decision: approval or refusal.
+    one_stop=OneStopSpec(
+        receipt=frozenset({"submit"}),
+        results=frozenset({S.APPROVED, S.REJECTED}),
+        void=frozenset({S.WITHDRAWN}),
+        paused=frozenset({S.RETURNED}),
+    ),
     transitions={
         t.name: t
         for t in [

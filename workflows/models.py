@@ -9,7 +9,7 @@ import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -213,3 +213,137 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.task_id} {self.threshold}"
+
+
+class OneStopProcedure(models.Model):
+    """A process received and returned through the one-stop shop (một cửa),
+    with its total time limit in working days, from a date on.
+
+    A case is a one-stop dossier when its process has a row in force on the
+    day the dossier is received; the appointment date on the receipt (Mẫu 01)
+    is that many working days after receipt. A later row changes the limit
+    for dossiers received from its date; earlier dossiers keep theirs.
+    """
+
+    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    code = models.CharField(
+        _("procedure code"), max_length=40, blank=True, help_text=_("Code in the national list.")
+    )
+    name = models.CharField(_("procedure name"), max_length=300)
+    working_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("one-stop procedure")
+        verbose_name_plural = _("one-stop procedures")
+        ordering = ["process", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "effective_from"], name="onestop_procedure_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(working_days__gt=0), name="onestop_procedure_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.working_days}, {vn_date(self.effective_from)})"
+
+
+class OneStopRecord(models.Model):
+    """The one-stop register line of a dossier (sổ theo dõi, Mẫu 06).
+
+    `appointment_on` is the date on the receipt; the dossier is late when its
+    result comes after it, whatever apology letter followed. `due_on` is the
+    appointment in force: the receipt's, or the last apology letter's (Mẫu 04).
+    A dossier received again after being returned for more documents gets a
+    new receipt: the clock restarts (TT 01/2018/TT-VPCP).
+    """
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="one_stop", verbose_name=_("case")
+    )
+    procedure = models.ForeignKey(
+        OneStopProcedure, on_delete=models.PROTECT, related_name="+", verbose_name=_("procedure")
+    )
+    # Copied from the case so the register and its KPI read one table.
+    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    commune = models.ForeignKey(
+        "cases.AdministrativeUnit", on_delete=models.PROTECT, related_name="+"
+    )
+    received_on = models.DateField(_("received on"))
+    working_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
+    appointment_on = models.DateField(_("appointment date"))
+    due_on = models.DateField(_("current appointment date"))
+    result_on = models.DateField(_("result date"), null=True, blank=True)
+    result_state = models.CharField(_("result"), max_length=30, blank=True)
+    # Whether the result counts in the on-time rate (a withdrawn dossier does not).
+    counted = models.BooleanField(_("counted in the on-time rate"), default=True)
+    # The appointment date the Mẫu 04 prompt was last sent for (once per date).
+    prompted_for = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-stop register entry")
+        verbose_name_plural = _("one-stop register")
+        indexes = [
+            models.Index(fields=["commune", "result_on"]),
+            models.Index(fields=["process", "received_on"]),
+            models.Index(
+                fields=["due_on"], name="onestop_open_due", condition=Q(result_on__isnull=True)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(appointment_on__gte=F("received_on")),
+                name="onestop_appointment_after_receipt",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("appointment_on")),
+                name="onestop_due_not_before_appointment",
+            ),
+            models.CheckConstraint(
+                condition=Q(result_on__isnull=True) | Q(result_on__gte=F("received_on")),
+                name="onestop_result_after_receipt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {vn_date(self.received_on)} → {vn_date(self.appointment_on)}"
+
+    @property
+    def is_late(self) -> bool | None:
+        """None while there is no result."""
+        if self.result_on is None:
+            return None
+        return self.result_on > self.appointment_on
+
+
+class ApologyLetter(models.Model):
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04), as issued."""
+
+    record = models.ForeignKey(
+        OneStopRecord, on_delete=models.CASCADE, related_name="apologies", verbose_name=_("dossier")
+    )
+    issued_on = models.DateField(_("issued on"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason for the delay"))
+    previous_due_on = models.DateField(_("previous appointment date"))
+    new_due_on = models.DateField(_("new appointment date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("apology letter (Mẫu 04)")
+        verbose_name_plural = _("apology letters (Mẫu 04)")
+        ordering = ["issued_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_due_on__gt=F("previous_due_on")),
+                name="apology_moves_appointment_later",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{vn_date(self.previous_due_on)} → {vn_date(self.new_due_on)}"

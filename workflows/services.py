@@ -25,11 +25,21 @@ from .permissions import (
     role_permission,
 )
 
+# What the administrator role configures in the admin site (never case data):
+# the registry's units, caps, budgets and checklist; the working-day calendar,
+# time limits and one-stop procedures; the outbox (to find and resend parked
+# emails) and users' email preferences; accounts.
 ADMIN_MODELS = [
     ("cases", "housingcap"),
     ("cases", "budget"),
     ("cases", "documentrequirement"),
     ("cases", "administrativeunit"),
+    ("workflows", "officedayoff"),
+    ("workflows", "makeupworkday"),
+    ("workflows", "steptimelimit"),
+    ("workflows", "onestopprocedure"),
+    ("notifications", "notification"),
+    ("notifications", "notificationpreference"),
     ("auth", "user"),
     ("auth", "group"),
 ]
@@ -47,7 +57,8 @@ def _role_group(role: str, commune: AdministrativeUnit | None) -> Group:
         group.permissions.add(
             Permission.objects.get(content_type__app_label="cases", codename=role_codename(role))
         )
-    if created and role == Role.ADMIN:
+    if role == Role.ADMIN:
+        # Every time, so a group made before a model joined the list catches up.
         perms = Permission.objects.none()
         for app, model in ADMIN_MODELS:
             perms |= Permission.objects.filter(

@@ -38,6 +38,21 @@ class TransitionSpec:
 
 
 @dataclass(frozen=True)
+class OneStopSpec:
+    """How a process meets the one-stop register (whether it is a one-stop
+    procedure, and its time limit, are data: `OneStopProcedure`)."""
+
+    # Transitions by which the desk receives the dossier (Mẫu 01 receipt).
+    receipt: frozenset[str]
+    # States that are the result handed back to the applicant.
+    results: frozenset[str]
+    # States that end the dossier without a result counted in the on-time rate.
+    void: frozenset[str] = frozenset()
+    # States in which the dossier waits on the applicant: no Mẫu 04 prompt.
+    paused: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class ProcessSpec:
     code: str
     label: Any
@@ -48,6 +63,7 @@ class ProcessSpec:
     acting_role: Mapping[str, str]
     happy_path: tuple[str, ...]
     terminal: frozenset[str] = field(default_factory=frozenset)
+    one_stop: OneStopSpec | None = None
 
     def state_label(self, state: str) -> str:
         return str(dict(self.states.choices).get(state, state))

@@ -129,3 +129,17 @@ def ui_permissions(context: Any) -> dict[str, bool]:
         # Auditors read; no step of any process is theirs.
         "take_tasks": bool(scope.all_roles() - {Role.AUDITOR}),
     }
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """0.9523 -> '95,2 %' (Vietnamese decimal comma); the dash for no value."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.1f} %".replace(".", ",")
+
+
+@register.filter
+def month_label(value: Any) -> str:
+    """A month (its first day) as mm/yyyy."""
+    return value.strftime("%m/%Y") if value else ""

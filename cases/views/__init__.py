@@ -3,6 +3,7 @@ cases.selectors, state changes through workflows.engine, other writes through
 cases.services; domain errors are answered in one place (base.CaseflowView)."""
 
 from .case_detail import (
+    CaseApologyView,
     CaseDetailView,
     CaseDocumentDownloadView,
     CaseDocumentUploadView,
@@ -10,11 +11,18 @@ from .case_detail import (
 )
 from .case_list import CaseListView
 from .drafts import HousingCaseCreateView, HousingCaseEditView, PersonCreateView
-from .notifications import NotificationListView, NotificationReadView
+from .notifications import (
+    NotificationListView,
+    NotificationPreferencesView,
+    NotificationReadView,
+)
+from .onestop import OneStopKpiView
 from .process import ProcessDiagramView
 from .tasks import TaskActionView, TaskListView, home
 
 __all__ = [
+    "CaseApologyView",
+    "OneStopKpiView",
     "CaseDetailView",
     "CaseDocumentDownloadView",
     "CaseDocumentUploadView",
@@ -23,6 +31,7 @@ __all__ = [
     "HousingCaseCreateView",
     "HousingCaseEditView",
     "NotificationListView",
+    "NotificationPreferencesView",
     "NotificationReadView",
     "PersonCreateView",
     "ProcessDiagramView",

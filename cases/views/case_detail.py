@@ -23,7 +23,7 @@ from django.views import View
 
 from cases import formatting
 from cases.formatting import display_name
-from cases.forms import DocumentUploadForm, transition_data, transition_form
+from cases.forms import ApologyForm, DocumentUploadForm, transition_data, transition_form
 from cases.models import Document, HousingCase, HousingState
 from cases.selectors import (
     case_document_checklist,
@@ -35,8 +35,15 @@ from cases.services import document_upload
 from notifications.services import notifications_mark_read_for_case
 from workflows import engine
 from workflows.deadlines import open_step_deadline
+from workflows.exceptions import InvalidData, NotPermitted
 from workflows.forms import MoneyField
 from workflows.housing import cap_for
+from workflows.onestop import (
+    apology_issue,
+    may_issue_apology,
+    onestop_record_for_case,
+    record_status,
+)
 from workflows.permissions import (
     available_transitions,
     may_create_case,
@@ -52,6 +59,7 @@ EVENT_LABELS = {
     "create": gettext_lazy("Created the case"),
     "edit": gettext_lazy("Edited the draft"),
     "document_upload": gettext_lazy("Uploaded a document"),
+    "onestop_apology": gettext_lazy("Issued the apology and new appointment letter (Mẫu 04)"),
 }
 EDITABLE_STATES = {HousingState.DRAFT, HousingState.RETURNED}
 
@@ -111,6 +119,10 @@ class TimelineEntry:
             self.details.append((str(doc_labels.get(kind, kind)), data.get("name", "")))
         else:
             self.action = str(EVENT_LABELS.get(event.event, event.event))
+            if event.event == "onestop_apology" and data.get("new_due_on"):
+                self.details.append(
+                    (_("New appointment date"), _value_text(forms.DateField(), data["new_due_on"]))
+                )
             if event.event == "create" and data.get("requested_amount"):
                 self.details.append(
                     (_("Requested amount"), formatting.money(int(data["requested_amount"])))
@@ -176,7 +188,16 @@ class CaseDetailView(CaseflowView):
                 .order_by("full_name")
             )
         open_deadline, open_deadline_status = open_step_deadline(case.flow_process_id)
+        record = onestop_record_for_case(case)
+        one_stop = record_status(record, case.state) if record else None
+        apology_form = None
+        if one_stop and one_stop.needs_apology and may_issue_apology(user, case):
+            apology_form = (
+                self.bound_form if isinstance(self.bound_form, ApologyForm) else ApologyForm()
+            )
         context.update(
+            one_stop=one_stop,
+            apology_form=apology_form,
             case=case,
             spec=spec,
             open_deadline=open_deadline,
@@ -261,6 +282,30 @@ class CaseDocumentUploadView(CaseActionView):
                 "name": doc.original_name,
                 "label": label,
             },
+        )
+        return redirect("case_detail", pk=case.pk)
+
+
+class CaseApologyView(CaseActionView):
+    """POST a Mẫu 04 letter (apology and new appointment) for a one-stop dossier."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        case = self.get_case()
+        if not may_issue_apology(request.user, case):
+            raise NotPermitted(_("Your role does not allow issuing Mẫu 04 for this case."))
+        self.bound_form = form = ApologyForm(request.POST)
+        if not form.is_valid() and "new_due_on" in form.errors:
+            raise InvalidData()  # the form shows why the date was not understood
+        letter = apology_issue(
+            case,
+            actor=request.user,
+            new_due_on=form.cleaned_data.get("new_due_on"),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(
+            request,
+            _("Mẫu 04 recorded: the new appointment date is %(date)s.")
+            % {"date": formatting.vn_date(letter.new_due_on)},
         )
         return redirect("case_detail", pk=case.pk)
 

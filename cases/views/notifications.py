@@ -1,4 +1,5 @@
-"""The bell: unread count in the top bar, a list page and mark-read.
+"""The bell: unread count in the top bar, a list page, mark-read, and each
+user's own email preferences.
 
 Kept minimal on purpose (another issue expands notifications).
 """
@@ -7,11 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
-from notifications.selectors import notification_unread_count, notifications_for_user
-from notifications.services import notifications_mark_read
+from cases.forms import NotificationPreferenceForm
+from notifications.selectors import (
+    notification_preference_for_user,
+    notification_unread_count,
+    notifications_for_user,
+)
+from notifications.services import notification_preference_set, notifications_mark_read
+from workflows.exceptions import InvalidData
 
 from .base import CaseflowView, paginate
 
@@ -49,3 +58,31 @@ class NotificationReadView(CaseflowView):
         if request.POST.get("open") and note.url.startswith("/") and not note.url.startswith("//"):
             return redirect(note.url)
         return redirect("notification_list")
+
+
+class NotificationPreferencesView(CaseflowView):
+    """The signed-in user's email preferences; there is no way to name another
+    user: the page reads and writes only `request.user`'s."""
+
+    template_name = "notifications/preferences.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        pref = notification_preference_for_user(self.request.user)
+        context["form"] = self.bound_form or NotificationPreferenceForm.for_preference(pref)
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        pref = notification_preference_for_user(request.user)
+        form = self.bound_form = NotificationPreferenceForm.for_preference(pref, request.POST)
+        if not form.is_valid():
+            raise InvalidData()
+        notification_preference_set(
+            actor=request.user,
+            user=request.user,
+            email_enabled=form.cleaned_data["email_enabled"],
+            digest=form.cleaned_data["digest"],
+            muted_events=form.muted_events(),
+        )
+        messages.success(request, _("Notification settings saved."))
+        return redirect("notification_preferences")

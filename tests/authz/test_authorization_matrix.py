@@ -31,6 +31,8 @@ from viewflow.workflow.status import STATUS
 from cases.demo import PDF
 from cases.models import HousingState
 from notifications.models import Notification
+from workflows.calendar import add_working_days
+from workflows.models import OneStopRecord
 
 PRINCIPALS = [
     "anon",
@@ -98,6 +100,12 @@ def pdf(_w: SimpleNamespace) -> dict[str, Any]:
     return {"kind": "anh_hien_trang", "file": SimpleUploadedFile("anh.pdf", PDF, "application/pdf")}
 
 
+def apology(w: SimpleNamespace) -> dict[str, Any]:
+    """Mẫu 04 for the case: a new appointment a week after the one in force."""
+    due_on = OneStopRecord.objects.get(case_id=w.case.pk).due_on
+    return {"new_due_on": add_working_days(due_on, 5).isoformat(), "reason": "Chờ xác minh"}
+
+
 ADMIN_ONLY = web(302, admin=200)  # Django admin: non-staff are sent to the admin login
 
 RULES: dict[str, list[Rule]] = {
@@ -145,10 +153,15 @@ RULES: dict[str, list[Rule]] = {
             kwargs=lambda w: {"pk": w.case.pk, "doc_pk": w.document.pk},
         ),
     ],
+    "case_apology": [
+        Rule("POST", only(302, {"officer", "leader"}, kind=web), kwargs=case_pk, data=apology)
+    ],
+    "onestop_kpi": [Rule("GET", web(200))],
     "person_create": [Rule("GET", web(403, officer=200, officer_b=200, specialist=200))],
     "process_diagram": [Rule("GET", web(200), kwargs=lambda w: {"code": "housing"})],
     "notification_list": [Rule("GET", web(200))],
     "notification_read_all": [Rule("POST", web(302))],
+    "notification_preferences": [Rule("GET", web(200))],
     # someone else's notification is "not found"
     "notification_read": [
         Rule("POST", web(404, leader=302), kwargs=lambda w: {"pk": w.notification.pk}),
@@ -181,6 +194,16 @@ RULES: dict[str, list[Rule]] = {
             content_type="application/json",
         ),
     ],
+    "api-case-apology": [
+        Rule(
+            "POST",
+            only(201, {"officer", "leader"}, kind=api),
+            kwargs=case_pk,
+            data=apology,
+            content_type="application/json",
+        )
+    ],
+    "api-onestop-kpi": [Rule("GET", api(200))],
     "api-case-audit": [Rule("GET", case_read(200, kind=api), kwargs=case_pk)],
     "api-tasks": [Rule("GET", api(200), query="?scope=queue")],
     "api-task-claim": [
@@ -196,6 +219,11 @@ RULES: dict[str, list[Rule]] = {
     "admin:index": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_housingcap_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_budget_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:workflows_onestopprocedure_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:workflows_officedayoff_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:workflows_makeupworkday_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:workflows_steptimelimit_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:notifications_notification_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_documentrequirement_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_administrativeunit_changelist": [Rule("GET", ADMIN_ONLY)],
 }

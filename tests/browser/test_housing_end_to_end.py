@@ -6,53 +6,21 @@ the UI gives it. Screenshots of each step go to /tmp/shots/e2e-*.png.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from cases.demo import PDF
 from cases.models import HousingCase, HousingState
 from tests.conftest import PASSWORD
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made
-# here between browser steps are ordinary blocking calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SHOTS = Path("/tmp/shots")
 DOCUMENT_KINDS = ["don_de_nghi", "giay_to_doi_tuong", "anh_hien_trang", "giay_chung_nhan_qsdd"]
-
-
-@pytest.fixture
-def browser() -> Any:
-    if not os.path.exists(CHROMIUM):
-        # Never skipped: `make test` installs it (apt, as root) before the suite runs.
-        pytest.fail("Debian's chromium is missing at /usr/bin/chromium: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        # The test's ORM calls ran while Playwright's loop was active, on a
-        # connection Django will not find again afterwards: close it here, or it
-        # stays open and the test database cannot be dropped.
-        connections.close_all()
-        browser.close()
 
 
 class Session:

@@ -1,12 +1,19 @@
 """The demo data: 26 Sóc Sơn units, every role, cases in several states, idempotent."""
 
+import datetime as dt
+from collections import Counter
 from io import StringIO
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from cases.models import AdministrativeUnit, Case, HousingCap
+from notifications.models import Notification
 from workflows.audit import verify
+from workflows.models import ApologyLetter, OneStopRecord, TaskDeadline
+from workflows.onestop import onestop_kpi
 from workflows.permissions import scope_for
+from workflows.reminders import reminders_sweep
 
 
 def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(db, django_user_model):
@@ -18,16 +25,48 @@ def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(db, django_user_mo
     assert communes.get(code="00448").name == "Phù Lỗ"
     assert communes.get(code="00376").kind == "thi_tran"
     assert HousingCap.objects.count() == 6
-    states = sorted(Case.objects.values_list("state", flat=True))
-    assert states == ["commune_verified", "draft", "submitted"]
+    states = Counter(Case.objects.values_list("state", flat=True))
+    assert states == {
+        "closed": 7,
+        "rejected": 1,
+        "commune_verified": 2,
+        "draft": 1,
+        "submitted": 1,
+    }
     officer = django_user_model.objects.get(username="canbo_phulo")
     assert scope_for(officer).commune_ids == {communes.get(code="00448").pk}
     assert scope_for(django_user_model.objects.get(username="thanhtra")).sees_all_communes
     assert verify().ok
 
     call_command("seed_demo", stdout=StringIO())
-    assert Case.objects.count() == 3
+    assert Case.objects.count() == 12
     assert AdministrativeUnit.objects.filter(level="commune").count() == 26
+
+
+def test_demo_history_feeds_the_kpi_and_an_overdue_escalated_task(db, django_user_model):
+    call_command("seed_demo", stdout=StringIO())
+    head = django_user_model.objects.get(username="truongphong")
+    today = timezone.localdate()
+    records = OneStopRecord.objects.filter(result_on__isnull=False, counted=True)
+    assert records.count() == 8
+    # Results after 20 and 19 working days are late; the others within 17 are on time.
+    assert sorted(r.is_late for r in records) == [False] * 6 + [True] * 2
+    assert ApologyLetter.objects.count() == 1
+    years = {r.result_on.year for r in records}
+    resolved = sum(onestop_kpi(head, year=y).total.resolved for y in years)
+    assert resolved == 8
+    # The dossier waiting at the district is overdue, and the sweep escalates it.
+    overdue = TaskDeadline.objects.get(due_on__lt=today, task__status="NEW")
+    assert overdue.step == "review"
+    counts = reminders_sweep()
+    assert counts["overdue"] == 1 and counts["escalated"] == 1
+    escalated = Notification.objects.get(event="escalation")
+    assert escalated.recipient == head
+    # Old notifications of the replayed history are neither unread nor emailed.
+    assert not Notification.objects.filter(
+        created_at__date__lt=today - dt.timedelta(days=1), read_at__isnull=True
+    ).exists()
+    assert verify().ok
 
 
 def test_demo_logins_lists_every_demo_user(db):

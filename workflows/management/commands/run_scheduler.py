@@ -1,11 +1,13 @@
-"""Run the periodic jobs: the reminder and escalation sweep.
+"""Run the periodic jobs: the reminder and escalation sweep, and the one-stop
+prompts to issue Mẫu 04 before an appointment date is missed.
 
     manage.py run_scheduler                 # loop until SIGTERM/SIGINT
     manage.py run_scheduler --interval 60   # seconds between sweeps (default 300)
     manage.py run_scheduler --once          # one sweep, print the counts, exit
 
 Running it twice at once is harmless: each reminder is recorded once per task
-and threshold (a unique constraint), so nothing is sent twice.
+and threshold (a unique constraint), each Mẫu 04 prompt once per dossier and
+appointment date (a conditional UPDATE), so nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from workflows.onestop import apology_prompts_sweep
 from workflows.reminders import reminders_sweep
 
 
@@ -45,5 +48,10 @@ class Command(BaseCommand):
 
     def _sweep(self) -> None:
         counts = reminders_sweep()
-        self.stdout.write(", ".join(f"{name} {n}" for name, n in counts.items()))
+        prompts = apology_prompts_sweep()
+        self.stdout.write(
+            ", ".join(f"{name} {n}" for name, n in counts.items())
+            + f"; one-stop Mẫu 04 prompts: {prompts['dossiers']} dossiers, "
+            f"{prompts['notifications']} notifications"
+        )
         self.stdout.flush()
