@@ -17,7 +17,7 @@ export DATABASE_URL
 
 PYTEST_ARGS ?=
 
-.PHONY: venv browser db migrate seed run lint test bench stopdb clean lock
+.PHONY: venv browser db migrate seed run mail lint test bench stopdb clean lock
 
 venv: $(VENV)/.installed browser
 
@@ -55,14 +55,24 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 # The notification worker and the reminder scheduler run beside the web
-# server and stop with it.
+# server and stop with it. With no EMAIL_HOST/EMAIL_BACKEND in the environment,
+# emails go by SMTP to a local mailbox (.local/mail; `make mail` lists it).
 run: venv db migrate seed
 	$(PY) manage.py demo_logins
-	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
-	  $(PY) manage.py deliver_notifications & worker=$$!; \
+	mailbox=; \
+	if [ -z "$${EMAIL_HOST:-}" ] && [ -z "$${EMAIL_BACKEND:-}" ]; then \
+	  $(PY) manage.py run_mailbox --port $${MAILBOX_PORT:-1025} & mailbox=$$!; \
+	  export EMAIL_HOST=127.0.0.1 EMAIL_PORT=$${MAILBOX_PORT:-1025}; \
+	  echo "Emails: SMTP to the local mailbox; read them with: make mail"; \
+	fi; \
+	$(PY) manage.py deliver_notifications & worker=$$!; \
 	$(PY) manage.py run_scheduler & scheduler=$$!; \
-	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$worker $$scheduler $$mailbox 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver --insecure 127.0.0.1:8000
+
+# The demo mailbox: the last emails the worker sent (TO=address to filter).
+mail: venv
+	$(PY) manage.py run_mailbox --list --to "$${TO:-}"
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -7,6 +7,7 @@ import datetime as dt
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -181,3 +182,32 @@ def test_run_scheduler_once_prints_the_counts(prepare_task):
     out = StringIO()
     call_command("run_scheduler", "--once", stdout=out)
     assert "before 0, due 1, overdue 0, escalated 0, notifications 2" in out.getvalue()
+
+
+def test_a_tasks_life_on_a_frozen_clock(make_case, users):
+    """The scheduler as it runs in production (no date passed in), twice a day on
+    a clock frozen by time-machine: each reminder once, to the right people."""
+    vn = timezone.get_current_timezone()
+
+    def at(day: dt.date, hour: int) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=vn)
+
+    with time_machine.travel(at(TODAY, 9), tick=False) as clock:
+        case = make_case(HousingState.SUBMITTED)  # verify, 7 working days: due 13/03
+        assert TaskDeadline.objects.get(task=_task(case)).due_on == dt.date(2024, 3, 13)
+        seen = {}
+        for day in [TODAY + dt.timedelta(days=n) for n in range(16)]:
+            for hour in (8, 17):
+                clock.move_to(at(day, hour))
+                call_command("run_scheduler", "--once", stdout=StringIO())
+            for event in ("reminder_before", "reminder_due", "reminder_overdue", "escalation"):
+                if event not in seen and Notification.objects.filter(event=event).exists():
+                    seen[event] = day
+    assert seen == {
+        "reminder_before": dt.date(2024, 3, 11),  # 2 working days ahead
+        "reminder_due": dt.date(2024, 3, 13),
+        "reminder_overdue": dt.date(2024, 3, 14),
+        "escalation": dt.date(2024, 3, 15),  # 2 working days after the due date
+    }
+    for event in ("reminder_before", "reminder_due", "reminder_overdue", "escalation"):
+        assert _sent(event) == ["leader_a"], event
