@@ -34,6 +34,7 @@ from bench.common import (
     counting,
     env_int,
     environment_line,
+    insert_series,
     make_users,
     median,
     p95,
@@ -76,37 +77,6 @@ GIVEN = [
 
 
 # --- bulk set-up --------------------------------------------------------------
-
-
-def insert_series(model: Any, n: int, exprs: dict[str, str], params: dict[str, Any]) -> None:
-    """INSERT INTO <model's table> SELECT ... FROM generate_series(1, n) AS g.
-
-    `exprs` gives an SQL expression (of g and %(name)s params) per column;
-    any other column gets NULL if nullable or its model default, so a field
-    added later does not break the benchmark unless it has neither.
-    """
-    from django.db import connection
-
-    cols, values = [], []
-    params = dict(params, n=n)
-    for f in model._meta.local_concrete_fields:
-        if f.column in exprs:
-            values.append(exprs[f.column])
-        elif f.null:
-            values.append("NULL")
-        elif f.has_default() or f.empty_strings_allowed:  # text fields default to ''
-            key = f"default_{f.column}"
-            params[key] = f.get_db_prep_save(f.get_default(), connection)
-            values.append(f"%({key})s")
-        else:
-            raise RuntimeError(f"bench: no value for {model.__name__}.{f.name}")
-        cols.append(connection.ops.quote_name(f.column))
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(cols)}) "
-        f"SELECT {', '.join(values)} FROM generate_series(1, %(n)s) AS g"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
 
 
 def bulk_cases(n: int, communes: list[int], created_by: int) -> None:

@@ -276,3 +276,52 @@ def make_users(commune_code: str) -> SimpleNamespace:
         head=grant("bench_head", Role.OFFICE_HEAD, []),
         accountant=grant("bench_accountant", Role.ACCOUNTANT, []),
     )
+
+
+# --- set-based set-up ---------------------------------------------------------
+
+
+def insert_series(
+    model: Any, n: int, exprs: dict[str, str], params: dict[str, Any], *, start: int = 1
+) -> None:
+    """INSERT INTO <model's table> SELECT ... FROM generate_series(start, start + n - 1) AS g.
+
+    `exprs` gives an SQL expression (of g and %(name)s params) per column;
+    any other column gets NULL if nullable or its model default, so a field
+    added later does not break the benchmark unless it has neither.
+    """
+    from django.db import connection
+
+    cols, values = [], []
+    params = dict(params, n=n, start=start)
+    for f in model._meta.local_concrete_fields:
+        if f.column in exprs:
+            values.append(exprs[f.column])
+        elif f.null:
+            values.append("NULL")
+        elif f.has_default() or f.empty_strings_allowed:  # text fields default to ''
+            key = f"default_{f.column}"
+            params[key] = f.get_db_prep_save(f.get_default(), connection)
+            values.append(f"%({key})s")
+        else:
+            raise RuntimeError(f"bench: no value for {model.__name__}.{f.name}")
+        cols.append(connection.ops.quote_name(f.column))
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(cols)}) "
+        f"SELECT {', '.join(values)} "
+        "FROM generate_series(%(start)s, %(start)s + %(n)s - 1) AS g"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+
+
+def reset_sequence(model: Any) -> None:
+    """Move the id sequence past the ids inserted by hand."""
+    from django.db import connection
+
+    table_name = model._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
+            f"(SELECT max(id) FROM {table_name}))"
+        )

@@ -86,6 +86,8 @@ if not _db_url:
         "DATABASE_URL is not set. Use `make run` / `make test`, which start a project-local "
         "PostgreSQL, or export DATABASE_URL=postgres://user:pass@host:5432/dbname."
     )
+# The URL in use (from the environment or the local cluster), for child processes.
+DATABASE_URL = _db_url
 DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("Only PostgreSQL is supported (DATABASE_URL must be postgres://...).")

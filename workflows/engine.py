@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cases.formatting import display_name
@@ -87,7 +89,13 @@ def _notify_next(
     spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec, from_state: str
 ) -> None:
     """Outbox rows for whoever must act next in the case's commune, or for the
-    officer who filed it once the case is finished."""
+    officer who filed it once the case is finished. Written in the office's
+    language, whatever language the actor's page or API call used."""
+    with translation.override(settings.LANGUAGE_CODE):
+        _write_next(spec, case, actor, tspec)
+
+
+def _write_next(spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec) -> None:
     state_label = spec.state_label(case.state)
     common = {
         "body": _("%(actor)s: %(action)s.") % {"actor": display_name(actor), "action": tspec.label},

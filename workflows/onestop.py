@@ -272,7 +272,8 @@ notes AS (
         (recipient_id, case_id, commune_id, event, title, body, url, created_at,
          read_at, email_status, attempts)
     SELECT DISTINCT ON (u.id, t.case_id) u.id, t.case_id, t.commune_id, %(event)s,
-           left(replace(replace(%(title)s, '{{ref}}', t.reference),
+           left(replace(replace(CASE WHEN t.due_on < %(today)s THEN %(title_past)s
+                                     ELSE %(title)s END, '{{ref}}', t.reference),
                         '{{date}}', to_char(t.due_on, 'DD/MM/YYYY')), 200),
            %(body)s, replace(%(url)s, %(sentinel)s, t.case_id::text), now(), NULL,
            %(pending)s, 0
@@ -313,6 +314,9 @@ def apology_prompts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
             "%(ref)s: the appointment date %(date)s is near. Issue Mẫu 04 if the result "
             "will be late."
         ) % {"ref": "{ref}", "date": "{date}"}
+        title_past = gettext(
+            "%(ref)s: the appointment date %(date)s has passed. Issue Mẫu 04 with a new date."
+        ) % {"ref": "{ref}", "date": "{date}"}
         body = gettext(
             "Issue the apology and new appointment letter (Mẫu 04) before the appointment "
             "date, and record it on the case page."
@@ -334,6 +338,8 @@ def apology_prompts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         "commune_codes": sorted(role_codename(r) for r in COMMUNE_ROLES),
         "ct": _unit_content_type().pk,
         "title": title,
+        "title_past": title_past,
+        "today": today,
         "body": body,
         "url": reverse("case_detail", kwargs={"pk": ID_SENTINEL}),
         "sentinel": str(ID_SENTINEL),

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _test_database_url() -> str:
     """DATABASE_URL of this run, pointing at the test database."""
-    url = urlsplit(os.environ["DATABASE_URL"])
+    url = urlsplit(settings.DATABASE_URL)
     return urlunsplit(url._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 

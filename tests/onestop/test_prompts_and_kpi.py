@@ -54,6 +54,13 @@ def test_prompt_goes_to_the_acting_role_and_the_desk_once(make_case, users, case
     assert again == {"dossiers": 0, "notifications": 0}
 
 
+def test_a_prompt_after_the_appointment_says_it_has_passed(make_case):
+    make_case(S.SUBMITTED)
+    apology_prompts_sweep(today=dt.date(2024, 3, 12))
+    note = Notification.objects.filter(event=PROMPT_EVENT).first()
+    assert "08/03/2024" in note.title and "đã qua" in note.title
+
+
 def test_a_district_step_prompts_the_district_role(make_case):
     make_case(S.COMMUNE_VERIFIED)
     apology_prompts_sweep(today=dt.date(2024, 3, 7))

@@ -63,7 +63,7 @@ class Command(BaseCommand):
             messages = [m for m in messages if to.lower() in (m["To"] or "").lower()]
         for stored in messages[-last:]:
             msg = email.message_from_bytes(stored.as_bytes(), policy=email.policy.default)
-            self.stdout.write(f"To: {msg['To']}\nSubject: {msg['Subject']}")
+            self.stdout.write(f"To: {msg['To']}\nSubject: {str(msg['Subject']).strip()}")
             body = msg.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
             self.stdout.write((body.get_content().strip() if body else "") + "\n" + "-" * 60)
         self.stdout.write(f"{len(messages)} message(s) in {path}")
