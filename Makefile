@@ -63,6 +63,9 @@ run: venv db migrate seed
 	if [ -z "$${EMAIL_HOST:-}" ] && [ -z "$${EMAIL_BACKEND:-}" ]; then \
 	  $(PY) manage.py run_mailbox --port $${MAILBOX_PORT:-1025} & mailbox=$$!; \
 	  export EMAIL_HOST=127.0.0.1 EMAIL_PORT=$${MAILBOX_PORT:-1025}; \
+	  for i in $$(seq 100); do \
+	    (exec 3<>/dev/tcp/127.0.0.1/$$EMAIL_PORT) 2>/dev/null && break; sleep 0.1; \
+	  done; \
 	  echo "Emails: SMTP to the local mailbox; read them with: make mail"; \
 	fi; \
 	$(PY) manage.py deliver_notifications & worker=$$!; \
