@@ -35,7 +35,7 @@ from .exceptions import (
 )
 from .models import AuditEvent
 from .permissions import roles_for_case
-from .registry import spec_for
+from .registry import all_specs, spec_for
 from .specs import ProcessSpec, TransitionSpec
 
 
@@ -64,13 +64,19 @@ def _acting_role(tspec: TransitionSpec, state: str, roles: set[str]) -> str:
     return sorted(tspec.roles_from(state) & roles)[0]
 
 
-def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Case, actor: Any) -> None:
+def subject_events(spec: ProcessSpec, obj: Any) -> Any:
+    """The audit events of a process object: by case for cases, else by object."""
+    if spec.is_case:
+        return AuditEvent.objects.filter(case_id=obj.pk)
+    return AuditEvent.objects.filter(object_type=spec.object_type, object_id=str(obj.pk))
+
+
+def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Any, actor: Any) -> None:
     if not tspec.not_by_actors_of:
         return
     earlier = (
-        AuditEvent.objects.filter(
-            case_id=case.pk, actor_id=actor.pk, transition__in=tspec.not_by_actors_of
-        )
+        subject_events(spec, case)
+        .filter(actor_id=actor.pk, transition__in=tspec.not_by_actors_of)
         .values_list("transition", flat=True)
         .first()
     )
@@ -99,8 +105,8 @@ def _write_next(spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec
     state_label = spec.state_label(case.state)
     common = {
         "body": _("%(actor)s: %(action)s.") % {"actor": display_name(actor), "action": tspec.label},
-        "url": reverse("case_detail", args=[case.pk]),
-        "case_id": case.pk,
+        "url": reverse(spec.detail_url, args=[case.pk]),
+        "case_id": case.pk if spec.is_case else None,
         "exclude_user_id": actor.pk,
     }
     next_role = spec.acting_role.get(case.state)
@@ -124,7 +130,7 @@ def _write_next(spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec
 
 
 def transition(
-    case: Case,
+    case: Any,
     name: str,
     *,
     actor: Any,
@@ -188,8 +194,9 @@ def transition(
             actor=actor,
             actor_role=_acting_role(tspec, from_state, roles),
             commune_id=locked.commune_id,
-            case_id=locked.pk,
-            object_type="cases.case",
+            case_id=locked.pk if spec.is_case else None,
+            object_id="" if spec.is_case else str(locked.pk),
+            object_type=spec.object_type,
             event="transition",
             transition=name,
             from_state=from_state,
@@ -218,6 +225,7 @@ def bulk_transition(
     data: dict[str, Any] | None = None,
     allowed_roles: Iterable[str] | None = None,
     not_by_actors_of: Iterable[str] = (),
+    values: dict[str, Any] | None = None,
 ) -> BulkResult:
     """Move every row of `queryset` through transition `name` with set-based SQL.
 
@@ -227,7 +235,8 @@ def bulk_transition(
     RETURNING id and one bulk insert of audit events (no outbox rows: a list's
     own process tells people what to do). Every row not moved is reported with
     its reason (wrong_state, not_permitted, separation_of_duties); `allowed_roles`
-    empty means nobody may. Query count does not depend on the number of rows.
+    empty means nobody may. `values` sets more fields of every moved row (e.g.
+    the delivery date). Query count does not depend on the number of rows.
     """
     model = queryset.model
     fsm_transitions = {
@@ -241,9 +250,14 @@ def bulk_transition(
     if len(targets) != 1:
         raise TransitionNotAllowed(_("This action cannot be done in bulk."))
     target = targets.pop()
-    if issubclass(model, Case):
-        # Flow-managed cases carry a viewflow task each; they move one at a time.
+    if any(issubclass(model, spec.model) for spec in all_specs().values()):
+        # Flow-managed objects carry a viewflow task each; they move one at a time.
         raise TransitionNotAllowed(_("Cases with their own process cannot be moved in bulk."))
+    extra_sql, extra_params = "", []
+    for name_, value in (values or {}).items():
+        column = model._meta.get_field(name_).column
+        extra_sql += f", {connection.ops.quote_name(column)} = %s"
+        extra_params.append(value)
     sources = sorted(s for s in fsm_transitions if s != "*")
     from .permissions import scope_for
 
@@ -285,7 +299,7 @@ def bulk_transition(
                 FROM locked l
             ),
             moved AS (
-                UPDATE {table} t SET state = %s FROM verdict v
+                UPDATE {table} t SET state = %s{extra_sql} FROM verdict v
                 WHERE t.{pk_col} = v.id AND v.refusal IS NULL
                 RETURNING t.{pk_col} AS id, v.state AS from_state, t.commune_id
             )
@@ -302,6 +316,7 @@ def bulk_transition(
                 actor.pk,
                 sod,
                 target,
+                *extra_params,
             ],
         )
         rows = cur.fetchall()

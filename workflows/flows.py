@@ -20,29 +20,32 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import AdministrativeUnit, Case, HousingState
+from cases.models import AdministrativeUnit, Case, GiftList, GiftListState, HousingState
 
 from .deadlines import deadline_create_for_task
 from .exceptions import NotPermitted, TransitionNotAllowed
 from .permissions import Role, may_take_task, role_permission
 
 S = HousingState
+G = GiftListState
 OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 
 
 class OpenCaseView(DjangoView):
-    """Viewflow's task URL leads to our case page, where the actions are."""
+    """Viewflow's task URL leads to our page of the case (or list), where the actions are."""
 
     def get(self, request: Any, **kwargs: Any) -> Any:
         task = Task.objects.select_related("process").get(pk=kwargs["task_pk"])
-        return redirect("case_detail", pk=task.process.artifact_object_id)
+        flow_class = task.process.flow_class
+        return redirect(flow_class.detail_url, pk=task.process.artifact_object_id)
 
 
 def _case_state(activation: Any) -> str:
-    """State of the process's case, read fresh once per activation."""
+    """State of the process's case (or list), read fresh once per activation."""
     if not hasattr(activation, "_case_state"):
+        model = activation.flow_class.artifact_model
         activation._case_state = (
-            Case.objects.filter(pk=activation.process.artifact_object_id)
+            model.objects.filter(pk=activation.process.artifact_object_id)
             .values_list("state", flat=True)
             .get()
         )
@@ -54,7 +57,10 @@ def _in(*states: str) -> Any:
 
 
 def _commune(process: Process) -> AdministrativeUnit:
-    return AdministrativeUnit.objects.get(cases__id=process.artifact_object_id)
+    model = process.flow_class.artifact_model
+    return AdministrativeUnit.objects.get(
+        pk__in=model.objects.filter(pk=process.artifact_object_id).values("commune_id")
+    )
 
 
 def _task(role: str, title: Any = None) -> Any:
@@ -74,6 +80,8 @@ class HousingFlow(flow.Flow):
     """
 
     lock_impl = lock.select_for_update_lock
+    artifact_model = Case
+    detail_url = "case_detail"
 
     start = flow.StartHandle(this.start_case).Next(this.route)
     route = (
@@ -101,19 +109,59 @@ class HousingFlow(flow.Flow):
         return activation.process
 
 
-FLOWS: dict[str, type[flow.Flow]] = {Case.Process.HOUSING: HousingFlow}
+class GiftListFlow(flow.Flow):
+    """Commune gift list
+
+    A commune's recipient list for a gift campaign, from preparation to closing.
+    """
+
+    lock_impl = lock.select_for_update_lock
+    artifact_model = GiftList
+    detail_url = "gift_list_detail"
+
+    start = flow.StartHandle(this.start_case).Next(this.route)
+    route = (
+        flow.Switch()
+        .Case(this.prepare, _in(G.PREPARING))
+        .Case(this.confirm, _in(G.SUBMITTED))
+        .Case(this.review, _in(G.CONFIRMED))
+        .Case(this.approve, _in(G.REVIEWED))
+        .Case(this.distribute, _in(G.APPROVED))
+        .Case(this.close, _in(G.DISTRIBUTED))
+        .Default(this.end)
+    )
+    prepare = _task(Role.COMMUNE_OFFICER, gettext_lazy("Prepare and submit the list"))
+    confirm = _task(Role.COMMUNE_LEADER, gettext_lazy("Confirm the list (commune)"))
+    review = _task(Role.DISTRICT_SPECIALIST, gettext_lazy("Review the list (district)"))
+    approve = _task(Role.OFFICE_HEAD, gettext_lazy("Approve the list"))
+    distribute = _task(Role.COMMUNE_OFFICER, gettext_lazy("Record the distribution"))
+    close = _task(Role.COMMUNE_LEADER, gettext_lazy("Close the list"))
+    end = flow.End()
+
+    def start_case(self, activation: Any, case: GiftList) -> Process:
+        activation.process.artifact = case
+        return activation.process
 
 
-def process_start(case: Case) -> Process:
-    """Start the case's viewflow process; its first task goes to the commune officers."""
-    flow_class = FLOWS[case.process]
+FLOWS: dict[str, type[flow.Flow]] = {
+    Case.Process.HOUSING: HousingFlow,
+    "gift_list": GiftListFlow,
+}
+
+
+def process_start(case: Any) -> Process:
+    """Start the viewflow process of a case (or list); its first task goes to
+    the commune officers."""
+    from .registry import spec_for
+
+    flow_class = FLOWS[spec_for(case).code]
     process = flow_class.start.run(case=case)
-    Case.objects.filter(pk=case.pk).update(flow_process=process)
+    type(case).objects.filter(pk=case.pk).update(flow_process=process)
     case.flow_process = process
     return process
 
 
-def open_tasks(case: Case) -> list[Task]:
+def open_tasks(case: Any) -> list[Task]:
     if not case.flow_process_id:
         return []
     return list(
@@ -123,7 +171,7 @@ def open_tasks(case: Case) -> list[Task]:
     )
 
 
-def task_complete_for(case: Case, actor: Any) -> None:
+def task_complete_for(case: Any, actor: Any) -> None:
     """Complete the case's open human task as `actor`; the Switch opens the next one.
 
     Called by the engine inside its transaction, after the state changed. The
@@ -146,8 +194,9 @@ def _lock_case_of(task: Task) -> None:
     A claim and a transition on the same case then queue on one lock instead of
     racing for viewflow's NOWAIT process lock (whose failure is a raw DatabaseError).
     """
+    model = task.process.flow_class.artifact_model
     list(
-        Case.objects.select_for_update()
+        model.objects.select_for_update()
         .filter(flow_process_id=task.process_id)
         .values_list("pk", flat=True)
     )

@@ -56,7 +56,7 @@ class OneStopSpec:
 class ProcessSpec:
     code: str
     label: Any
-    model: type[Case]
+    model: type[Any]
     states: Any  # TextChoices
     transitions: Mapping[str, TransitionSpec]
     # Who must act next in each waiting state (drives tasks and notifications).
@@ -64,6 +64,16 @@ class ProcessSpec:
     happy_path: tuple[str, ...]
     terminal: frozenset[str] = field(default_factory=frozenset)
     one_stop: OneStopSpec | None = None
+    # What the process moves: a case (its audit events carry case_id) or another
+    # commune-owned object such as a gift list (object_type + object_id).
+    object_type: str = "cases.case"
+    detail_url: str = "case_detail"  # URL name taking the object's pk
+
+    @property
+    def is_case(self) -> bool:
+        from cases.models import Case
+
+        return issubclass(self.model, Case)
 
     def state_label(self, state: str) -> str:
         return str(dict(self.states.choices).get(state, state))

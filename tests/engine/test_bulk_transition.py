@@ -14,7 +14,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import GiftRecipient, GiftRecipientState, HousingCase, Person
+from cases.models import (
+    Campaign,
+    GiftList,
+    GiftPackage,
+    GiftRecipient,
+    GiftRecipientState,
+    HousingCase,
+    Person,
+)
 from workflows import audit, engine
 from workflows.exceptions import TransitionNotAllowed
 from workflows.models import AuditEvent
@@ -41,17 +49,40 @@ def people(commune: Any, n: int) -> list[Person]:
     )
 
 
+def on_list(commune: Any) -> dict[str, Any]:
+    """The list and package rows of `commune` belong to (made once per commune)."""
+    from django.contrib.auth import get_user_model
+
+    campaign, _ = Campaign.objects.get_or_create(
+        code="tet-test",
+        defaults={"name": "Tết thử", "year": 2024, "occasion_date": dt.date(2024, 2, 10)},
+    )
+    package, _ = GiftPackage.objects.get_or_create(
+        campaign=campaign,
+        code="qua",
+        defaults={"name": "Quà", "source": "district", "amount": 500_000},
+    )
+    maker, _ = get_user_model().objects.get_or_create(username="list_maker")
+    gift_list, _ = GiftList.objects.get_or_create(
+        campaign=campaign, commune=commune, defaults={"created_by": maker}
+    )
+    return {"commune": commune, "gift_list": gift_list, "package": package, "amount": 500_000}
+
+
 def gift_rows(commune: Any, n: int, state: str = G.LISTED) -> list[GiftRecipient]:
-    rows = [GiftRecipient.objects.create(commune=commune, person=p, amount=500_000) for p in
-            people(commune, n)]  # fmt: skip
+    where = on_list(commune)
+    rows = [GiftRecipient.objects.create(person=p, **where) for p in people(commune, n)]
     if state != G.LISTED:
-        GiftRecipient.objects.filter(pk__in=[r.pk for r in rows]).update(state=state)
+        GiftRecipient.objects.filter(pk__in=[r.pk for r in rows]).update(
+            state=state, delivered_on=dt.date(2024, 2, 5) if state == G.DELIVERED else None
+        )
     return rows
 
 
 def many_gift_rows(commune: Any, n: int) -> list[int]:
+    where = on_list(commune)
     made = GiftRecipient.objects.bulk_create(
-        GiftRecipient(commune=commune, person=p, amount=500_000) for p in people(commune, n)
+        GiftRecipient(person=p, **where) for p in people(commune, n)
     )
     return [r.pk for r in made]
 
@@ -155,6 +186,7 @@ def test_bulk_refuses_rows_the_actor_acted_on_in_a_forbidden_step(
     result = engine.bulk_transition(
         GiftRecipient.objects.filter(pk__in=ids),
         "deliver",
+        values={"delivered_on": dt.date(2024, 2, 5)},
         actor=users.officer,
         allowed_roles=OFFICER,
         not_by_actors_of=("approve",),
@@ -167,6 +199,7 @@ def test_bulk_refuses_rows_the_actor_acted_on_in_a_forbidden_step(
     result = engine.bulk_transition(
         GiftRecipient.objects.filter(pk__in=ids[:3]),
         "deliver",
+        values={"delivered_on": dt.date(2024, 2, 5)},
         actor=users.officer2,
         allowed_roles=OFFICER,
         not_by_actors_of=("approve",),
@@ -255,7 +288,9 @@ def test_the_number_of_queries_is_the_same_for_10_and_1000_rows(
     small = many_gift_rows(communes.a, 10)
     large = many_gift_rows(communes.a, 1000)
     # Some refusals in the large set too: they must not cost queries either.
-    GiftRecipient.objects.filter(pk__in=large[:100]).update(state=G.DELIVERED)
+    GiftRecipient.objects.filter(pk__in=large[:100]).update(
+        state=G.DELIVERED, delivered_on=dt.date(2024, 2, 5)
+    )
 
     n_small, r_small = _count_queries(users.officer, small)
     n_large, r_large = _count_queries(users.officer, large)

@@ -1,0 +1,427 @@
+"""Gift campaigns: services that open, fill and distribute commune lists, and
+the reads (scoped) that reconcile a campaign.
+
+State changes of a list go through `workflows.engine.transition` (process
+spec `workflows/gifts.py`); its rows move with `bulk_transition` only. The
+services here change what a list holds while it is being prepared, and record
+deliveries and returns (bulk transitions of rows) once it is approved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflows import audit, flows
+from workflows.engine import BulkResult, bulk_transition
+from workflows.exceptions import InvalidData, NotFound, NotPermitted, TransitionNotAllowed
+from workflows.permissions import Role, scope_for
+
+from .models import (
+    AdministrativeUnit,
+    Campaign,
+    GiftList,
+    GiftListState,
+    GiftPackage,
+    GiftRecipient,
+    GiftRecipientState,
+    GiftSource,
+    Person,
+    ReturnReason,
+    SignedBy,
+)
+
+L = GiftListState
+R = GiftRecipientState
+OBJECT_TYPE = "cases.giftlist"
+
+
+# --- eligibility --------------------------------------------------------------
+
+
+def packages_for(person: Person, packages: Iterable[GiftPackage]) -> list[GiftPackage]:
+    """The packages `person` receives: every package whose rules they meet, but
+    in an exclusive group (the President's) only the highest amount."""
+    chosen: list[GiftPackage] = []
+    best: dict[str, GiftPackage] = {}
+    for package in packages:
+        if not package.accepts(person):
+            continue
+        group = package.exclusive_group
+        if not group:
+            chosen.append(package)
+        elif group not in best or package.amount > best[group].amount:
+            best[group] = package
+    return chosen + sorted(best.values(), key=lambda p: p.pk)
+
+
+def campaign_packages(campaign: Campaign, commune: AdministrativeUnit) -> list[GiftPackage]:
+    """The campaign's packages open to a commune: the common ones and its own."""
+    return list(
+        campaign.packages.filter(Q(commune__isnull=True) | Q(commune=commune)).order_by("id")
+    )
+
+
+# --- lists ---------------------------------------------------------------------
+
+
+def _audit_list(gift_list: GiftList, actor: Any, event: str, data: dict[str, Any]) -> None:
+    audit.record(
+        actor=actor,
+        actor_role=Role.COMMUNE_OFFICER,
+        commune_id=gift_list.commune_id,
+        object_type=OBJECT_TYPE,
+        object_id=str(gift_list.pk),
+        event=event,
+        data=data,
+    )
+
+
+def _require_officer(actor: Any, commune_id: int) -> None:
+    if Role.COMMUNE_OFFICER not in scope_for(actor).roles_in(commune_id):
+        raise NotPermitted(_("Only an officer of this commune can change its gift list."))
+
+
+def _lock_list(gift_list: GiftList, *, state: str, message: str) -> GiftList:
+    locked = GiftList.objects.select_for_update().get(pk=gift_list.pk)
+    if locked.state != state:
+        raise TransitionNotAllowed(message, code="gift_list_state")
+    return locked
+
+
+def gift_list_open(*, actor: Any, campaign: Campaign, commune: AdministrativeUnit) -> GiftList:
+    """The commune's list for the campaign (opened once, with its process)."""
+    _require_officer(actor, commune.pk)
+    if campaign.reconciled_at is not None:
+        raise TransitionNotAllowed(_("This campaign is reconciled and closed."))
+    with transaction.atomic():
+        gift_list, created = GiftList.objects.get_or_create(
+            campaign=campaign, commune=commune, defaults={"created_by": actor}
+        )
+        if created:
+            flows.process_start(gift_list)
+            _audit_list(gift_list, actor, "gift_list_create", {"campaign": campaign.code})
+    return gift_list
+
+
+@dataclass
+class AddResult:
+    added: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def gift_rows_add(
+    *, actor: Any, gift_list: GiftList, pairs: Iterable[tuple[int, GiftPackage]], how: str
+) -> AddResult:
+    """Add (person id, package) rows to a list being prepared, at the package's
+    amount. Rows the database would refuse (already in that package, in any
+    commune) are counted in `skipped` instead; one audit event for the lot."""
+    _require_officer(actor, gift_list.commune_id)
+    result = AddResult()
+    with transaction.atomic():
+        locked = _lock_list(
+            gift_list,
+            state=L.PREPARING,
+            message=_("Recipients can only be added while the list is being prepared."),
+        )
+        wanted = list(pairs)
+        taken = set(
+            GiftRecipient.objects.filter(
+                package_id__in={p.pk for _pid, p in wanted},
+                person_id__in={pid for pid, _p in wanted},
+            )
+            .exclude(state=R.RETURNED)
+            .values_list("package_id", "person_id")
+        )
+        rows = []
+        seen: set[tuple[int, int]] = set()
+        for person_id, package in wanted:
+            key = (package.pk, person_id)
+            if key in taken or key in seen:
+                result.skipped["already_listed"] = result.skipped.get("already_listed", 0) + 1
+                continue
+            seen.add(key)
+            rows.append(
+                GiftRecipient(
+                    gift_list=locked,
+                    package=package,
+                    commune_id=locked.commune_id,
+                    person_id=person_id,
+                    amount=package.amount,
+                )
+            )
+        try:
+            with transaction.atomic():
+                GiftRecipient.objects.bulk_create(rows, batch_size=5000)
+        except IntegrityError:
+            # Someone listed one of these people in the same package meanwhile.
+            raise TransitionNotAllowed(
+                _("Someone changed these lists a moment ago. Try again."),
+                code="concurrent_change",
+            ) from None
+        result.added = len(rows)
+        _audit_list(locked, actor, "gift_rows_add", {"how": how, "added": result.added})
+    return result
+
+
+def gift_list_build(*, actor: Any, gift_list: GiftList) -> AddResult:
+    """Fill a list from the registry: every person of the commune, each in the
+    packages the rules give them (one President's gift, the highest)."""
+    packages = campaign_packages(gift_list.campaign, gift_list.commune)
+    people = Person.objects.filter(commune_id=gift_list.commune_id).only(
+        "id", "commune_id", "categories", "merit_subtype"
+    )
+    pairs = [(p.pk, pkg) for p in people for pkg in packages_for(p, packages)]
+    return gift_rows_add(actor=actor, gift_list=gift_list, pairs=pairs, how="registry")
+
+
+def gift_rows_remove(*, actor: Any, gift_list: GiftList, row_ids: Iterable[int]) -> int:
+    _require_officer(actor, gift_list.commune_id)
+    with transaction.atomic():
+        locked = _lock_list(
+            gift_list,
+            state=L.PREPARING,
+            message=_("Recipients can only be removed while the list is being prepared."),
+        )
+        removed, _detail = GiftRecipient.objects.filter(
+            gift_list_id=locked.pk, pk__in=list(row_ids)
+        ).delete()
+        _audit_list(locked, actor, "gift_rows_remove", {"removed": removed})
+    return removed
+
+
+def _rows(gift_list: GiftList, row_ids: Iterable[int] | None) -> QuerySet[GiftRecipient]:
+    qs = GiftRecipient.objects.filter(gift_list_id=gift_list.pk, state=R.APPROVED)
+    return qs if row_ids is None else qs.filter(pk__in=list(row_ids))
+
+
+def _distribution_lock(actor: Any, gift_list: GiftList) -> GiftList:
+    _require_officer(actor, gift_list.commune_id)
+    return _lock_list(
+        gift_list,
+        state=L.APPROVED,
+        message=_("Deliveries are recorded once the list is approved, until it is closed."),
+    )
+
+
+def gift_rows_deliver(
+    *,
+    actor: Any,
+    gift_list: GiftList,
+    row_ids: Iterable[int] | None = None,
+    delivered_on: dt.date | None,
+    signed_by: str = SignedBy.RECIPIENT,
+    proxy_name: str = "",
+    proxy_relationship: str = "",
+) -> BulkResult:
+    """Record gifts as handed over and signed for (all approved rows of the list
+    when `row_ids` is None): by the recipient, or by a named proxy with their
+    relationship."""
+    errors: dict[str, list[str]] = {}
+    if delivered_on is None:
+        errors["delivered_on"] = [_("Please give the delivery date.")]
+    elif delivered_on > timezone.localdate():
+        errors["delivered_on"] = [_("The date cannot be in the future.")]
+    if signed_by not in SignedBy.values:
+        errors["signed_by"] = [_("Choose who signed.")]
+    if signed_by == SignedBy.PROXY:
+        if not proxy_name.strip():
+            errors["proxy_name"] = [_("Please give the proxy's name.")]
+        if not proxy_relationship.strip():
+            errors["proxy_relationship"] = [_("Please give the proxy's relationship.")]
+    if errors:
+        raise InvalidData(fields=errors)
+    assert delivered_on is not None
+    values = {
+        "delivered_on": delivered_on,
+        "signed_by": signed_by,
+        "proxy_name": proxy_name.strip() if signed_by == SignedBy.PROXY else "",
+        "proxy_relationship": proxy_relationship.strip() if signed_by == SignedBy.PROXY else "",
+    }
+    with transaction.atomic():
+        locked = _distribution_lock(actor, gift_list)
+        return bulk_transition(
+            _rows(locked, row_ids),
+            "deliver",
+            actor=actor,
+            allowed_roles={Role.COMMUNE_OFFICER},
+            values=values,
+            data={**values, "delivered_on": delivered_on.isoformat()},
+        )
+
+
+def gift_rows_return(
+    *,
+    actor: Any,
+    gift_list: GiftList,
+    row_ids: Iterable[int],
+    reason: str,
+    note: str = "",
+) -> BulkResult:
+    """Record gifts not handed over (unclaimed, deceased, moved away)."""
+    if reason not in ReturnReason.values:
+        raise InvalidData(fields={"reason": [_("Choose why the gift was not delivered.")]})
+    with transaction.atomic():
+        locked = _distribution_lock(actor, gift_list)
+        return bulk_transition(
+            _rows(locked, row_ids),
+            "return_unclaimed",
+            actor=actor,
+            allowed_roles={Role.COMMUNE_OFFICER},
+            values={"return_reason": reason, "note": note.strip()[:300]},
+            reason=note.strip(),
+            data={"return_reason": reason},
+        )
+
+
+def campaign_reconcile(*, actor: Any, campaign: Campaign) -> Campaign:
+    """The district closes the campaign once every list is closed (audited)."""
+    if Role.DISTRICT_SPECIALIST not in scope_for(actor).district_roles:
+        raise NotPermitted(_("Only the district specialist reconciles a campaign."))
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.reconciled_at is not None:
+            raise TransitionNotAllowed(_("This campaign is already reconciled."))
+        open_lists = locked.lists.exclude(state=L.CLOSED).count()
+        if open_lists or not locked.lists.exists():
+            raise TransitionNotAllowed(
+                _("%(count)s commune lists are not closed yet.") % {"count": open_lists},
+                code="lists_open",
+            )
+        locked.reconciled_at = timezone.now()
+        locked.reconciled_by = actor
+        locked.save(update_fields=["reconciled_at", "reconciled_by"])
+        audit.record(
+            actor=actor,
+            actor_role=Role.DISTRICT_SPECIALIST,
+            object_type="cases.campaign",
+            object_id=str(locked.pk),
+            event="campaign_reconcile",
+            data={"campaign": locked.code},
+        )
+    return locked
+
+
+# --- scoped reads --------------------------------------------------------------
+
+
+def gift_lists_for_user(user: Any) -> QuerySet[GiftList]:
+    scope = scope_for(user)
+    if not scope.has_any_role:
+        return GiftList.objects.none()
+    return scope.filter_communes(GiftList.objects.all())
+
+
+def gift_list_get(user: Any, pk: Any) -> GiftList:
+    try:
+        return gift_lists_for_user(user).select_related("campaign", "commune").get(pk=pk)
+    except (GiftList.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def gift_rows_for_user(user: Any) -> QuerySet[GiftRecipient]:
+    scope = scope_for(user)
+    if not scope.has_any_role:
+        return GiftRecipient.objects.none()
+    return scope.filter_communes(GiftRecipient.objects.all())
+
+
+@dataclass
+class Tally:
+    """Counts and amounts of one reconciliation line."""
+
+    key: str
+    label: str
+    planned: int = 0
+    planned_amount: int = 0
+    delivered: int = 0
+    delivered_amount: int = 0
+    returned: int = 0
+    returned_amount: int = 0
+
+    @property
+    def pending(self) -> int:
+        return self.planned - self.delivered - self.returned
+
+    @property
+    def pending_amount(self) -> int:
+        return self.planned_amount - self.delivered_amount - self.returned_amount
+
+    def add(self, other: Tally) -> None:
+        for name in (
+            "planned",
+            "planned_amount",
+            "delivered",
+            "delivered_amount",
+            "returned",
+            "returned_amount",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Reconciliation:
+    by_source: list[Tally]
+    by_commune: list[Tally]
+    total: Tally
+
+
+TALLY = {
+    "planned": Count("id"),
+    "planned_amount": Sum("amount", default=0),
+    "delivered": Count("id", filter=Q(state=R.DELIVERED)),
+    "delivered_amount": Sum("amount", filter=Q(state=R.DELIVERED), default=0),
+    "returned": Count("id", filter=Q(state=R.RETURNED)),
+    "returned_amount": Sum("amount", filter=Q(state=R.RETURNED), default=0),
+}
+
+
+def campaign_reconciliation(user: Any, campaign: Campaign) -> Reconciliation:
+    """Planned / delivered / returned, by funding source (and donor) and by
+    commune, over the rows the user may see: both views add up to the same
+    total (two grouped queries)."""
+    rows = gift_rows_for_user(user).filter(package__campaign=campaign)
+    labels = dict(GiftSource.choices)
+    by_source = []
+    tally = list(TALLY)
+    for r in (
+        rows.values("package__source", "package__donor")
+        .annotate(**TALLY)
+        .order_by("package__source", "package__donor")
+    ):
+        source, donor = r["package__source"], r["package__donor"]
+        label = f"{labels.get(source, source)}" + (f" ({donor})" if donor else "")
+        by_source.append(
+            Tally(key=f"{source}:{donor}", label=label, **{k: r[k] for k in tally})  # type: ignore[literal-required]
+        )
+    by_commune = []
+    for c in rows.values("commune_id", "commune__name").annotate(**TALLY).order_by("commune__name"):
+        by_commune.append(
+            Tally(key=str(c["commune_id"]), label=c["commune__name"], **{k: c[k] for k in tally})  # type: ignore[literal-required]
+        )
+    total = Tally(key="total", label=_("Total"))
+    for line in by_source:
+        total.add(line)
+    return Reconciliation(by_source=by_source, by_commune=by_commune, total=total)
+
+
+def campaign_people_in_several_communes(user: Any, campaign: Campaign) -> QuerySet[Person]:
+    """People on (not returned) rows of the campaign in two or more communes:
+    flagged for the district to check."""
+    rows = (
+        gift_rows_for_user(user)
+        .filter(package__campaign=campaign)
+        .exclude(state=R.RETURNED)
+        .values("person_id")
+        .annotate(n=Count("commune_id", distinct=True))
+        .filter(n__gt=1)
+        .values("person_id")
+    )
+    return Person.objects.filter(pk__in=rows).order_by("full_name")
