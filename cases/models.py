@@ -598,7 +598,11 @@ class GiftList(FSMModelMixin, models.Model):
     commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
     state = FSMField(default=L.PREPARING, protected=True, max_length=20)
     flow_process = models.OneToOneField(
-        "viewflow.Process", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "viewflow.Process",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gift_list",
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
                 ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lists', to='cases.campaign')),
                 ('commune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.administrativeunit')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('flow_process', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='viewflow.process')),
+                ('flow_process', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='gift_list', to='viewflow.process')),
             ],
             options={
                 'verbose_name': 'commune gift list',
