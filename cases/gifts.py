@@ -281,6 +281,27 @@ def gift_rows_return(
         )
 
 
+def campaign_lists_transition(
+    *, actor: Any, campaign: Campaign, name: str, state: str, reason: str = ""
+) -> list[GiftList]:
+    """Fire transition `name` on every list of the campaign in `state` that the
+    actor may move (e.g. the office head approves every reviewed list, all
+    their rows at once), each through the engine, all in one transaction: one
+    refusal and nothing moves. Returns the lists moved."""
+    from workflows.engine import transition
+
+    with transaction.atomic():
+        lists = list(
+            gift_lists_for_user(actor)
+            .filter(campaign=campaign, state=state)
+            .select_related("campaign", "commune")
+            .order_by("commune__name")
+        )
+        for gift_list in lists:
+            transition(gift_list, name, actor=actor, reason=reason, expected_state=state)
+    return lists
+
+
 def campaign_reconcile(*, actor: Any, campaign: Campaign) -> Campaign:
     """The district closes the campaign once every list is closed (audited)."""
     if Role.DISTRICT_SPECIALIST not in scope_for(actor).district_roles:
