@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from .formatting import money
-from .models import AdministrativeUnit, Budget, DocumentRequirement, HousingCap
+from .models import (
+    AdministrativeUnit,
+    Budget,
+    Campaign,
+    CampaignBudget,
+    DocumentRequirement,
+    GiftPackage,
+    HousingCap,
+)
 
 admin.site.site_header = _("Social-affairs case management: configuration")
 admin.site.site_title = _("Social-affairs case management")
@@ -65,3 +73,35 @@ class BudgetAdmin(admin.ModelAdmin):
 class DocumentRequirementAdmin(admin.ModelAdmin):
     list_display = ("process", "program", "kind", "label", "required", "position")
     list_filter = ("process", "program")
+
+
+class CampaignBudgetInline(admin.TabularInline):
+    model = CampaignBudget
+    extra = 0
+
+
+class GiftPackageInline(admin.TabularInline):
+    model = GiftPackage
+    extra = 0
+    fields = (
+        "code",
+        "name",
+        "source",
+        "donor",
+        "commune",
+        "amount",
+        "categories",
+        "merit_subtypes",
+        "exclusive_group",
+    )
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Campaigns, their packages (amounts and eligibility rules) and budgets:
+    data, editable per campaign. Lists and rows are case data: not here."""
+
+    list_display = ("name", "code", "year", "occasion_date", "decision", "reconciled_at")
+    search_fields = ("name", "code")
+    readonly_fields = ("reconciled_at", "reconciled_by")
+    inlines = [GiftPackageInline, CampaignBudgetInline]

@@ -320,27 +320,22 @@ def bulk_transition(
             ],
         )
         rows = cur.fetchall()
-        events = []
+        moved = []
         for row_id, from_state, commune_id, refusal in rows:
             if refusal:
                 result.refused[row_id] = refusal
                 continue
             result.moved.append(row_id)
-            events.append(
-                audit.new_event(
-                    actor=actor,
-                    actor_role=role,
-                    commune_id=commune_id,
-                    object_type=model._meta.label_lower,
-                    object_id=str(row_id),
-                    event="transition",
-                    transition=name,
-                    from_state=from_state,
-                    to_state=target,
-                    reason=reason,
-                    data=data,
-                )
-            )
-        audit.append(events)
-        result.events = len(events)
+            moved.append((str(row_id), commune_id, from_state))
+        template = audit.new_event(
+            actor=actor,
+            actor_role=role,
+            object_type=model._meta.label_lower,
+            event="transition",
+            transition=name,
+            to_state=target,
+            reason=reason,
+            data=data,
+        )
+        result.events = audit.append_many(template, moved)
     return result

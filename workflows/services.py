@@ -26,7 +26,8 @@ from .permissions import (
 )
 
 # What the administrator role configures in the admin site (never case data):
-# the registry's units, caps, budgets and checklist; the working-day calendar,
+# the registry's units, caps, budgets and checklist; gift campaigns with their
+# packages and budgets; the working-day calendar,
 # time limits and one-stop procedures; the outbox (to find and resend parked
 # emails) and users' email preferences; accounts.
 ADMIN_MODELS = [
@@ -34,6 +35,9 @@ ADMIN_MODELS = [
     ("cases", "budget"),
     ("cases", "documentrequirement"),
     ("cases", "administrativeunit"),
+    ("cases", "campaign"),
+    ("cases", "giftpackage"),
+    ("cases", "campaignbudget"),
     ("workflows", "officedayoff"),
     ("workflows", "makeupworkday"),
     ("workflows", "steptimelimit"),

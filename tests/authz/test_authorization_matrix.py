@@ -220,6 +220,7 @@ RULES: dict[str, list[Rule]] = {
     "admin:cases_housingcap_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_budget_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:workflows_onestopprocedure_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:cases_campaign_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:workflows_officedayoff_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:workflows_makeupworkday_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:workflows_steptimelimit_changelist": [Rule("GET", ADMIN_ONLY)],
