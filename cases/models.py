@@ -621,7 +621,8 @@ class GiftList(FSMModelMixin, models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{self.campaign.code}/{self.commune.code}"
+        """How notifications and pages name the list: campaign · commune."""
+        return f"{self.campaign.name} · {self.commune.name}"
 
     @transition(field="state", source=L.PREPARING, target=L.SUBMITTED)
     def submit(self, data: dict) -> None:

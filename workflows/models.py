@@ -91,6 +91,11 @@ class AuditChainHead(models.Model):
         return f"{self.chain}@{self.seq}"
 
 
+# Processes whose human steps have time limits: the case processes and the
+# commune gift lists.
+STEP_PROCESSES = [*Case.Process.choices, ("gift_list", _("Commune gift list"))]
+
+
 class DeclaredDay(models.Model):
     """A date the office declares, with a reason; a date is declared one way only."""
 
@@ -143,7 +148,7 @@ class StepTimeLimit(models.Model):
     from that day; tasks opened before keep the limit they started under.
     """
 
-    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    process = models.CharField(_("process"), max_length=20, choices=STEP_PROCESSES)
     step = models.CharField(
         _("step"), max_length=40, help_text=_("Name of the workflow task, e.g. verify.")
     )
@@ -175,7 +180,7 @@ class TaskDeadline(models.Model):
     task = models.OneToOneField(
         "viewflow.Task", on_delete=models.CASCADE, related_name="deadline", verbose_name=_("task")
     )
-    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    process = models.CharField(_("process"), max_length=20, choices=STEP_PROCESSES)
     step = models.CharField(_("step"), max_length=40)
     started_on = models.DateField(_("started on"))
     working_days = models.PositiveSmallIntegerField(_("working days"))

@@ -81,15 +81,23 @@ notes AS (
     INSERT INTO {notifications}
         (recipient_id, case_id, commune_id, event, title, body, url, created_at,
          read_at, email_status, attempts)
-    SELECT u.id, c.id, c.commune_id, %(event)s,
-           left(replace(replace(%(title)s, '{{ref}}', c.reference),
+    SELECT u.id, c.id, COALESCE(c.commune_id, g.commune_id), %(event)s,
+           left(replace(replace(%(title)s, '{{ref}}',
+                                COALESCE(c.reference, gc.name || ' · ' || gu.name)),
                         '{{date}}', to_char(d.due_on, 'DD/MM/YYYY')), 200),
-           '', replace(%(url)s, %(sentinel)s, c.id::text), now(), NULL, %(pending)s, 0
+           '', CASE WHEN c.id IS NOT NULL THEN replace(%(url)s, %(sentinel)s, c.id::text)
+                    ELSE replace(%(list_url)s, %(sentinel)s, g.id::text) END,
+           now(), NULL, %(pending)s, 0
       FROM recipients r
       JOIN auth_user u ON u.id = r.user_id AND u.is_active
       JOIN viewflow_task t ON t.id = r.task_id
       JOIN {deadlines} d ON d.task_id = t.id
-      JOIN cases_case c ON c.flow_process_id = t.process_id
+      -- A case's task, or a gift list's.
+      LEFT JOIN cases_case c ON c.flow_process_id = t.process_id
+      LEFT JOIN cases_giftlist g ON g.flow_process_id = t.process_id
+      LEFT JOIN cases_campaign gc ON gc.id = g.campaign_id
+      LEFT JOIN cases_administrativeunit gu ON gu.id = g.commune_id
+     WHERE c.id IS NOT NULL OR g.id IS NOT NULL
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM notes)
@@ -149,6 +157,7 @@ def reminders_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         "leader": role_codename(Role.COMMUNE_LEADER),
         "head": role_codename(Role.OFFICE_HEAD),
         "url": url,
+        "list_url": reverse("gift_list_detail", kwargs={"pk": ID_SENTINEL}),
         "sentinel": str(ID_SENTINEL),
         "pending": Notification.EmailStatus.PENDING,
     }

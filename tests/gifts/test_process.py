@@ -410,3 +410,20 @@ def test_the_head_approves_every_reviewed_list_in_one_action(campaign, people_a,
     assert {g.pk for g in approved} == {g.pk for g in lists}
     assert set(GiftRecipient.objects.values_list("state", flat=True)) == {R.APPROVED}
     assert Task.objects.filter(flow_task_type="HUMAN", status="NEW").count() == 2
+
+
+def test_list_steps_have_deadlines_and_reminders_link_to_the_list(built, users):
+    from notifications.models import Notification
+    from workflows.models import TaskDeadline
+    from workflows.reminders import reminders_sweep
+
+    [task] = flows.open_tasks(built)
+    deadline = TaskDeadline.objects.get(task=task)
+    assert (deadline.process, deadline.step, deadline.working_days) == ("gift_list", "prepare", 10)
+    reminders_sweep(today=deadline.due_on)
+    notes = Notification.objects.filter(event="reminder_due")
+    assert sorted(n.recipient.username for n in notes) == ["officer_a", "officer_a2"]
+    note = notes.first()
+    assert note.url == f"/gift-lists/{built.pk}/"
+    assert "Tết Giáp Thìn 2024 · Phù Lỗ" in note.title
+    assert note.commune_id == built.commune_id and note.case_id is None
