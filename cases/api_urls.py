@@ -26,6 +26,39 @@ urlpatterns = [
     path("cases/<int:pk>/audit/", api.CaseAuditView.as_view(), name="api-case-audit"),
     path("tasks/", api.TaskListView.as_view(), name="api-tasks"),
     path("tasks/<int:pk>/claim/", api.TaskClaimView.as_view(), name="api-task-claim"),
+    path(
+        "gift-lists/<int:pk>/import/",
+        api.GiftListImportView.as_view(),
+        name="api-gift-list-import",
+    ),
+    path(
+        "gift-lists/<int:pk>/signature-list/",
+        api.GiftListSignatureListView.as_view(),
+        name="api-gift-list-signature",
+    ),
+    path(
+        "campaigns/<int:pk>/reconciliation/",
+        api.CampaignReconciliationView.as_view(),
+        name="api-campaign-reconciliation",
+    ),
+    path("campaigns/", api.CampaignListView.as_view(), name="api-campaigns"),
+    path("campaigns/<int:pk>/", api.CampaignDetailView.as_view(), name="api-campaign"),
+    path("gift-lists/", api.GiftListListView.as_view(), name="api-gift-lists"),
+    path("gift-lists/<int:pk>/", api.GiftListDetailView.as_view(), name="api-gift-list"),
+    path(
+        "gift-lists/<int:pk>/transitions/<slug:name>/",
+        api.GiftListTransitionView.as_view(),
+        name="api-gift-list-transition",
+    ),
+    path("gift-lists/<int:pk>/rows/", api.GiftRowListView.as_view(), name="api-gift-list-rows"),
+    path(
+        "gift-lists/<int:pk>/deliveries/",
+        api.GiftDeliveriesView.as_view(),
+        name="api-gift-list-deliveries",
+    ),
+    path(
+        "gift-lists/<int:pk>/returns/", api.GiftReturnsView.as_view(), name="api-gift-list-returns"
+    ),
     # Last: any other path ending in "/" is a JSON 404. Paths without the slash
     # still get CommonMiddleware's redirect to the slashed form first.
     re_path(r"^(?:.*/)?$", api.api_not_found, name="api-not-found"),

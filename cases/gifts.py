@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,11 +118,20 @@ class AddResult:
 
 
 def gift_rows_add(
-    *, actor: Any, gift_list: GiftList, pairs: Iterable[tuple[int, GiftPackage]], how: str
+    *,
+    actor: Any,
+    gift_list: GiftList,
+    pairs: Iterable[tuple[int, GiftPackage]],
+    how: str,
+    notes: dict[tuple[int, int], str] | None = None,
+    event: str = "gift_rows_add",
+    audit_data: dict[str, Any] | None = None,
 ) -> AddResult:
     """Add (person id, package) rows to a list being prepared, at the package's
     amount. Rows the database would refuse (already in that package, in any
-    commune) are counted in `skipped` instead; one audit event for the lot."""
+    commune) are counted in `skipped` instead; one audit event for the lot
+    (`event`, with `audit_data` beside the counts: the .xlsx import passes its
+    own). `notes` gives a row's note by (person id, package id)."""
     _require_officer(actor, gift_list.commune_id)
     result = AddResult()
     with transaction.atomic():
@@ -148,18 +157,11 @@ def gift_rows_add(
                 result.skipped["already_listed"] = result.skipped.get("already_listed", 0) + 1
                 continue
             seen.add(key)
-            rows.append(
-                GiftRecipient(
-                    gift_list=locked,
-                    package=package,
-                    commune_id=locked.commune_id,
-                    person_id=person_id,
-                    amount=package.amount,
-                )
-            )
+            note = (notes or {}).get((person_id, package.pk), "")
+            rows.append((package.pk, person_id, package.amount, note))
         try:
             with transaction.atomic():
-                GiftRecipient.objects.bulk_create(rows, batch_size=5000)
+                _insert_rows(locked, rows)
         except IntegrityError:
             # Someone listed one of these people in the same package meanwhile.
             raise TransitionNotAllowed(
@@ -167,8 +169,37 @@ def gift_rows_add(
                 code="concurrent_change",
             ) from None
         result.added = len(rows)
-        _audit_list(locked, actor, "gift_rows_add", {"how": how, "added": result.added})
+        data = {"how": how, "added": result.added, **(audit_data or {})}
+        _audit_list(locked, actor, event, data)
     return result
+
+
+def _insert_rows(gift_list: GiftList, rows: list[tuple[int, int, int, str]]) -> None:
+    """(package, person, amount, note) rows in one INSERT ... SELECT FROM unnest:
+    26,553 rows in a fraction of a second, where bulk_create spends seconds
+    building its SQL."""
+    if not rows:
+        return
+    packages, people, amounts, notes = (list(column) for column in zip(*rows, strict=True))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {GiftRecipient._meta.db_table}
+                (gift_list_id, commune_id, package_id, person_id, amount, note, state,
+                 created_at, signed_by, proxy_name, proxy_relationship, return_reason)
+                SELECT %s, %s, u.package_id, u.person_id, u.amount, u.note, %s, %s, '', '', '', ''
+                  FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[])
+                       AS u(package_id, person_id, amount, note)""",
+            [
+                gift_list.pk,
+                gift_list.commune_id,
+                R.LISTED,
+                timezone.now(),
+                packages,
+                people,
+                amounts,
+                notes,
+            ],
+        )
 
 
 def gift_list_build(*, actor: Any, gift_list: GiftList) -> AddResult:

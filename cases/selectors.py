@@ -81,7 +81,13 @@ def tasks_inbox(user: Any) -> QuerySet[Task]:
     return (
         Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
         .filter(_task_scope_q(user))
-        .select_related("process__case__commune", "process__case__applicant", "deadline")
+        .select_related(
+            "process__case__commune",
+            "process__case__applicant",
+            "process__gift_list__commune",
+            "process__gift_list__campaign",
+            "deadline",
+        )
         .order_by("created", "id")
     )
 
@@ -91,7 +97,13 @@ def tasks_queue(user: Any) -> QuerySet[Task]:
     return (
         Task.objects.filter(status=STATUS.NEW, owner__isnull=True, flow_task_type="HUMAN")
         .filter(_task_scope_q(user))
-        .select_related("process__case__commune", "process__case__applicant", "deadline")
+        .select_related(
+            "process__case__commune",
+            "process__case__applicant",
+            "process__gift_list__commune",
+            "process__gift_list__campaign",
+            "deadline",
+        )
         .order_by("created", "id")
     )
 

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .views import gifts as gift_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -45,6 +46,85 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/apology/", views.CaseApologyView.as_view(), name="case_apology"),
     path("one-stop/", views.OneStopKpiView.as_view(), name="onestop_kpi"),
+    # Gift campaigns (cases/views/gifts.py)
+    path("campaigns/", gift_views.CampaignListView.as_view(), name="campaign_list"),
+    path("campaigns/<int:pk>/", gift_views.CampaignDetailView.as_view(), name="campaign_detail"),
+    path(
+        "campaigns/<int:pk>/lists/",
+        gift_views.CampaignListOpenView.as_view(),
+        name="campaign_list_open",
+    ),
+    path(
+        "campaigns/<int:pk>/approve-lists/",
+        gift_views.CampaignListsTransitionView.as_view(),
+        name="campaign_approve_lists",
+    ),
+    path(
+        "campaigns/<int:pk>/review-lists/",
+        gift_views.CampaignListsTransitionView.as_view(
+            transition="review", from_state="confirmed", role="district_specialist"
+        ),
+        name="campaign_review_lists",
+    ),
+    path(
+        "campaigns/<int:pk>/reconcile/",
+        gift_views.CampaignReconcileView.as_view(),
+        name="campaign_reconcile",
+    ),
+    path("gift-lists/<int:pk>/", gift_views.GiftListDetailView.as_view(), name="gift_list_detail"),
+    path(
+        "gift-lists/<int:pk>/transitions/<slug:name>/",
+        gift_views.GiftListTransitionView.as_view(),
+        name="gift_list_transition",
+    ),
+    path(
+        "gift-lists/<int:pk>/build/", gift_views.GiftListBuildView.as_view(), name="gift_list_build"
+    ),
+    path(
+        "gift-lists/<int:pk>/remove-rows/",
+        gift_views.GiftListRemoveRowsView.as_view(),
+        name="gift_list_remove_rows",
+    ),
+    path(
+        "gift-lists/<int:pk>/deliveries/",
+        gift_views.GiftListDeliverView.as_view(),
+        name="gift_list_deliver",
+    ),
+    path(
+        "gift-lists/<int:pk>/returns/",
+        gift_views.GiftListReturnView.as_view(),
+        name="gift_list_return",
+    ),
+    # Import of a commune gift list from .xlsx (cases/views/gift_import.py)
+    path(
+        "gift-lists/<int:pk>/import/template.xlsx",
+        views.GiftListImportTemplateView.as_view(),
+        name="gift_list_import_template",
+    ),
+    path(
+        "gift-lists/<int:pk>/import/", views.GiftListImportView.as_view(), name="gift_list_import"
+    ),
+    # Gift campaign documents (cases/views/gift_documents.py)
+    path(
+        "gift-lists/<int:pk>/signature-list.xlsx",
+        views.GiftListSignatureView.as_view(fmt="xlsx"),
+        name="gift_list_signature_xlsx",
+    ),
+    path(
+        "gift-lists/<int:pk>/signature-list.docx",
+        views.GiftListSignatureView.as_view(fmt="docx"),
+        name="gift_list_signature_docx",
+    ),
+    path(
+        "campaigns/<int:pk>/reconciliation.xlsx",
+        views.CampaignReconciliationView.as_view(fmt="xlsx"),
+        name="campaign_reconciliation_xlsx",
+    ),
+    path(
+        "campaigns/<int:pk>/reconciliation.docx",
+        views.CampaignReconciliationView.as_view(fmt="docx"),
+        name="campaign_reconciliation_docx",
+    ),
     path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
     path("processes/<slug:code>/", views.ProcessDiagramView.as_view(), name="process_diagram"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),

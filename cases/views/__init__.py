@@ -11,6 +11,8 @@ from .case_detail import (
 )
 from .case_list import CaseListView
 from .drafts import HousingCaseCreateView, HousingCaseEditView, PersonCreateView
+from .gift_documents import CampaignReconciliationView, GiftListSignatureView
+from .gift_import import GiftListImportTemplateView, GiftListImportView
 from .notifications import (
     NotificationListView,
     NotificationPreferencesView,
@@ -21,6 +23,8 @@ from .process import ProcessDiagramView
 from .tasks import TaskActionView, TaskListView, home
 
 __all__ = [
+    "CampaignReconciliationView",
+    "GiftListSignatureView",
     "CaseApologyView",
     "OneStopKpiView",
     "CaseDetailView",
@@ -28,6 +32,8 @@ __all__ = [
     "CaseDocumentUploadView",
     "CaseListView",
     "CaseTransitionView",
+    "GiftListImportTemplateView",
+    "GiftListImportView",
     "HousingCaseCreateView",
     "HousingCaseEditView",
     "NotificationListView",

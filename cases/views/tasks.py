@@ -23,6 +23,8 @@ class TaskRow:
     def __init__(self, task: Any, clock: DeadlineClock) -> None:
         self.task = task
         self.case = getattr(task.process, "case", None)
+        # A gift list's process has no case: the row shows the list instead.
+        self.gift_list = None if self.case else getattr(task.process, "gift_list", None)
         node = task.flow_task
         # The flow's node titles are the step names people use (translated).
         self.step = node.task_title if node else ""

@@ -96,6 +96,42 @@ def case_pk(w: SimpleNamespace) -> dict[str, Any]:
     return {"pk": w.case.pk}
 
 
+def signed_list_pk(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.signed_list.pk}
+
+
+def signed_campaign_pk(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.signed_list.campaign_id}
+
+
+def import_xlsx(_w: SimpleNamespace) -> dict[str, Any]:
+    """A one-row import file for the list of `_import_list` (a new person)."""
+    import datetime as dt
+    import io
+
+    from openpyxl import Workbook
+
+    from cases.gift_import import COLUMNS
+    from tests.factories import national_id_for
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append([title for _k, title, _w in COLUMNS])
+    nid = national_id_for(dt.date(1960, 5, 17), "M")
+    ws.append([1, "Nguyễn Văn Thử", "17/05/1960", "Nam", nid, "", "", "xa-qua", 300_000, ""])
+    out = io.BytesIO()
+    wb.save(out)
+    return {"file": SimpleUploadedFile("ds.xlsx", out.getvalue())}
+
+
+def gift_list_pk(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.gift_list.pk}
+
+
+def gift_campaign_pk(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.gift_list.campaign_id}
+
+
 def pdf(_w: SimpleNamespace) -> dict[str, Any]:
     return {"kind": "anh_hien_trang", "file": SimpleUploadedFile("anh.pdf", PDF, "application/pdf")}
 
@@ -157,6 +193,19 @@ RULES: dict[str, list[Rule]] = {
         Rule("POST", only(302, {"officer", "leader"}, kind=web), kwargs=case_pk, data=apology)
     ],
     "onestop_kpi": [Rule("GET", web(200))],
+    # Import of a gift list (.xlsx): the officer of the list's commune only.
+    "gift_list_import_template": [
+        Rule("GET", only(200, {"officer"}, kind=web), kwargs=lambda w: {"pk": w.import_list.pk})
+    ],
+    "gift_list_import": [
+        Rule("GET", only(200, {"officer"}, kind=web), kwargs=lambda w: {"pk": w.import_list.pk}),
+        Rule(
+            "POST",
+            only(302, {"officer"}, kind=web),
+            kwargs=lambda w: {"pk": w.import_list.pk},
+            data=import_xlsx,
+        ),
+    ],
     "person_create": [Rule("GET", web(403, officer=200, officer_b=200, specialist=200))],
     "process_diagram": [Rule("GET", web(200), kwargs=lambda w: {"code": "housing"})],
     "notification_list": [Rule("GET", web(200))],
@@ -204,12 +253,109 @@ RULES: dict[str, list[Rule]] = {
         )
     ],
     "api-onestop-kpi": [Rule("GET", api(200))],
+    "api-gift-list-import": [
+        Rule(
+            "POST",
+            only(201, {"officer"}, kind=api),
+            kwargs=lambda w: {"pk": w.import_list.pk},
+            data=import_xlsx,
+        )
+    ],
     "api-case-audit": [Rule("GET", case_read(200, kind=api), kwargs=case_pk)],
     "api-tasks": [Rule("GET", api(200), query="?scope=queue")],
     "api-task-claim": [
         Rule(
             "POST", only(200, {"leader"}, kind=api, refused=404), kwargs=lambda w: {"pk": w.task.pk}
         ),
+    ],
+    # --- gift campaign documents: the list read through its scope; campaigns by any role
+    "gift_list_signature_xlsx": [Rule("GET", case_read(200, kind=web), kwargs=signed_list_pk)],
+    "gift_list_signature_docx": [Rule("GET", case_read(200, kind=web), kwargs=signed_list_pk)],
+    "campaign_reconciliation_xlsx": [Rule("GET", web(200), kwargs=signed_campaign_pk)],
+    "campaign_reconciliation_docx": [Rule("GET", web(200), kwargs=signed_campaign_pk)],
+    "api-gift-list-signature": [
+        Rule("GET", case_read(200, kind=api), kwargs=signed_list_pk, query="?format=docx")
+    ],
+    "api-campaign-reconciliation": [Rule("GET", api(200), kwargs=signed_campaign_pk)],
+    # --- gift campaigns UI and API (cases/views/gifts.py, cases/api.py): w.gift_list is
+    # commune A's list waiting for its leader; w.signed_list is approved (deliveries).
+    "campaign_list": [Rule("GET", web(200))],
+    "campaign_detail": [Rule("GET", web(200), kwargs=gift_campaign_pk)],
+    "campaign_list_open": [
+        # Commune A's list exists (opening it again leads to it); B's officer opens B's.
+        Rule("POST", web(403, officer=302, officer_b=302), kwargs=gift_campaign_pk)
+    ],
+    "campaign_review_lists": [Rule("POST", web(403, specialist=302), kwargs=gift_campaign_pk)],
+    "campaign_approve_lists": [Rule("POST", web(403, head=302), kwargs=gift_campaign_pk)],
+    # Allowed to the specialist, refused as a conflict: A's list is not closed.
+    "campaign_reconcile": [Rule("POST", web(403, specialist=409), kwargs=gift_campaign_pk)],
+    "gift_list_detail": [Rule("GET", case_read(200, kind=web), kwargs=gift_list_pk)],
+    "gift_list_transition": [
+        Rule(
+            "POST",
+            only(302, {"leader"}, kind=web),
+            kwargs=lambda w: {"pk": w.gift_list.pk, "name": "confirm"},
+            data=lambda w: {"expected_state": "submitted"},
+        )
+    ],
+    "gift_list_build": [
+        Rule("POST", only(302, {"officer"}, kind=web), kwargs=lambda w: {"pk": w.import_list.pk})
+    ],
+    "gift_list_remove_rows": [
+        Rule(
+            "POST",
+            only(302, {"officer"}, kind=web),
+            kwargs=lambda w: {"pk": w.import_list.pk},
+            data=lambda w: {"rows": []},
+        )
+    ],
+    "gift_list_deliver": [
+        Rule(
+            "POST",
+            only(302, {"officer"}, kind=web),
+            kwargs=signed_list_pk,
+            data=lambda w: {"all": "1", "delivered_on": w.today},
+        )
+    ],
+    "gift_list_return": [
+        Rule(
+            "POST",
+            only(302, {"officer"}, kind=web),
+            kwargs=signed_list_pk,
+            data=lambda w: {"rows": [w.signed_row.pk], "reason": "moved"},
+        )
+    ],
+    "api-campaigns": [Rule("GET", api(200))],
+    "api-campaign": [Rule("GET", api(200), kwargs=gift_campaign_pk)],
+    "api-gift-lists": [Rule("GET", api(200))],
+    "api-gift-list": [Rule("GET", case_read(200, kind=api), kwargs=gift_list_pk)],
+    "api-gift-list-rows": [Rule("GET", case_read(200, kind=api), kwargs=gift_list_pk)],
+    "api-gift-list-transition": [
+        Rule(
+            "POST",
+            only(200, {"leader"}, kind=api),
+            kwargs=lambda w: {"pk": w.gift_list.pk, "name": "confirm"},
+            data=lambda w: {"expected_state": "submitted"},
+            content_type="application/json",
+        )
+    ],
+    "api-gift-list-deliveries": [
+        Rule(
+            "POST",
+            only(200, {"officer"}, kind=api),
+            kwargs=signed_list_pk,
+            data=lambda w: {"delivered_on": w.today},
+            content_type="application/json",
+        )
+    ],
+    "api-gift-list-returns": [
+        Rule(
+            "POST",
+            only(200, {"officer"}, kind=api),
+            kwargs=signed_list_pk,
+            data=lambda w: {"row_ids": [w.signed_row.pk], "reason": "moved"},
+            content_type="application/json",
+        )
     ],
     "api-not-found": [Rule("GET", expect(404))],
     # The schema and its docs are public: they describe, they reveal no data.
@@ -260,6 +406,38 @@ class _Rollback(Exception):
     pass
 
 
+def approved_gift_list(users: SimpleNamespace, communes: SimpleNamespace) -> Any:
+    """A campaign of its own with commune A's list approved, three rows (the
+    signature list and reconciliation documents)."""
+    import datetime as dt
+
+    from cases.models import Campaign, GiftList, GiftPackage, GiftRecipient
+    from tests.factories import PersonFactory
+
+    campaign = Campaign.objects.create(
+        code="authz-documents", name="Tết thử", year=2024, occasion_date=dt.date(2024, 2, 10)
+    )
+    package = GiftPackage.objects.create(
+        campaign=campaign, code="tp", name="Quà TP", source="city", amount=500_000
+    )
+    gift_list = GiftList.objects.create(
+        campaign=campaign, commune=communes.a, created_by=users.officer, state="approved"
+    )
+    people: list[Any] = [PersonFactory(commune=communes.a) for _ in range(3)]
+    GiftRecipient.objects.bulk_create(
+        GiftRecipient(
+            gift_list=gift_list,
+            package=package,
+            commune=communes.a,
+            person=person,
+            amount=package.amount,
+            state="approved",
+        )
+        for person in people
+    )
+    return gift_list
+
+
 @pytest.fixture
 def world(make_case: Any, users: SimpleNamespace, communes: SimpleNamespace) -> SimpleNamespace:
     case = make_case(HousingState.SUBMITTED)
@@ -276,7 +454,15 @@ def world(make_case: Any, users: SimpleNamespace, communes: SimpleNamespace) -> 
     task_claim(claimed_task, users.leader)
     notification = Notification.objects.filter(recipient=users.leader).first()
     assert notification is not None
+    signed_list = approved_gift_list(users, communes)
+    gift_list = _submitted_gift_list(users, communes)
+    import_list = _import_list(users, communes)
     return SimpleNamespace(
+        import_list=import_list,
+        signed_list=signed_list,
+        signed_row=signed_list.rows.order_by("id").first(),
+        gift_list=gift_list,
+        today=_today(),
         case=case,
         draft=draft,
         task=task,
@@ -284,6 +470,54 @@ def world(make_case: Any, users: SimpleNamespace, communes: SimpleNamespace) -> 
         document=case.documents.first(),
         notification=notification,
     )
+
+
+def _import_list(users: SimpleNamespace, communes: SimpleNamespace) -> Any:
+    """A gift list of commune A being prepared, with one package open to anyone."""
+    import datetime as dt
+
+    from cases.gifts import gift_list_open
+    from cases.models import Campaign, GiftPackage
+
+    campaign = Campaign.objects.create(
+        code="authz-import", name="Tết thử", year=2024, occasion_date=dt.date(2024, 2, 10)
+    )
+    GiftPackage.objects.create(
+        campaign=campaign, code="xa-qua", name="Quà xã", source="commune", amount=300_000
+    )
+    return gift_list_open(actor=users.officer, campaign=campaign, commune=communes.a)
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+def _submitted_gift_list(users: SimpleNamespace, communes: SimpleNamespace) -> Any:
+    """Commune A's list of a campaign of its own, with one row, submitted through
+    the engine: waiting for the commune A leader (its process task too)."""
+    import datetime as dt
+
+    from cases import gifts
+    from cases.models import Campaign, CampaignBudget, GiftList, GiftPackage
+    from tests.factories import PersonFactory
+    from workflows import engine
+
+    campaign = Campaign.objects.create(
+        code="authz-gift-ui", name="Tết thử UI", year=2024, occasion_date=dt.date(2024, 2, 10)
+    )
+    package = GiftPackage.objects.create(
+        campaign=campaign, code="ui-qua", name="Quà UI", source="district", amount=200_000
+    )
+    CampaignBudget.objects.create(campaign=campaign, source="district", allocated=10**9)
+    gift_list = gifts.gift_list_open(actor=users.officer, campaign=campaign, commune=communes.a)
+    person: Any = PersonFactory(commune=communes.a)
+    gifts.gift_rows_add(
+        actor=users.officer, gift_list=gift_list, pairs=[(person.pk, package)], how="registry"
+    )
+    engine.transition(gift_list, "submit", actor=users.officer)
+    return GiftList.objects.get(pk=gift_list.pk)
 
 
 def client_for(principal: str, users: SimpleNamespace, *, api_call: bool) -> Client:

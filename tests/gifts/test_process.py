@@ -84,7 +84,8 @@ def campaign(communes: SimpleNamespace) -> SimpleNamespace:
 
 
 def person(commune: Any, categories: list[str], subtype: str = "") -> Person:
-    return PersonFactory(commune=commune, categories=categories, merit_subtype=subtype)
+    made: Any = PersonFactory(commune=commune, categories=categories, merit_subtype=subtype)
+    return made
 
 
 @pytest.fixture
@@ -427,3 +428,11 @@ def test_list_steps_have_deadlines_and_reminders_link_to_the_list(built, users):
     assert note.url == f"/gift-lists/{built.pk}/"
     assert "Tết Giáp Thìn 2024 · Phù Lỗ" in note.title
     assert note.commune_id == built.commune_id and note.case_id is None
+
+
+def test_the_list_process_has_its_picture(client, users):
+    client.force_login(users.officer)
+    page = client.get("/processes/gift_list/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Danh sách quà của xã" in html and "Phê duyệt danh sách" in html

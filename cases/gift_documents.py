@@ -1,0 +1,575 @@
+"""Documents of a gift campaign: the per-commune signature list (danh sách ký
+nhận) and the campaign reconciliation (quyết toán), as .xlsx and as .docx in
+the official layout (NĐ 30/2020, blocks in `cases.official_docx` and
+`cases.official_xlsx`).
+
+The documents are Vietnamese administrative papers whatever the UI language:
+their fixed text is Vietnamese and the labels they borrow from the models
+(categories, funding sources, return reasons) are rendered in Vietnamese.
+Totals come from the rows themselves (signature list) or from
+`cases.gifts.campaign_reconciliation` (scoped to what the user may see).
+
+`*_export` are the services the views call: they check the list's state,
+build the file and write the "export" audit event in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, Value, When
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from workflows import audit
+from workflows.exceptions import NotFound, TransitionNotAllowed
+from workflows.permissions import scope_for
+
+from . import official_docx as od
+from . import official_xlsx as ox
+from .formatting import vn_date
+from .gifts import Reconciliation, Tally, campaign_reconciliation
+from .models import (
+    AdministrativeUnit,
+    Campaign,
+    Category,
+    GiftList,
+    GiftListState,
+    GiftRecipient,
+    GiftRecipientState,
+    GiftSource,
+    MeritSubtype,
+    ReturnReason,
+    SignedBy,
+)
+
+R = GiftRecipientState
+L = GiftListState
+SIGNABLE_LIST_STATES = (L.APPROVED, L.DISTRIBUTED, L.CLOSED)
+SIGNABLE_ROW_STATES = (R.APPROVED, R.DELIVERED, R.RETURNED)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OFFICE = "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI"
+
+
+# --- signature list: data --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    full_name: str
+    birth_year: int
+    national_id: str
+    address: str
+    groups: str
+    package: str
+    amount: int
+    state: str
+    delivered_on: str
+    signature: str  # empty: room for the signature
+
+
+@dataclass(frozen=True)
+class SignatureList:
+    gift_list: GiftList
+    rows: list[SignatureRow]
+
+    @property
+    def total(self) -> int:
+        return sum(r.amount for r in self.rows)
+
+    def count_amount(self, state: str) -> tuple[int, int]:
+        rows = [r for r in self.rows if r.state == state]
+        return len(rows), sum(r.amount for r in rows)
+
+
+def _groups(categories: Sequence[str], subtype: str) -> str:
+    labels = []
+    for code in categories or []:
+        if code == Category.MERIT and subtype:
+            labels.append(str(MeritSubtype(subtype).label))
+        elif code in Category.values:
+            labels.append(str(Category(code).label))
+    return ", ".join(labels)
+
+
+def _package_label(name: str, source: str, donor: str) -> str:
+    label = str(GiftSource(source).label) if source in GiftSource.values else source
+    return f"{name} / {label}" + (f" ({donor})" if donor else "")
+
+
+def _signature_note(r: Mapping[str, Any]) -> str:
+    if r["state"] == R.RETURNED:
+        reason = r["return_reason"]
+        text = str(ReturnReason(reason).label) if reason in ReturnReason.values else reason
+        return f"{text}: {r['note']}" if r["note"] else text
+    if r["state"] == R.DELIVERED and r["signed_by"] == SignedBy.PROXY:
+        return f"Ủy quyền: {r['proxy_name']} ({r['proxy_relationship']})"
+    return ""
+
+
+# Funding sources in their official order (President, City, District, Commune, private).
+SOURCE_ORDER = Case(
+    *[When(package__source=s, then=Value(i)) for i, s in enumerate(GiftSource.values)],
+    default=Value(len(GiftSource.values)),
+)
+
+
+def signature_list_data(gift_list: GiftList) -> SignatureList:
+    """The list's approved, delivered and returned rows, by package then name
+    (one query; the caller has fetched `gift_list` through its scope)."""
+    values = (
+        GiftRecipient.objects.filter(gift_list_id=gift_list.pk, state__in=SIGNABLE_ROW_STATES)
+        .order_by(SOURCE_ORDER, "-package__amount", "package__code", "person__full_name", "pk")
+        .values(
+            "state",
+            "amount",
+            "delivered_on",
+            "signed_by",
+            "proxy_name",
+            "proxy_relationship",
+            "return_reason",
+            "note",
+            "person__full_name",
+            "person__date_of_birth",
+            "person__national_id",
+            "person__address",
+            "person__household__address",
+            "person__categories",
+            "person__merit_subtype",
+            "package__name",
+            "package__source",
+            "package__donor",
+        )
+    )
+    with translation.override("vi"):
+        rows = [
+            SignatureRow(
+                full_name=r["person__full_name"],
+                birth_year=r["person__date_of_birth"].year,
+                national_id=r["person__national_id"] or "",
+                address=r["person__address"] or r["person__household__address"] or "",
+                groups=_groups(r["person__categories"], r["person__merit_subtype"]),
+                package=_package_label(
+                    r["package__name"], r["package__source"], r["package__donor"]
+                ),
+                amount=r["amount"],
+                state=r["state"],
+                delivered_on=vn_date(r["delivered_on"]) if r["state"] == R.DELIVERED else "",
+                signature=_signature_note(r),
+            )
+            for r in values
+        ]
+    return SignatureList(gift_list=gift_list, rows=rows)
+
+
+SIGNATURE_COLUMNS = [
+    od.Column("STT", 12, od.CENTER),
+    od.Column("Họ và tên", 36),
+    od.Column("Năm sinh", 13, od.CENTER),
+    od.Column("Số định danh cá nhân", 30, od.CENTER),
+    od.Column("Địa chỉ", 34),
+    od.Column("Diện đối tượng", 30),
+    od.Column("Gói quà / nguồn", 30),
+    od.Column("Số tiền (đồng)", 21, od.RIGHT),
+    od.Column("Ngày nhận", 23, od.CENTER),
+    od.Column("Ký nhận", 23),
+]
+SIGNATURE_TITLE = "DANH SÁCH KÝ NHẬN QUÀ"
+SIGNATURE_ROW_PT = 28  # room to sign
+
+
+def _signature_cells(data: SignatureList) -> list[list[Any]]:
+    return [
+        [
+            i,
+            r.full_name,
+            r.birth_year,
+            r.national_id,
+            r.address,
+            r.groups,
+            r.package,
+            r.amount,
+            r.delivered_on,
+            r.signature,
+        ]
+        for i, r in enumerate(data.rows, start=1)
+    ]
+
+
+def _total_label(count: int) -> str:
+    return f"Tổng cộng: {count} người"
+
+
+def _delivery_summary(data: SignatureList) -> str:
+    delivered, delivered_amount = data.count_amount(R.DELIVERED)
+    returned, returned_amount = data.count_amount(R.RETURNED)
+    return (
+        f"Đã nhận: {delivered} người, {od.amount_text(delivered_amount)} đồng; "
+        f"không nhận: {returned} người, {od.amount_text(returned_amount)} đồng."
+    )
+
+
+def _commune_header(commune: AdministrativeUnit) -> tuple[str, str]:
+    parent = commune.parent
+    return (od.unit_body_name(parent) if parent else ""), od.unit_body_name(commune)
+
+
+# --- signature list: files -------------------------------------------------------------
+
+
+def signature_list_docx(gift_list: GiftList, *, on: dt.date | None = None) -> bytes:
+    data = signature_list_data(gift_list)
+    commune = gift_list.commune
+    parent_body, body = _commune_header(commune)
+    doc = od.new_document(landscape=True)
+    od.official_header(
+        doc,
+        parent_body=parent_body,
+        issuing_body=body,
+        place_date=od.date_line(commune.name, on or timezone.localdate()),
+    )
+    od.document_title(doc, SIGNATURE_TITLE, gift_list.campaign.name)
+    amount_at = 7
+    cells = [
+        [od.amount_text(v) if j == amount_at else str(v) for j, v in enumerate(row)]
+        for row in _signature_cells(data)
+    ]
+    total = [
+        "",
+        _total_label(len(data.rows)),
+        "",
+        "",
+        "",
+        "",
+        "",
+        od.amount_text(data.total),
+        "",
+        "",
+    ]
+    od.data_table(
+        doc,
+        SIGNATURE_COLUMNS,
+        cells,
+        total=total,
+        size=11,
+        min_row_height_mm=SIGNATURE_ROW_PT / 2.83,
+    )
+    od.paragraph(doc, _delivery_summary(data), italic=True, size=12, space_before=6)
+    od.paragraph(doc, "")
+    od.two_columns(
+        doc,
+        od.signature_block(["NGƯỜI LẬP BIỂU"], note="(Ký, ghi rõ họ tên)"),
+        od.signature_block(["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], note="(Ký tên, đóng dấu)"),
+        left_share=0.5,
+    )
+    return od.to_bytes(doc)
+
+
+def signature_list_xlsx(gift_list: GiftList, *, on: dt.date | None = None) -> bytes:
+    data = signature_list_data(gift_list)
+    commune = gift_list.commune
+    parent_body, body = _commune_header(commune)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Danh sách ký nhận"
+    ncols = len(SIGNATURE_COLUMNS)
+    start = ox.header(
+        ws,
+        left=[x for x in (parent_body, body) if x],
+        place_date=od.date_line(commune.name, on or timezone.localdate()),
+        title=[SIGNATURE_TITLE, gift_list.campaign.name],
+        ncols=ncols,
+    )
+    total = [
+        None,
+        _total_label(len(data.rows)),
+        None,
+        None,
+        None,
+        None,
+        None,
+        data.total,
+        None,
+        None,
+    ]
+    end = ox.data_table(
+        ws,
+        start,
+        SIGNATURE_COLUMNS,
+        _signature_cells(data),
+        money_columns={8},
+        total=total,
+        min_row_height=SIGNATURE_ROW_PT,
+    )
+    ws.cell(row=end + 1, column=2, value=_delivery_summary(data)).font = Font(
+        name=od.FONT, italic=True, size=11
+    )
+    ox.signers(
+        ws,
+        end + 3,
+        ncols,
+        ["NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"],
+        ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "(Ký tên, đóng dấu)"],
+    )
+    ox.print_setup(ws)
+    return ox.to_bytes(wb)
+
+
+# --- reconciliation ----------------------------------------------------------------------
+
+TALLY_GROUPS = [
+    ("STT", 1),
+    ("", 1),
+    ("Kế hoạch", 2),
+    ("Đã nhận", 2),
+    ("Trả lại (không nhận)", 2),
+    ("Chưa phát", 2),
+]
+
+
+def _tally_columns(label: str) -> list[od.Column]:
+    cols = [od.Column("STT", 12, od.CENTER), od.Column(label, 50)]
+    for _group in range(4):
+        cols += [od.Column("Số suất", 16, od.RIGHT), od.Column("Số tiền (đồng)", 32, od.RIGHT)]
+    return cols
+
+
+def _tally_values(t: Tally) -> list[int]:
+    return [
+        t.planned,
+        t.planned_amount,
+        t.delivered,
+        t.delivered_amount,
+        t.returned,
+        t.returned_amount,
+        t.pending,
+        t.pending_amount,
+    ]
+
+
+def _reconciliation(user: Any, campaign: Campaign) -> Reconciliation:
+    with translation.override("vi"):
+        return campaign_reconciliation(user, campaign)
+
+
+RECONCILIATION_SHEETS: list[tuple[str, str, Callable[[Reconciliation], list[Tally]]]] = [
+    ("Theo nguồn kinh phí", "Nguồn kinh phí", lambda r: r.by_source),
+    ("Theo xã, thị trấn", "Xã, thị trấn", lambda r: r.by_commune),
+]
+
+
+def reconciliation_xlsx(user: Any, campaign: Campaign, *, on: dt.date | None = None) -> bytes:
+    rec = _reconciliation(user, campaign)
+    district = _district(campaign)
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    for sheet_title, label, pick in RECONCILIATION_SHEETS:
+        ws = wb.create_sheet(sheet_title)
+        columns = _tally_columns(label)
+        start = ox.header(
+            ws,
+            left=[od.unit_body_name(district) if district else "", OFFICE],
+            place_date=od.date_line(_place(district), on or timezone.localdate()),
+            title=[RECONCILIATION_TITLE, _reconciliation_summary(campaign).upper(), sheet_title],
+            ncols=len(columns),
+        )
+        rows = [[i, t.label, *_tally_values(t)] for i, t in enumerate(pick(rec), start=1)]
+        total = [None, "Tổng cộng", *_tally_values(rec.total)]
+        ox.data_table(
+            ws,
+            start,
+            columns,
+            rows,
+            money_columns={4, 6, 8, 10},
+            total=total,
+            groups=TALLY_GROUPS,
+        )
+        ox.print_setup(ws)
+    return ox.to_bytes(wb)
+
+
+RECONCILIATION_TITLE = "BÁO CÁO"
+
+
+def _reconciliation_summary(campaign: Campaign) -> str:
+    return f"Quyết toán kinh phí quà {campaign.name}"
+
+
+def _district(campaign: Campaign) -> AdministrativeUnit | None:
+    """The district of the campaign's communes (the demo and the office: one)."""
+    district = (
+        AdministrativeUnit.objects.filter(
+            level=AdministrativeUnit.Level.DISTRICT,
+            children__in=GiftList.objects.filter(campaign=campaign).values("commune_id"),
+        )
+        .order_by("code")
+        .first()
+    )
+    if district is None:
+        district = (
+            AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.DISTRICT)
+            .order_by("code")
+            .first()
+        )
+    return district
+
+
+def _place(district: AdministrativeUnit | None) -> str:
+    return district.name if district else "Sóc Sơn"
+
+
+def reconciliation_docx(user: Any, campaign: Campaign, *, on: dt.date | None = None) -> bytes:
+    rec = _reconciliation(user, campaign)
+    district = _district(campaign)
+    doc = od.new_document(landscape=True)
+    od.official_header(
+        doc,
+        parent_body=od.unit_body_name(district) if district else "",
+        issuing_body=OFFICE,
+        number="Số:        /BC-LĐTBXH",
+        place_date=od.date_line(_place(district), on or timezone.localdate()),
+    )
+    od.document_title(doc, RECONCILIATION_TITLE, _reconciliation_summary(campaign))
+    basis = f"Thực hiện {campaign.decision}, " if campaign.decision else ""
+    od.paragraph(
+        doc,
+        f"{basis}Phòng Lao động - Thương binh và Xã hội báo cáo quyết toán kinh phí quà "
+        f"{campaign.name} như sau:",
+        first_line_indent_mm=10,
+    )
+    t = rec.total
+    od.paragraph(
+        doc,
+        f"Tổng số {t.planned} suất quà, {od.amount_text(t.planned_amount)} đồng; đã trao "
+        f"{t.delivered} suất, {od.amount_text(t.delivered_amount)} đồng; trả lại {t.returned} "
+        f"suất, {od.amount_text(t.returned_amount)} đồng; chưa phát {t.pending} suất, "
+        f"{od.amount_text(t.pending_amount)} đồng.",
+        first_line_indent_mm=10,
+    )
+    for number, (sheet_title, label, pick) in zip(("I", "II"), RECONCILIATION_SHEETS, strict=True):
+        od.paragraph(doc, f"{number}. {sheet_title.capitalize()}", bold=True, space_before=6)
+        rows = [
+            [str(i), line.label, *_tally_texts(line)] for i, line in enumerate(pick(rec), start=1)
+        ]
+        od.data_table(
+            doc,
+            _tally_columns(label),
+            rows,
+            groups=TALLY_GROUPS,
+            total=["", "Tổng cộng", *_tally_texts(rec.total)],
+            size=11,
+        )
+    od.paragraph(doc, "")
+    od.two_columns(
+        doc,
+        od.recipients_block(
+            ["- UBND huyện (để báo cáo);", "- Phòng Tài chính - Kế hoạch;", "- Lưu: VT, LĐTBXH."]
+        ),
+        od.signature_block(["TRƯỞNG PHÒNG"]),
+        left_share=0.5,
+    )
+    return od.to_bytes(doc)
+
+
+def _tally_texts(t: Tally) -> list[str]:
+    return [od.amount_text(v) for v in _tally_values(t)]
+
+
+# --- exports (audited) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+FORMATS = {"xlsx": XLSX, "docx": DOCX}
+
+
+def _actor_role(actor: Any, commune_id: int | None) -> str:
+    scope = scope_for(actor)
+    roles = scope.roles_in(commune_id) if commune_id else scope.all_roles()
+    return sorted(roles)[0] if roles else ""
+
+
+def _record_export(
+    actor: Any, *, commune_id: int | None, object_type: str, object_id: int, data: dict[str, Any]
+) -> None:
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            actor_role=_actor_role(actor, commune_id),
+            commune_id=commune_id,
+            object_type=object_type,
+            object_id=str(object_id),
+            event="export",
+            data=data,
+        )
+
+
+def signature_list_export(*, actor: Any, gift_list: GiftList, fmt: str) -> ExportedFile:
+    """The signature list of a list the actor may see (fetched through
+    `gift_list_get`), once approved; writes an "export" audit event.
+    Raises TransitionNotAllowed (409) before approval."""
+    if fmt not in FORMATS:
+        raise NotFound()
+    if gift_list.state not in SIGNABLE_LIST_STATES:
+        raise TransitionNotAllowed(
+            _("The signature list can be printed once the list is approved."),
+            code="gift_list_not_approved",
+        )
+    build = signature_list_xlsx if fmt == "xlsx" else signature_list_docx
+    content = build(gift_list)
+    _record_export(
+        actor,
+        commune_id=gift_list.commune_id,
+        object_type="cases.giftlist",
+        object_id=gift_list.pk,
+        data={"document": f"signature_list.{fmt}", "campaign": gift_list.campaign.code},
+    )
+    name = f"danh-sach-ky-nhan-{gift_list.campaign.code}-{gift_list.commune.code}.{fmt}"
+    return ExportedFile(name, FORMATS[fmt], content)
+
+
+def reconciliation_export(*, actor: Any, campaign: Campaign, fmt: str) -> ExportedFile:
+    """The campaign reconciliation over what the actor may see (a commune
+    user: their communes only); writes an "export" audit event."""
+    if fmt not in FORMATS:
+        raise NotFound()
+    build = reconciliation_xlsx if fmt == "xlsx" else reconciliation_docx
+    content = build(actor, campaign)
+    scope = scope_for(actor)
+    communes = sorted(scope.commune_ids)
+    # A commune user's export goes to their commune's chain; the district's to the system chain.
+    commune_id = communes[0] if not scope.sees_all_communes and len(communes) == 1 else None
+    _record_export(
+        actor,
+        commune_id=commune_id,
+        object_type="cases.campaign",
+        object_id=campaign.pk,
+        data={"document": f"reconciliation.{fmt}", "campaign": campaign.code},
+    )
+    return ExportedFile(f"quyet-toan-{campaign.code}.{fmt}", FORMATS[fmt], content)
+
+
+def campaign_get(user: Any, pk: Any) -> Campaign:
+    """Campaigns are district-wide: any user with a role sees them (their
+    figures are scoped where they are read)."""
+    if not scope_for(user).has_any_role:
+        raise NotFound()
+    try:
+        return Campaign.objects.get(pk=pk)
+    except (Campaign.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
