@@ -657,7 +657,7 @@ class GiftRecipientState(models.TextChoices):
     LISTED = "listed", _("Listed")
     APPROVED = "approved", _("Approved")
     DELIVERED = "delivered", _("Delivered")
-    RETURNED = "returned", _("Returned")
+    RETURNED = "returned", _("Not delivered")
 
 
 class ReturnReason(models.TextChoices):
