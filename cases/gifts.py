@@ -278,7 +278,7 @@ def gift_rows_deliver(
     }
     with transaction.atomic():
         locked = _distribution_lock(actor, gift_list)
-        return bulk_transition(
+        result = bulk_transition(
             _rows(locked, row_ids),
             "deliver",
             actor=actor,
@@ -286,6 +286,14 @@ def gift_rows_deliver(
             values=values,
             data={**values, "delivered_on": delivered_on.isoformat()},
         )
+        # One line on the list's own timeline beside the rows' events.
+        _audit_list(
+            locked,
+            actor,
+            "gift_rows_deliver",
+            {"delivered": len(result.moved), "delivered_on": delivered_on.isoformat()},
+        )
+        return result
 
 
 def gift_rows_return(
@@ -301,7 +309,7 @@ def gift_rows_return(
         raise InvalidData(fields={"reason": [_("Choose why the gift was not delivered.")]})
     with transaction.atomic():
         locked = _distribution_lock(actor, gift_list)
-        return bulk_transition(
+        result = bulk_transition(
             _rows(locked, row_ids),
             "return_unclaimed",
             actor=actor,
@@ -310,6 +318,10 @@ def gift_rows_return(
             reason=note.strip(),
             data={"return_reason": reason},
         )
+        _audit_list(
+            locked, actor, "gift_rows_return", {"returned": len(result.moved), "reason": reason}
+        )
+        return result
 
 
 def campaign_lists_transition(

@@ -53,6 +53,9 @@ EVENT_LABELS = {
     "gift_rows_add": gettext_lazy("Added recipients"),
     "gift_import": gettext_lazy("Imported recipients from a file"),
     "gift_rows_remove": gettext_lazy("Removed recipients"),
+    "gift_rows_deliver": gettext_lazy("Recorded gifts as delivered"),
+    "gift_rows_return": gettext_lazy("Recorded gifts as not delivered"),
+    "export": gettext_lazy("Downloaded a document"),
 }
 HOW_LABELS = {
     "registry": gettext_lazy("from the registry"),
@@ -314,7 +317,7 @@ class TimelineEntry:
     """One audit event of the list as the timeline shows it."""
 
     def __init__(self, event: Any) -> None:
-        from cases.formatting import display_name
+        from cases.formatting import display_name, vn_date
 
         self.event = event
         self.who = display_name(event.actor) if event.actor else event.actor_username
@@ -337,6 +340,18 @@ class TimelineEntry:
                 )
             if "removed" in data:
                 self.details.append(_("%(count)s rows removed") % {"count": data["removed"]})
+            if "delivered" in data:
+                self.details.append(
+                    _("%(count)s gifts, handed over on %(date)s")
+                    % {
+                        "count": data["delivered"],
+                        "date": vn_date(dt.date.fromisoformat(data["delivered_on"])),
+                    }
+                )
+            if "returned" in data:
+                self.details.append(_("%(count)s gifts") % {"count": data["returned"]})
+            if event.event == "export":
+                self.details.append(str(data.get("document", "")))
 
 
 class ActionForm:
