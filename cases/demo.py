@@ -202,6 +202,9 @@ def seed_demo() -> str:
     units = seed_units()
     seed_configuration(timezone.localdate().year)
     users = seed_users()
+    from .demo_gifts import seed_gift_campaigns  # gift campaigns: also into older demo DBs
+
+    seed_gift_campaigns(units, users)
     if HousingCase.objects.exists():
         return "demo data already present"
     people = {}

@@ -332,6 +332,7 @@ def campaign_lists_transition(
     their rows at once), each through the engine, all in one transaction: one
     refusal and nothing moves. Returns the lists moved."""
     from workflows.engine import transition
+    from workflows.gifts import budget_overruns, budgets_checked
 
     with transaction.atomic():
         lists = list(
@@ -340,8 +341,19 @@ def campaign_lists_transition(
             .select_related("campaign", "commune")
             .order_by("commune__name")
         )
-        for gift_list in lists:
-            transition(gift_list, name, actor=actor, reason=reason, expected_state=state)
+        token = None
+        if name == "approve" and lists:
+            # The budgets, checked once for the whole action (under this transaction).
+            problems = budget_overruns(campaign.pk)
+            if problems:
+                raise InvalidData(" ".join(problems), code="budget_exceeded")
+            token = budgets_checked.set(budgets_checked.get() | {campaign.pk})
+        try:
+            for gift_list in lists:
+                transition(gift_list, name, actor=actor, reason=reason, expected_state=state)
+        finally:
+            if token is not None:
+                budgets_checked.reset(token)
     return lists
 
 

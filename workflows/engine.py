@@ -290,7 +290,7 @@ def bulk_transition(
                   CASE
                     WHEN NOT (l.state = ANY(%s)) THEN 'wrong_state'
                     WHEN NOT (%s OR l.commune_id = ANY(%s)) THEN 'not_permitted'
-                    WHEN EXISTS (
+                    WHEN cardinality(%s::text[]) > 0 AND EXISTS (
                       SELECT 1 FROM workflows_auditevent a
                       WHERE a.object_type = %s AND a.object_id = l.id::text
                         AND a.actor_id = %s AND a.transition = ANY(%s)
@@ -312,6 +312,7 @@ def bulk_transition(
                 sources,
                 allowed_all,
                 allowed_communes,
+                sod,
                 model._meta.label_lower,
                 actor.pk,
                 sod,

@@ -69,6 +69,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["case", "occurred_at"]),
             models.Index(fields=["actor", "occurred_at"]),
             models.Index(fields=["commune", "occurred_at"]),
+            # Events of one object (a gift list or row): timelines, separation of duties.
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
         triggers = [
             pgtrigger.Protect(
