@@ -537,23 +537,7 @@ def _campaign_get(pk: int) -> Any:
 
 def _campaign_context(request: Request) -> dict[str, Any]:
     """Lists and row tallies per campaign, scoped to the caller (two queries)."""
-    from django.db.models import Count
-
-    user = request.user
-    lists = {
-        r["campaign_id"]: r["n"]
-        for r in gifts.gift_lists_for_user(user)
-        .values("campaign_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    tallies = {
-        r["package__campaign_id"]: r
-        for r in gifts.gift_rows_for_user(user)
-        .values("package__campaign_id")
-        .annotate(**gifts.TALLY)
-        .order_by()
-    }
+    lists, tallies = gifts.campaign_totals(request.user)
     return {"request": request, "lists": lists, "tallies": tallies}
 
 

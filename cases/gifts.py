@@ -501,3 +501,20 @@ def campaign_people_in_several_communes(user: Any, campaign: Campaign) -> QueryS
         .values("person_id")
     )
     return Person.objects.filter(pk__in=rows).order_by("full_name")
+
+
+def campaign_totals(user: Any) -> tuple[dict[int, int], dict[int, dict[str, Any]]]:
+    """Per campaign: the number of lists and the row tallies (TALLY) the user
+    may see — two queries whatever the number of campaigns and rows."""
+    lists = {
+        r["campaign_id"]: r["n"]
+        for r in gift_lists_for_user(user).values("campaign_id").annotate(n=Count("id")).order_by()
+    }
+    tallies: dict[int, dict[str, Any]] = {
+        r["package__campaign_id"]: dict(r)
+        for r in gift_rows_for_user(user)
+        .values("package__campaign_id")
+        .annotate(**TALLY)
+        .order_by()
+    }
+    return lists, tallies

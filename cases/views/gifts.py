@@ -176,20 +176,7 @@ class CampaignListView(CaseflowView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         campaigns = list(Campaign.objects.order_by("-occasion_date", "name"))
-        lists = {
-            r["campaign_id"]: r["n"]
-            for r in gifts.gift_lists_for_user(user)
-            .values("campaign_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        }
-        rows = {
-            r["package__campaign_id"]: r
-            for r in gifts.gift_rows_for_user(user)
-            .values("package__campaign_id")
-            .annotate(**gifts.TALLY)
-            .order_by()
-        }
+        lists, rows = gifts.campaign_totals(user)
         context["campaigns"] = [
             {"campaign": c, "lists": lists.get(c.pk, 0), "tally": rows.get(c.pk, {})}
             for c in campaigns

@@ -32,12 +32,11 @@ from cases.models import (
     GiftRecipientState,
     Person,
 )
-from tests.conftest import PASSWORD
+from tests.browser.session import BrowserSession
 from tests.factories import national_id_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots")
 AMOUNT = 500_000
 PEOPLE = [
     ("Trần Thị Lan", dt.date(1948, 3, 2), "F"),
@@ -86,36 +85,8 @@ def import_file(path: Path) -> list[str]:
     return ids
 
 
-class Session:
-    """One person at the keyboard: logs in, acts, logs out."""
-
-    def __init__(self, browser: Any, base_url: str) -> None:
-        self.context = browser.new_context(
-            locale="vi-VN", viewport={"width": 1366, "height": 900}, accept_downloads=True
-        )
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
-        self.base = base_url
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.step = 0
-
-    def shot(self, name: str) -> None:
-        self.step += 1
-        self.page.screenshot(path=str(SHOTS / f"gift-{self.step:02d}-{name}.png"), full_page=True)
-
-    def login(self, username: str) -> None:
-        page = self.page
-        page.goto(f"{self.base}/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        with page.expect_navigation():
-            page.click(".login-card button[type=submit]")
-        page.wait_for_url(re.compile(r"/tasks/$"))
-
-    def logout(self) -> None:
-        with self.page.expect_navigation():
-            self.page.click("form[action$='/logout/'] button")
-        self.page.wait_for_url(re.compile(r"/login/"))
+class Session(BrowserSession):
+    shot_prefix = "gift"
 
     def no_error(self) -> None:
         assert self.page.locator(".alert-error").count() == 0, self.page.inner_text("main")

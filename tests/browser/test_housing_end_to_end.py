@@ -6,50 +6,20 @@ the UI gives it. Screenshots of each step go to /tmp/shots/e2e-*.png.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import Any
-
 import pytest
 from django.utils import timezone
 
 from cases.demo import PDF
 from cases.models import HousingCase, HousingState
-from tests.conftest import PASSWORD
+from tests.browser.session import BrowserSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots")
 DOCUMENT_KINDS = ["don_de_nghi", "giay_to_doi_tuong", "anh_hien_trang", "giay_chung_nhan_qsdd"]
 
 
-class Session:
-    """One person at the keyboard: logs in, acts, logs out."""
-
-    def __init__(self, browser: Any, base_url: str) -> None:
-        # A Vietnamese browser; the UI would be Vietnamese anyway (the default).
-        self.context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
-        self.base = base_url
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.step = 0
-
-    def shot(self, name: str) -> None:
-        self.step += 1
-        self.page.screenshot(path=str(SHOTS / f"e2e-{self.step:02d}-{name}.png"), full_page=True)
-
-    def login(self, username: str) -> None:
-        page = self.page
-        page.goto(f"{self.base}/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click(".login-card button[type=submit]")
-        page.wait_for_url(re.compile(r"/tasks/$"))
-
-    def logout(self) -> None:
-        self.page.click("form[action$='/logout/'] button")
-        self.page.wait_for_url(re.compile(r"/login/"))
+class Session(BrowserSession):
+    shot_prefix = "e2e"
 
     def open_case(self, case_id: int) -> None:
         self.page.goto(f"{self.base}/cases/{case_id}/")
