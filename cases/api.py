@@ -454,15 +454,9 @@ class SignatureListQuerySerializer(drf.Serializer):
     format = drf.ChoiceField(choices=["xlsx", "docx"], default="xlsx")
 
 
-class ReconciliationTallySerializer(drf.Serializer):
+class ReconciliationTallySerializer(serializers.GiftTallySerializer):
     key = drf.CharField(help_text="source:donor, a commune id, or 'total'.")
     label = drf.CharField()  # type: ignore[assignment]  # a Field attribute in the stubs
-    planned = drf.IntegerField()
-    planned_amount = drf.IntegerField(help_text="đồng")
-    delivered = drf.IntegerField()
-    delivered_amount = drf.IntegerField()
-    returned = drf.IntegerField()
-    returned_amount = drf.IntegerField()
     pending = drf.IntegerField(help_text="Not yet handed out: planned - delivered - returned.")
     pending_amount = drf.IntegerField()
 
