@@ -62,13 +62,18 @@ def state_label(state: str) -> str:
     return str(STATE_LABELS.get(state, state))
 
 
-@register.simple_tag
-def state_badge(state: str) -> str:
+def badge(css_prefix: str, labels: dict[str, Any], state: str) -> str:
+    """<span class="badge PREFIX-STATE">label</span>, or "" for no state."""
     if not state:
         return ""
     return format_html(
-        '<span class="badge state-{}">{}</span>', state, STATE_LABELS.get(state, state)
+        '<span class="badge {}-{}">{}</span>', css_prefix, state, labels.get(state, state)
     )
+
+
+@register.simple_tag
+def state_badge(state: str) -> str:
+    return badge("state", STATE_LABELS, state)
 
 
 @register.filter

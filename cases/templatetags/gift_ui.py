@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
 
 from cases.models import GiftListState, GiftRecipientState, GiftSource, ReturnReason, SignedBy
+from cases.templatetags.caseflow import badge
 
 register = template.Library()
 
@@ -21,20 +21,12 @@ SIGNERS = dict(SignedBy.choices)
 
 @register.simple_tag
 def gift_list_badge(state: str) -> str:
-    if not state:
-        return ""
-    return format_html(
-        '<span class="badge gift-list-{}">{}</span>', state, LIST_STATES.get(state, state)
-    )
+    return badge("gift-list", LIST_STATES, state)
 
 
 @register.simple_tag
 def gift_row_badge(state: str) -> str:
-    if not state:
-        return ""
-    return format_html(
-        '<span class="badge gift-row-{}">{}</span>', state, ROW_STATES.get(state, state)
-    )
+    return badge("gift-row", ROW_STATES, state)
 
 
 @register.filter

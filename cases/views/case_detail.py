@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cases import formatting
-from cases.formatting import display_name
 from cases.forms import ApologyForm, DocumentUploadForm, transition_data, transition_form
 from cases.models import Document, HousingCase, HousingState
 from cases.selectors import (
@@ -32,6 +31,7 @@ from cases.selectors import (
     people_for_user,
 )
 from cases.services import document_upload
+from cases.templatetags.caseflow import state_badge
 from notifications.services import notifications_mark_read_for_case
 from workflows import engine
 from workflows.deadlines import open_step_deadline
@@ -50,9 +50,9 @@ from workflows.permissions import (
     may_upload_document,
 )
 from workflows.registry import spec_for
-from workflows.specs import ProcessSpec, TransitionSpec
+from workflows.specs import ProcessSpec
 
-from .base import CaseflowMixin, CaseflowView
+from .base import ActionForm, CaseflowMixin, CaseflowView, TimelineEntryBase
 
 UNIT_SUFFIX = re.compile(r"\s*\((đồng|đ)\)$")
 EVENT_LABELS = {
@@ -91,17 +91,11 @@ def load_documents(case: HousingCase) -> list[Document]:
     return list(case.documents.all())
 
 
-class TimelineEntry:
-    """One audit event as the timeline shows it."""
+class TimelineEntry(TimelineEntryBase):
+    """One audit event of the case as the timeline shows it."""
 
     def __init__(self, event: Any, spec: ProcessSpec, doc_labels: dict[str, str]) -> None:
-        self.event = event
-        self.who = display_name(event.actor) if event.actor else event.actor_username
-        self.role = event.actor_role
-        self.from_state = event.from_state
-        self.to_state = event.to_state
-        self.reason = event.reason
-        self.details: list[tuple[str, str]] = []
+        super().__init__(event, state_badge)
         data = event.data or {}
         tspec = spec.transitions.get(event.transition) if event.transition else None
         if tspec is not None:
@@ -127,17 +121,6 @@ class TimelineEntry:
                 self.details.append(
                     (_("Requested amount"), formatting.money(int(data["requested_amount"])))
                 )
-
-
-class ActionForm:
-    """A transition the user may fire, with its form."""
-
-    def __init__(self, tspec: TransitionSpec, form: forms.Form) -> None:
-        self.spec = tspec
-        self.name = tspec.name
-        self.label = tspec.label
-        self.danger = tspec.danger
-        self.form = form
 
 
 class CaseDetailView(CaseflowView):

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import gifts
+from cases.formatting import vn_date
 from cases.forms import date_input
 from cases.models import (
     AdministrativeUnit,
@@ -38,13 +39,14 @@ from cases.models import (
     ReturnReason,
     SignedBy,
 )
+from cases.templatetags.gift_ui import gift_list_badge
 from workflows import engine
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData, NotFound, NotPermitted
 from workflows.gifts import SPEC
 from workflows.permissions import DISTRICT_ROLES, Role, available_transitions, scope_for
 
-from .base import CaseflowView, paginate, request_communes
+from .base import ActionForm, CaseflowView, TimelineEntryBase, paginate, request_communes
 
 L = GiftListState
 R = GiftRecipientState
@@ -300,54 +302,39 @@ class CampaignReconcileView(CampaignActionView):
 # --- a commune's list ---------------------------------------------------------
 
 
-class TimelineEntry:
+class TimelineEntry(TimelineEntryBase):
     """One audit event of the list as the timeline shows it."""
 
     def __init__(self, event: Any) -> None:
-        from cases.formatting import display_name, vn_date
-
-        self.event = event
-        self.who = display_name(event.actor) if event.actor else event.actor_username
-        self.role = event.actor_role
-        self.from_state = event.from_state
-        self.to_state = event.to_state
-        self.reason = event.reason
-        self.details: list[str] = []
+        super().__init__(event, gift_list_badge)
         data = event.data or {}
         tspec = SPEC.transitions.get(event.transition) if event.transition else None
         if tspec is not None:
             self.action = str(tspec.label)
-        else:
-            self.action = str(EVENT_LABELS.get(event.event, event.event))
-            if "added" in data:
-                how = HOW_LABELS.get(data.get("how", ""), "")
-                self.details.append(
-                    _("%(count)s rows added") % {"count": data["added"]}
-                    + (f" ({how})" if how else "")
-                )
-            if "removed" in data:
-                self.details.append(_("%(count)s rows removed") % {"count": data["removed"]})
-            if "delivered" in data:
-                self.details.append(
-                    _("%(count)s gifts, handed over on %(date)s")
-                    % {
-                        "count": data["delivered"],
-                        "date": vn_date(dt.date.fromisoformat(data["delivered_on"])),
-                    }
-                )
-            if "returned" in data:
-                self.details.append(_("%(count)s gifts") % {"count": data["returned"]})
-            if event.event == "export":
-                self.details.append(str(data.get("document", "")))
+            return
+        self.action = str(EVENT_LABELS.get(event.event, event.event))
+        if "added" in data:
+            how = HOW_LABELS.get(data.get("how", ""), "")
+            self.note(
+                _("%(count)s rows added") % {"count": data["added"]} + (f" ({how})" if how else "")
+            )
+        if "removed" in data:
+            self.note(_("%(count)s rows removed") % {"count": data["removed"]})
+        if "delivered" in data:
+            self.note(
+                _("%(count)s gifts, handed over on %(date)s")
+                % {
+                    "count": data["delivered"],
+                    "date": vn_date(dt.date.fromisoformat(data["delivered_on"])),
+                }
+            )
+        if "returned" in data:
+            self.note(_("%(count)s gifts") % {"count": data["returned"]})
+        if event.event == "export":
+            self.note(str(data.get("document", "")))
 
-
-class ActionForm:
-    def __init__(self, tspec: Any, form: forms.Form) -> None:
-        self.spec = tspec
-        self.name = tspec.name
-        self.label = tspec.label
-        self.danger = tspec.danger or tspec.reason_required
-        self.form = form
+    def note(self, text: str) -> None:
+        self.details.append(("", text))
 
 
 class GiftListDetailView(CaseflowView):
@@ -453,6 +440,8 @@ class GiftListDetailView(CaseflowView):
             deliver_form=bound(RowsDeliverForm, delivered_on=today) if distributing else None,
             return_form=bound(RowsReturnForm) if distributing else None,
             show_documents=gift_list.state in (L.APPROVED, L.DISTRIBUTED, L.CLOSED),
+            # Build/import or deliver-all stand beside the transitions.
+            has_other_actions=(preparing and is_officer) or distributing,
             timeline=[TimelineEntry(e) for e in events],
         )
         return context
