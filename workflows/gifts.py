@@ -14,7 +14,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from cases.formatting import money
@@ -207,8 +207,3 @@ SPEC = ProcessSpec(
         ]
     },
 )
-
-
-def lists_waiting_on(role: str) -> Q:
-    """Lists whose next step is `role`'s (for queues and counts)."""
-    return Q(state__in=[s for s, r in SPEC.acting_role.items() if r == role])
