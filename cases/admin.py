@@ -19,6 +19,7 @@ from .models import (
     DocumentRequirement,
     GiftPackage,
     HousingCap,
+    RehabSupportRate,
 )
 
 admin.site.site_header = _("Social-affairs case management: configuration")
@@ -105,3 +106,9 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
     readonly_fields = ("reconciled_at", "reconciled_by")
     inlines = [GiftPackageInline, CampaignBudgetInline]
+
+
+@admin.register(RehabSupportRate)
+class RehabSupportRateAdmin(admin.ModelAdmin):
+    list_display = ("category", "percent", "effective_from", "legal_basis")
+    list_filter = ("category",)

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import api
+from . import api, api_rehab
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -59,6 +59,34 @@ urlpatterns = [
     path(
         "gift-lists/<int:pk>/returns/", api.GiftReturnsView.as_view(), name="api-gift-list-returns"
     ),
+    path("rehab/cases/", api_rehab.RehabCaseListView.as_view(), name="api-rehab-cases"),
+    path(
+        "rehab/referrals/",
+        api_rehab.RehabReferralCreateView.as_view(),
+        name="api-rehab-referrals",
+    ),
+    path(
+        "rehab/voluntary/",
+        api_rehab.RehabVoluntaryCreateView.as_view(),
+        name="api-rehab-voluntary",
+    ),
+    path("rehab/cases/<int:pk>/", api_rehab.RehabCaseDetailView.as_view(), name="api-rehab-case"),
+    path(
+        "rehab/cases/<int:pk>/transitions/<slug:name>/",
+        api_rehab.RehabCaseTransitionView.as_view(),
+        name="api-rehab-case-transition",
+    ),
+    path(
+        "rehab/cases/<int:pk>/checkins/",
+        api_rehab.RehabCheckinView.as_view(),
+        name="api-rehab-case-checkins",
+    ),
+    path(
+        "rehab/cases/<int:pk>/reads/",
+        api_rehab.RehabCaseReadsView.as_view(),
+        name="api-rehab-case-reads",
+    ),
+    path("rehab/export/", api_rehab.RehabExportView.as_view(), name="api-rehab-export"),
     # Last: any other path ending in "/" is a JSON 404. Paths without the slash
     # still get CommonMiddleware's redirect to the slashed form first.
     re_path(r"^(?:.*/)?$", api.api_not_found, name="api-not-found"),

@@ -205,6 +205,9 @@ def seed_demo() -> str:
     from .demo_gifts import seed_gift_campaigns  # gift campaigns: also into older demo DBs
 
     seed_gift_campaigns(units, users)
+    from .demo_rehab import seed_rehab  # drug rehab (issue 5): also into older demo DBs
+
+    seed_rehab(units)
     if HousingCase.objects.exists():
         return "demo data already present"
     people = {}
@@ -417,7 +420,9 @@ def demo_logins_table() -> str:
         f"Password for all: {DEMO_PASSWORD}",
         f"  {'username':<17} {'role':<20} communes",
     ]
-    for username, role, communes, name in DEMO_USERS:
+    from .demo_rehab import REHAB_DEMO_USERS
+
+    for username, role, communes, name in [*DEMO_USERS, *REHAB_DEMO_USERS]:
         if communes:
             where = ", ".join(f"{c} {names[c]}" for c in communes)
         elif role == Role.ADMIN:

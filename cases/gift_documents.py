@@ -567,7 +567,7 @@ def reconciliation_export(*, actor: Any, campaign: Campaign, fmt: str) -> Export
 def campaign_get(user: Any, pk: Any) -> Campaign:
     """Campaigns are district-wide: any user with a role sees them (their
     figures are scoped where they are read)."""
-    if not scope_for(user).has_any_role:
+    if not scope_for(user).sees_general:
         raise NotFound()
     try:
         return Campaign.objects.get(pk=pk)

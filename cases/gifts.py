@@ -390,7 +390,7 @@ def campaign_reconcile(*, actor: Any, campaign: Campaign) -> Campaign:
 
 def gift_lists_for_user(user: Any) -> QuerySet[GiftList]:
     scope = scope_for(user)
-    if not scope.has_any_role:
+    if not scope.sees_general:
         return GiftList.objects.none()
     return scope.filter_communes(GiftList.objects.all())
 
@@ -404,7 +404,7 @@ def gift_list_get(user: Any, pk: Any) -> GiftList:
 
 def gift_rows_for_user(user: Any) -> QuerySet[GiftRecipient]:
     scope = scope_for(user)
-    if not scope.has_any_role:
+    if not scope.sees_general:
         return GiftRecipient.objects.none()
     return scope.filter_communes(GiftRecipient.objects.all())
 

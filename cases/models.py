@@ -77,6 +77,9 @@ class AdministrativeUnit(models.Model):
             ("role_office_head", _("Head of the office")),
             ("role_accountant", _("Accountant")),
             ("role_auditor", _("Auditor")),
+            ("role_commune_rehab", _("Commune drug-rehab officer")),
+            ("role_commune_police", _("Head of commune police")),
+            ("role_district_rehab", _("District drug-rehab staff")),
         ]
 
     def __str__(self) -> str:
@@ -140,6 +143,12 @@ class Person(models.Model):
     merit_subtype = models.CharField(
         _("meritorious-service type"), max_length=30, choices=MeritSubtype.choices, blank=True
     )
+    # Registered only for a drug-rehab case: kept out of the general registry
+    # (its existence there would tell the commune about the case) until someone
+    # registers the same person for another process.
+    rehab_only = models.BooleanField(
+        _("registered for drug rehab only"), default=False, db_default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -157,6 +166,8 @@ class Case(FSMModelMixin, models.Model):
 
     class Process(models.TextChoices):
         HOUSING = "housing", _("Housing support")
+        REHAB_COMPULSORY = "rehab_compulsory", _("Compulsory drug rehab referral")
+        REHAB_VOLUNTARY = "rehab_voluntary", _("Voluntary drug rehab")
 
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     process = models.CharField(_("process"), max_length=20, choices=Process.choices)
@@ -739,3 +750,41 @@ class GiftRecipient(FSMModelMixin, models.Model):
     @transition(field="state", source=G.APPROVED, target=G.RETURNED)
     def return_unclaimed(self) -> None:
         pass
+
+
+# Drug rehab (sensitive): kept in their own module, registered with this app.
+from .models_rehab import (  # noqa: E402
+    CheckinResult,
+    ExemptGround,
+    PendingManagement,
+    PostponeGround,
+    PostRehabCheckin,
+    ReferralGround,
+    ReferralState,
+    RehabCase,
+    RehabReferral,
+    RehabSetting,
+    RehabSupportRate,
+    Route,
+    SupportCategory,
+    VoluntaryRehab,
+    VoluntaryState,
+)
+
+__all__ = [
+    "CheckinResult",
+    "ExemptGround",
+    "PendingManagement",
+    "PostponeGround",
+    "PostRehabCheckin",
+    "ReferralGround",
+    "ReferralState",
+    "RehabCase",
+    "RehabReferral",
+    "RehabSetting",
+    "RehabSupportRate",
+    "Route",
+    "SupportCategory",
+    "VoluntaryRehab",
+    "VoluntaryState",
+]

@@ -10,7 +10,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows.exceptions import NotFound
-from workflows.permissions import COMMUNE_ROLES, role_permission, scope_for
+from workflows.permissions import COMMUNE_ROLES, SENSITIVE_PROCESSES, role_permission, scope_for
 
 from .models import AdministrativeUnit, Case, HousingCase, Person
 
@@ -18,21 +18,32 @@ from .models import AdministrativeUnit, Case, HousingCase, Person
 def communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
     qs = AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE)
     scope = scope_for(user)
-    if not scope.has_any_role:
+    if not scope.sees_general:
         return qs.none()
     return scope.filter_communes(qs, "id").order_by("name")
 
 
-def cases_for_user(user: Any) -> QuerySet[Case]:
+def rehab_communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
+    """Communes where the user holds a rehab role (all of them for district rehab staff)."""
+    qs = AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE)
     scope = scope_for(user)
-    if not scope.has_any_role:
+    if not scope.sees_rehab:
+        return qs.none()
+    return scope.filter_rehab(qs, "id").order_by("name")
+
+
+def cases_for_user(user: Any) -> QuerySet[Case]:
+    """Cases of the general processes. Drug-rehab cases are never here, for
+    anyone: they are read through `cases.rehab.rehab_cases_for_user`."""
+    scope = scope_for(user)
+    if not scope.sees_general:
         return Case.objects.none()
-    return scope.filter_communes(Case.objects.all())
+    return scope.filter_communes(Case.objects.exclude(process__in=SENSITIVE_PROCESSES))
 
 
 def housing_cases_for_user(user: Any) -> QuerySet[HousingCase]:
     scope = scope_for(user)
-    if not scope.has_any_role:
+    if not scope.sees_general:
         return HousingCase.objects.none()
     return scope.filter_communes(HousingCase.objects.all())
 
@@ -48,9 +59,9 @@ def housing_case_get(user: Any, pk: int, *, for_update: bool = False) -> Housing
 
 def people_for_user(user: Any) -> QuerySet[Person]:
     scope = scope_for(user)
-    if not scope.has_any_role:
+    if not scope.sees_general:
         return Person.objects.none()
-    return scope.filter_communes(Person.objects.all())
+    return scope.filter_communes(Person.objects.filter(rehab_only=False))
 
 
 def person_get(user: Any, pk: int) -> Person:

@@ -22,6 +22,8 @@ from workflows import audit, flows
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.permissions import (
     DOCUMENT_ROLES,
+    REHAB_COMMUNE_ROLES,
+    SENSITIVE_PROCESSES,
     may_create_case,
     may_manage_registry,
     may_upload_document,
@@ -77,6 +79,20 @@ def person_create(
     if errors:
         raise InvalidData(fields=errors)
     existing = Person.objects.filter(national_id=national_id).first()
+    if existing is not None and existing.rehab_only:
+        # Known only from a drug-rehab case: this registration makes it a
+        # general record, as if new (saying it exists would reveal the case).
+        return _person_from_rehab_only(
+            actor,
+            existing,
+            full_name,
+            date_of_birth,
+            sex,
+            commune,
+            address,
+            categories,
+            merit_subtype,
+        )
     if existing is not None:
         raise _duplicate_person(actor, existing)
     try:
@@ -102,6 +118,38 @@ def person_create(
     except IntegrityError:
         # Someone registered the same national ID a moment ago.
         raise _duplicate_person(actor, Person.objects.get(national_id=national_id)) from None
+    return person
+
+
+def _person_from_rehab_only(
+    actor: Any,
+    person: Person,
+    full_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    commune: AdministrativeUnit,
+    address: str,
+    categories: list[str] | None,
+    merit_subtype: str,
+) -> Person:
+    with transaction.atomic():
+        person.full_name = full_name.strip()
+        person.date_of_birth = date_of_birth
+        person.sex = sex
+        person.commune = commune
+        person.address = address or person.address
+        person.categories = list(categories or [])
+        person.merit_subtype = merit_subtype
+        person.rehab_only = False
+        person.save()
+        audit.record(
+            actor=actor,
+            commune_id=commune.pk,
+            event="person_create",
+            object_type="cases.person",
+            object_id=str(person.pk),
+            data={"national_id": person.national_id, "full_name": person.full_name},
+        )
     return person
 
 
@@ -284,12 +332,15 @@ def _no_documents_now() -> Exception:
 def document_upload(*, actor: Any, case: Case, kind: str, upload: Any) -> Document:
     """Attach a document. Type is checked by content (pdf, jpg, png, docx) and
     must agree with the file name; size is capped; the SHA-256 is stored."""
-    if not roles_for_case(actor, case) & DOCUMENT_ROLES:
+    roles = roles_for_case(actor, case)
+    if not roles & (REHAB_COMMUNE_ROLES if case.process in SENSITIVE_PROCESSES else DOCUMENT_ROLES):
         raise NotPermitted(_("You cannot add documents to this case."))
     if not may_upload_document(actor, case):
         raise _no_documents_now()
     known = set(
-        DocumentRequirement.objects.filter(process=case.process).values_list("kind", flat=True)
+        DocumentRequirement.objects.filter(
+            process=case.process, program__in=["", getattr(case, "program", "")]
+        ).values_list("kind", flat=True)
     )
     errors: dict[str, list[str]] = {}
     if kind not in known:

@@ -6,6 +6,7 @@ from django.urls import path
 
 from . import views
 from .views import gifts as gift_views
+from .views import rehab as rehab_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -124,6 +125,41 @@ urlpatterns = [
         "campaigns/<int:pk>/reconciliation.docx",
         views.CampaignReconciliationView.as_view(fmt="docx"),
         name="campaign_reconciliation_docx",
+    ),
+    # Drug rehab (sensitive; cases/views/rehab.py): 404 for every non-rehab role
+    path("rehab/", rehab_views.RehabListView.as_view(), name="rehab_list"),
+    path(
+        "rehab/referrals/new/",
+        rehab_views.ReferralCreateView.as_view(),
+        name="rehab_referral_create",
+    ),
+    path(
+        "rehab/voluntary/new/",
+        rehab_views.VoluntaryCreateView.as_view(),
+        name="rehab_voluntary_create",
+    ),
+    path("rehab/export/", rehab_views.RehabExportView.as_view(), name="rehab_export"),
+    path("rehab/reads/", rehab_views.RehabReadLogView.as_view(), name="rehab_read_log"),
+    path("rehab/<int:pk>/", rehab_views.RehabDetailView.as_view(), name="rehab_detail"),
+    path("rehab/<int:pk>/open/", rehab_views.RehabOpenView.as_view(), name="rehab_open"),
+    path(
+        "rehab/<int:pk>/transitions/<slug:name>/",
+        rehab_views.RehabTransitionView.as_view(),
+        name="rehab_transition",
+    ),
+    path(
+        "rehab/<int:pk>/documents/",
+        rehab_views.RehabDocumentUploadView.as_view(),
+        name="rehab_document_upload",
+    ),
+    path(
+        "rehab/<int:pk>/documents/<int:doc_pk>/",
+        rehab_views.RehabDocumentDownloadView.as_view(),
+        name="rehab_document_download",
+    ),
+    path("rehab/<int:pk>/checkins/", rehab_views.RehabCheckinView.as_view(), name="rehab_checkin"),
+    path(
+        "rehab/<int:pk>/reads/", rehab_views.RehabCaseReadsView.as_view(), name="rehab_case_reads"
     ),
     path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
     path("processes/<slug:code>/", views.ProcessDiagramView.as_view(), name="process_diagram"),

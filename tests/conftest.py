@@ -81,6 +81,28 @@ def users(communes: SimpleNamespace) -> SimpleNamespace:
 
 
 @pytest.fixture
+def rehab_users(communes: SimpleNamespace) -> SimpleNamespace:
+    """Drug-rehab roles: rehab officer and head of police of commune a (rehab,
+    police) and of commune b (rehab_b, police_b); district rehab staff, one
+    holding the export permission (district_rehab) and one not (district_rehab2)."""
+    from django.contrib.auth.models import Permission
+
+    a, b = communes.a.code, communes.b.code
+    ns = SimpleNamespace(
+        rehab=_grant("rehab_a", Role.COMMUNE_REHAB, [a]),
+        police=_grant("police_a", Role.COMMUNE_POLICE, [a]),
+        rehab_b=_grant("rehab_b", Role.COMMUNE_REHAB, [b]),
+        police_b=_grant("police_b", Role.COMMUNE_POLICE, [b]),
+        district_rehab=_grant("district_rehab", Role.DISTRICT_REHAB, []),
+        district_rehab2=_grant("district_rehab2", Role.DISTRICT_REHAB, []),
+    )
+    ns.district_rehab.user_permissions.add(
+        Permission.objects.get(content_type__app_label="cases", codename="export_rehab")
+    )
+    return ns
+
+
+@pytest.fixture
 def config(db: Any) -> None:
     """Caps (merit 80m/20m, poor 50m/30m), budgets for this year, checklist."""
     seed_configuration(timezone.localdate().year)

@@ -11,8 +11,9 @@ from django.utils.dates import WEEKDAYS  # translated by Django: "Thứ bảy"
 from django.utils.translation import gettext_lazy as _
 
 from cases.formatting import vn_date
+from cases.models import RehabCase
 
-from .models import MakeUpWorkday, OfficeDayOff, OneStopProcedure, StepTimeLimit
+from .models import MakeUpWorkday, OfficeDayOff, OneStopProcedure, ProcedureVersion, StepTimeLimit
 
 
 @admin.display(description=_("date"), ordering="date")
@@ -41,8 +42,32 @@ class MakeUpWorkdayAdmin(admin.ModelAdmin):
 
 @admin.register(StepTimeLimit)
 class StepTimeLimitAdmin(admin.ModelAdmin):
-    list_display = ("process", "step", "working_days", "effective_from", "note")
-    list_filter = ("process", "step")
+    list_display = ("process", "step", "working_days", "effective_from", "verified", "note")
+    list_filter = ("process", "verified", "step")
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(admin.ModelAdmin):
+    """Which version of a procedure applies from which date (cases keep theirs)."""
+
+    list_display = ("procedure", "code", "name", "from_column", "to_column", "route")
+    list_filter = ("procedure",)
+    ordering = ("procedure", "effective_from")
+
+    @admin.display(description=_("effective from"), ordering="effective_from")
+    def from_column(self, obj: ProcedureVersion) -> str:
+        return vn_date(obj.effective_from)
+
+    @admin.display(description=_("in force until"))
+    def to_column(self, obj: ProcedureVersion) -> str:
+        end = obj.effective_to()
+        return vn_date(end) if end else str(_("today (latest version)"))
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        # Cases are bound to their version: a version in use cannot go.
+        if obj is not None and RehabCase.objects.filter(procedure_version=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(OneStopProcedure)

@@ -20,7 +20,17 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import AdministrativeUnit, Case, GiftList, GiftListState, HousingState
+from cases.models import (
+    AdministrativeUnit,
+    Case,
+    GiftList,
+    GiftListState,
+    HousingState,
+    ReferralState,
+    RehabCase,
+    Route,
+    VoluntaryState,
+)
 
 from .deadlines import deadline_create_for_task
 from .exceptions import NotPermitted, TransitionNotAllowed
@@ -54,6 +64,21 @@ def _case_state(activation: Any) -> str:
 
 def _in(*states: str) -> Any:
     return lambda activation: _case_state(activation) in states
+
+
+def _case_route(activation: Any) -> str:
+    """Route of the process's rehab case (the procedure version's steps)."""
+    if not hasattr(activation, "_case_route"):
+        activation._case_route = (
+            RehabCase.objects.filter(pk=activation.process.artifact_object_id)
+            .values_list("route", flat=True)
+            .get()
+        )
+    return activation._case_route
+
+
+def _on(route: str, *states: str) -> Any:
+    return lambda activation: _case_route(activation) == route and _case_state(activation) in states
 
 
 def _commune(process: Process) -> AdministrativeUnit:
@@ -143,9 +168,101 @@ class GiftListFlow(flow.Flow):
         return activation.process
 
 
+R = ReferralState
+V = VoluntaryState
+R22, R25 = Route.ND116_2022, Route.TTLT03_2025
+
+
+class RehabReferralFlow(flow.Flow):
+    """Compulsory drug rehab referral
+
+    From the dossier to the court's decision, placement, post-rehab management and
+    completion. The route (who compiles, whether the district office reviews) is the
+    procedure version's the case bound to at filing.
+    """
+
+    lock_impl = lock.select_for_update_lock
+    artifact_model = RehabCase
+    detail_url = "rehab_detail"
+
+    start = flow.StartHandle(this.start_case).Next(this.route)
+    route = (
+        flow.Switch()
+        .Case(this.compile, _on(R22, R.DRAFT))
+        .Case(this.police_compile, _on(R25, R.DRAFT))
+        .Case(this.reading, _on(R22, R.NOTIFIED))
+        .Case(this.police_file, _on(R25, R.NOTIFIED))
+        .Case(this.legality_review, _on(R22, R.LEGALITY_REVIEW))
+        .Case(this.court_decision, _on(R22, R.FILED))
+        .Case(this.police_court_decision, _on(R25, R.FILED))
+        .Case(this.placement, _in(R.DECIDED))
+        .Case(this.postponed, _in(R.POSTPONED))
+        .Case(this.treatment, _in(R.IN_TREATMENT))
+        .Case(this.post_rehab, _in(R.POST_REHAB))
+        .Default(this.end)
+    )
+    compile = _task(Role.COMMUNE_REHAB, gettext_lazy("Compile the dossier and notify the family"))
+    police_compile = _task(
+        Role.COMMUNE_POLICE, gettext_lazy("Compile the dossier and notify the family")
+    )
+    reading = _task(
+        Role.COMMUNE_REHAB, gettext_lazy("Send for legality review after the reading period")
+    )
+    police_file = _task(
+        Role.COMMUNE_POLICE, gettext_lazy("File with the court after the reading period")
+    )
+    legality_review = _task(Role.DISTRICT_REHAB, gettext_lazy("Legality review and court filing"))
+    court_decision = _task(Role.DISTRICT_REHAB, gettext_lazy("Record the court decision"))
+    police_court_decision = _task(Role.COMMUNE_POLICE, gettext_lazy("Record the court decision"))
+    placement = _task(Role.COMMUNE_REHAB, gettext_lazy("Place the person in the centre"))
+    postponed = _task(Role.COMMUNE_REHAB, gettext_lazy("Follow the postponement"))
+    treatment = _task(Role.COMMUNE_REHAB, gettext_lazy("Record the release"))
+    post_rehab = _task(Role.COMMUNE_REHAB, gettext_lazy("Post-rehab management"))
+    end = flow.End()
+
+    def start_case(self, activation: Any, case: Case) -> Process:
+        activation.process.artifact = case
+        return activation.process
+
+
+class VoluntaryRehabFlow(flow.Flow):
+    """Voluntary drug rehab
+
+    Registration at the commune, the chairman's decision within 3 working days,
+    treatment at home, in the community or at a facility, post-rehab management.
+    """
+
+    lock_impl = lock.select_for_update_lock
+    artifact_model = RehabCase
+    detail_url = "rehab_detail"
+
+    start = flow.StartHandle(this.start_case).Next(this.route)
+    route = (
+        flow.Switch()
+        .Case(this.register, _in(V.DRAFT))
+        .Case(this.decide, _in(V.REGISTERED))
+        .Case(this.begin, _in(V.APPROVED))
+        .Case(this.treatment, _in(V.IN_TREATMENT))
+        .Case(this.post_rehab, _in(V.POST_REHAB))
+        .Default(this.end)
+    )
+    register = _task(Role.COMMUNE_REHAB, gettext_lazy("Register the voluntary rehab"))
+    decide = _task(Role.COMMUNE_REHAB, gettext_lazy("Record the commune decision"))
+    begin = _task(Role.COMMUNE_REHAB, gettext_lazy("Record the start of treatment"))
+    treatment = _task(Role.COMMUNE_REHAB, gettext_lazy("Record the end of treatment"))
+    post_rehab = _task(Role.COMMUNE_REHAB, gettext_lazy("Post-rehab management"))
+    end = flow.End()
+
+    def start_case(self, activation: Any, case: Case) -> Process:
+        activation.process.artifact = case
+        return activation.process
+
+
 FLOWS: dict[str, type[flow.Flow]] = {
     Case.Process.HOUSING: HousingFlow,
     "gift_list": GiftListFlow,
+    Case.Process.REHAB_COMPULSORY: RehabReferralFlow,
+    Case.Process.REHAB_VOLUNTARY: VoluntaryRehabFlow,
 }
 
 

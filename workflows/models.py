@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.formatting import vn_date
-from cases.models import Case
+from cases.models import Case, Route
 
 
 class AuditEvent(models.Model):
@@ -143,6 +143,88 @@ OfficeDayOff.other = MakeUpWorkday
 MakeUpWorkday.other = OfficeDayOff
 
 
+class ProcedureVersion(models.Model):
+    """A version of a procedure, in force from a date until the next version's
+    date. A case binds at filing to the version in force that day and keeps it.
+
+    `route` names the steps the version follows (defined in workflows.rehab);
+    the durations are the version's own data (changed by law, e.g. Luật
+    120/2025 from 01/7/2026).
+    """
+
+    procedure = models.CharField(_("procedure"), max_length=20, choices=Case.Process.choices)
+    code = models.CharField(_("version"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    route = models.CharField(
+        _("route (steps)"),
+        max_length=10,
+        choices=Route.choices,
+    )
+    effective_from = models.DateField(_("effective from"))
+    adult_months_min = models.PositiveSmallIntegerField(_("adults: shortest term (months)"))
+    adult_months_max = models.PositiveSmallIntegerField(_("adults: longest term (months)"))
+    minor_months_min = models.PositiveSmallIntegerField(_("ages 12–18: shortest term (months)"))
+    minor_months_max = models.PositiveSmallIntegerField(_("ages 12–18: longest term (months)"))
+    post_rehab_months_adult = models.PositiveSmallIntegerField(
+        _("post-rehab management, adults (months)")
+    )
+    post_rehab_months_minor = models.PositiveSmallIntegerField(
+        _("post-rehab management, ages 12–18 (months)")
+    )
+    reading_working_days = models.PositiveSmallIntegerField(
+        _("dossier reading period (working days)"), default=5
+    )
+    complaint_working_days = models.PositiveSmallIntegerField(
+        _("complaint window (working days)"), default=5
+    )
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("What is not verified in the legal text, and why.")
+    )
+
+    class Meta:
+        verbose_name = _("procedure version")
+        verbose_name_plural = _("procedure versions")
+        ordering = ["procedure", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "code"], name="procedure_version_code"),
+            models.UniqueConstraint(
+                fields=["procedure", "effective_from"], name="procedure_version_from"
+            ),
+            models.CheckConstraint(
+                condition=Q(adult_months_min__lte=F("adult_months_max"))
+                & Q(minor_months_min__lte=F("minor_months_max")),
+                name="procedure_version_terms",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_procedure_display()} {self.code} ({vn_date(self.effective_from)})"
+
+    @classmethod
+    def in_force(cls, procedure: str, on: Any) -> ProcedureVersion | None:
+        """The version of `procedure` in force on date `on` (None before the first)."""
+        return (
+            cls.objects.filter(procedure=procedure, effective_from__lte=on)
+            .order_by("-effective_from")
+            .first()
+        )
+
+    def effective_to(self) -> Any:
+        """The last day of this version (None while no later version exists)."""
+        import datetime as dt
+
+        later = (
+            ProcedureVersion.objects.filter(
+                procedure=self.procedure, effective_from__gt=self.effective_from
+            )
+            .order_by("effective_from")
+            .values_list("effective_from", flat=True)
+            .first()
+        )
+        return later - dt.timedelta(days=1) if later else None
+
+
 class StepTimeLimit(models.Model):
     """How many working days a human step of a process may take, from a date on.
 
@@ -157,6 +239,11 @@ class StepTimeLimit(models.Model):
     working_days = models.PositiveSmallIntegerField(_("working days"))
     effective_from = models.DateField(_("effective from"))
     note = models.CharField(_("note"), max_length=300, blank=True)
+    verified = models.BooleanField(
+        _("verified in the legal text"),
+        default=True,
+        help_text=_("Unticked: a working assumption to be checked and edited."),
+    )
 
     class Meta:
         verbose_name = _("step time limit")

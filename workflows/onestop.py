@@ -401,7 +401,7 @@ def onestop_records_for_user(user: Any) -> Any:
     from .permissions import scope_for
 
     scope = scope_for(user)
-    if not scope.has_any_role:
+    if not scope.sees_general:
         return OneStopRecord.objects.none()
     return scope.filter_communes(OneStopRecord.objects.all())
 

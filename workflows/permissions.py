@@ -29,13 +29,28 @@ class Role(StrEnum):
     OFFICE_HEAD = "office_head"
     ACCOUNTANT = "accountant"
     AUDITOR = "auditor"
+    # Drug rehab (sensitive): the commune's rehab officer, the head of commune
+    # police (2025 route) and the district's rehab staff. They see rehab cases
+    # and nothing else; nobody else sees rehab cases.
+    COMMUNE_REHAB = "commune_rehab"
+    COMMUNE_POLICE = "commune_police"
+    DISTRICT_REHAB = "district_rehab"
     ADMIN = "admin"
 
 
-COMMUNE_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.COMMUNE_LEADER})
-DISTRICT_ROLES = frozenset(
-    {Role.DISTRICT_SPECIALIST, Role.OFFICE_HEAD, Role.ACCOUNTANT, Role.AUDITOR}
+# Roles held on commune rows, and roles held district-wide.
+COMMUNE_ROLES = frozenset(
+    {Role.COMMUNE_OFFICER, Role.COMMUNE_LEADER, Role.COMMUNE_REHAB, Role.COMMUNE_POLICE}
 )
+DISTRICT_ROLES = frozenset(
+    {Role.DISTRICT_SPECIALIST, Role.OFFICE_HEAD, Role.ACCOUNTANT, Role.AUDITOR, Role.DISTRICT_REHAB}
+)
+# Who sees rehab cases; the general roles see every other process.
+REHAB_COMMUNE_ROLES = frozenset({Role.COMMUNE_REHAB, Role.COMMUNE_POLICE})
+REHAB_DISTRICT_ROLES = frozenset({Role.DISTRICT_REHAB})
+REHAB_ROLES = REHAB_COMMUNE_ROLES | REHAB_DISTRICT_ROLES
+GENERAL_COMMUNE_ROLES = COMMUNE_ROLES - REHAB_COMMUNE_ROLES
+GENERAL_DISTRICT_ROLES = DISTRICT_ROLES - REHAB_DISTRICT_ROLES
 ROLE_LABELS = {
     Role.COMMUNE_OFFICER: _("Commune officer"),
     Role.COMMUNE_LEADER: _("Commune leader"),
@@ -43,9 +58,15 @@ ROLE_LABELS = {
     Role.OFFICE_HEAD: _("Head of office"),
     Role.ACCOUNTANT: _("Accountant"),
     Role.AUDITOR: _("Auditor"),
+    Role.COMMUNE_REHAB: _("Commune rehab officer"),
+    Role.COMMUNE_POLICE: _("Head of commune police"),
+    Role.DISTRICT_REHAB: _("District rehab staff"),
     Role.ADMIN: _("Administrator"),
 }
 UNIT_APP = "cases"
+# Processes whose cases only rehab roles may see (drug rehab: health and
+# law-enforcement data, sensitive under the personal-data law).
+SENSITIVE_PROCESSES = frozenset({"rehab_compulsory", "rehab_voluntary"})
 
 
 def role_codename(role: str) -> str:
@@ -63,25 +84,56 @@ def commune_group_name(role: str, commune_code: str) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a user may see and as whom they may act."""
+    """What a user may see and as whom they may act.
+
+    `sees_all_communes` and `commune_ids` are about the general processes
+    (housing, gifts, the registry); rehab cases have their own scope
+    (`rehab_all`, `rehab_commune_ids`): neither implies the other.
+    """
 
     district_roles: frozenset[str] = frozenset()
     commune_roles: dict[str, frozenset[int]] = field(default_factory=dict)
 
     @property
     def sees_all_communes(self) -> bool:
-        return bool(self.district_roles)
+        return bool(self.district_roles & GENERAL_DISTRICT_ROLES)
 
-    @property
-    def commune_ids(self) -> frozenset[int]:
+    def _communes_of(self, roles: frozenset[str]) -> frozenset[int]:
         ids: set[int] = set()
-        for v in self.commune_roles.values():
-            ids |= v
+        for role, v in self.commune_roles.items():
+            if role in roles:
+                ids |= v
         return frozenset(ids)
 
     @property
+    def commune_ids(self) -> frozenset[int]:
+        return self._communes_of(GENERAL_COMMUNE_ROLES)
+
+    @property
+    def rehab_all(self) -> bool:
+        return bool(self.district_roles & REHAB_DISTRICT_ROLES)
+
+    @property
+    def rehab_commune_ids(self) -> frozenset[int]:
+        return self._communes_of(REHAB_COMMUNE_ROLES)
+
+    @property
+    def sees_rehab(self) -> bool:
+        return self.rehab_all or bool(self.rehab_commune_ids)
+
+    @property
+    def sees_general(self) -> bool:
+        return self.sees_all_communes or bool(self.commune_ids)
+
+    @property
     def has_any_role(self) -> bool:
-        return bool(self.district_roles or self.commune_ids)
+        return self.sees_general or self.sees_rehab
+
+    def filter_rehab(self, qs: QuerySet, field_name: str = "commune") -> QuerySet:
+        """Scope a rehab queryset to the communes the user holds a rehab role in."""
+        if self.rehab_all:
+            return qs
+        return qs.filter(**{f"{field_name}__in": sorted(self.rehab_commune_ids)})
 
     def roles_in(self, commune_id: int) -> set[str]:
         roles = set(self.district_roles)
@@ -178,6 +230,8 @@ def forget_scope(user: Any) -> None:
 
 def can_view_case(user: Any, case: Case) -> bool:
     scope = scope_for(user)
+    if case.process in SENSITIVE_PROCESSES:
+        return scope.rehab_all or case.commune_id in scope.rehab_commune_ids
     return scope.sees_all_communes or case.commune_id in scope.commune_ids
 
 
@@ -274,8 +328,16 @@ DOCUMENT_STATES = frozenset(
 DOCUMENT_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.DISTRICT_SPECIALIST})
 
 
+# Rehab dossiers take documents while compiled or registered, from the commune.
+REHAB_DOCUMENT_STATES = frozenset({"draft", "notified", "registered"})
+
+
 def may_upload_document(user: Any, case: Case, *, state: str | None = None) -> bool:
     """Role in the case's commune, and a state that takes documents."""
+    if case.process in SENSITIVE_PROCESSES:
+        return (state or case.state) in REHAB_DOCUMENT_STATES and bool(
+            roles_for_case(user, case) & REHAB_COMMUNE_ROLES
+        )
     return (state or case.state) in DOCUMENT_STATES and bool(
         roles_for_case(user, case) & DOCUMENT_ROLES
     )

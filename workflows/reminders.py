@@ -7,7 +7,8 @@ Four thresholds, each sent once per task however often the sweep runs:
 - "overdue": the due date has passed;
 - "escalated": overdue by at least `ESCALATE_AFTER_WORKING_DAYS` working days
   (default 2), sent to the supervising role: commune leaders of the task's
-  commune for commune steps, office heads for district steps.
+  commune for commune steps, office heads for district steps, the district's
+  rehab staff for drug-rehab steps (nobody outside the rehab roles hears of them).
 
 Reminders go to the task's owner when it is assigned, else to every active
 holder of the task's role in the task's commune (district roles: every holder).
@@ -32,7 +33,15 @@ from viewflow.workflow.status import STATUS
 
 from .calendar import MARGIN, WorkingCalendar
 from .models import ReminderSent, TaskDeadline
-from .permissions import COMMUNE_ROLES, Role, _unit_content_type, role_codename, role_grants_sql
+from .permissions import (
+    COMMUNE_ROLES,
+    REHAB_ROLES,
+    SENSITIVE_PROCESSES,
+    Role,
+    _unit_content_type,
+    role_codename,
+    role_grants_sql,
+)
 
 T = ReminderSent.Threshold
 EVENTS = {
@@ -53,6 +62,16 @@ ID_SENTINEL = 987654321
 CODENAME = "split_part(t.owner_permission, '.', 2)"
 IS_COMMUNE_STEP = f"{CODENAME} = ANY(%(commune_codes)s)"
 TARGET_PK = f"CASE WHEN {IS_COMMUNE_STEP} THEN t.owner_permission_obj_pk END"
+# Drug-rehab steps escalate to the district's rehab staff, never to the general
+# supervisors (who may not know these cases exist).
+IS_REHAB_STEP = f"{CODENAME} = ANY(%(rehab_codes)s)"
+ESCALATION_CODENAME = (
+    f"CASE WHEN {IS_REHAB_STEP} THEN %(rehab_head)s "
+    f"WHEN {IS_COMMUNE_STEP} THEN %(leader)s ELSE %(head)s END"
+)
+ESCALATION_PK = (
+    f"CASE WHEN {IS_REHAB_STEP} THEN NULL WHEN {IS_COMMUNE_STEP} THEN t.owner_permission_obj_pk END"
+)
 
 SWEEP_SQL = """
 WITH new AS (
@@ -85,7 +104,9 @@ notes AS (
            left(replace(replace(%(title)s, '{{ref}}',
                                 COALESCE(c.reference, gc.name || ' · ' || gu.name)),
                         '{{date}}', to_char(d.due_on, 'DD/MM/YYYY')), 200),
-           '', CASE WHEN c.id IS NOT NULL THEN replace(%(url)s, %(sentinel)s, c.id::text)
+           '', CASE WHEN c.process = ANY(%(sensitive)s)
+                         THEN replace(%(rehab_url)s, %(sentinel)s, c.id::text)
+                    WHEN c.id IS NOT NULL THEN replace(%(url)s, %(sentinel)s, c.id::text)
                     ELSE replace(%(list_url)s, %(sentinel)s, g.id::text) END,
            now(), NULL, %(pending)s, 0
       FROM recipients r
@@ -111,17 +132,13 @@ def _setting(name: str, default: int) -> int:
 def _sql(escalation: bool) -> str:
     from notifications.models import Notification
 
-    if escalation:
-        target_codename = f"CASE WHEN {IS_COMMUNE_STEP} THEN %(leader)s ELSE %(head)s END"
-    else:
-        target_codename = CODENAME
     return SWEEP_SQL.format(
         reminders=ReminderSent._meta.db_table,
         deadlines=TaskDeadline._meta.db_table,
         notifications=Notification._meta.db_table,
         holders=role_grants_sql("%(ct)s"),
-        target_codename=target_codename,
-        target_pk=TARGET_PK,
+        target_codename=ESCALATION_CODENAME if escalation else CODENAME,
+        target_pk=ESCALATION_PK if escalation else TARGET_PK,
     )
 
 
@@ -156,6 +173,10 @@ def reminders_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         "commune_codes": sorted(role_codename(r) for r in COMMUNE_ROLES),
         "leader": role_codename(Role.COMMUNE_LEADER),
         "head": role_codename(Role.OFFICE_HEAD),
+        "rehab_codes": sorted(role_codename(r) for r in REHAB_ROLES),
+        "rehab_head": role_codename(Role.DISTRICT_REHAB),
+        "sensitive": sorted(SENSITIVE_PROCESSES),
+        "rehab_url": reverse("rehab_detail", kwargs={"pk": ID_SENTINEL}),
         "url": url,
         "list_url": reverse("gift_list_detail", kwargs={"pk": ID_SENTINEL}),
         "sentinel": str(ID_SENTINEL),

@@ -41,6 +41,8 @@ ADMIN_MODELS = [
     ("workflows", "officedayoff"),
     ("workflows", "makeupworkday"),
     ("workflows", "steptimelimit"),
+    ("workflows", "procedureversion"),
+    ("cases", "rehabsupportrate"),
     ("workflows", "onestopprocedure"),
     ("notifications", "notification"),
     ("notifications", "notificationpreference"),

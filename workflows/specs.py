@@ -68,6 +68,10 @@ class ProcessSpec:
     # commune-owned object such as a gift list (object_type + object_id).
     object_type: str = "cases.case"
     detail_url: str = "case_detail"  # URL name taking the object's pk
+    # The steps of one procedure version (a case keeps the route it filed under).
+    route: str = ""
+    # Sensitive (drug rehab): only rehab roles see it; reads are logged.
+    sensitive: bool = False
 
     @property
     def is_case(self) -> bool:

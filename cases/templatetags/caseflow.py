@@ -91,7 +91,10 @@ def current_roles(context: Any) -> str:
     scope = scope_for(user)
     parts = [str(ROLE_LABELS[r]) for r in sorted(scope.district_roles)]
     if scope.commune_roles:
+        from cases.selectors import rehab_communes_for_user
+
         names = {c.pk: c.name for c in request_communes(request)}
+        names.update((c.pk, c.name) for c in rehab_communes_for_user(user))
         for role, ids in sorted(scope.commune_roles.items()):
             where = ", ".join(sorted(names[i] for i in ids if i in names))
             parts.append(f"{ROLE_LABELS[role]} ({where})" if where else str(ROLE_LABELS[role]))
@@ -133,6 +136,10 @@ def ui_permissions(context: Any) -> dict[str, bool]:
         "register_person": officer or Role.DISTRICT_SPECIALIST in scope.district_roles,
         # Auditors read; no step of any process is theirs.
         "take_tasks": bool(scope.all_roles() - {Role.AUDITOR}),
+        # Drug rehab: its own menu, for rehab roles only; the read log for auditors.
+        "rehab": scope.sees_rehab,
+        "rehab_read_log": bool(scope.district_roles & {Role.AUDITOR, Role.DISTRICT_REHAB}),
+        "general": scope.sees_general,
     }
 
 

@@ -44,7 +44,7 @@ from workflows import engine
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData, NotFound, NotPermitted
 from workflows.gifts import SPEC
-from workflows.permissions import DISTRICT_ROLES, Role, available_transitions, scope_for
+from workflows.permissions import Role, available_transitions, scope_for
 
 from .base import ActionForm, CaseflowView, TimelineEntryBase, paginate, request_communes
 
@@ -210,7 +210,7 @@ class CampaignDetailView(CaseflowView):
             if campaign.reconciled_at is None
             else []
         )
-        district = bool(scope.district_roles & DISTRICT_ROLES)
+        district = scope.sees_all_communes
         states = {g.state for g in lists}
         context.update(
             campaign=campaign,

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import Http404
 
+from workflows.models import ProcedureVersion, StepTimeLimit
 from workflows.permissions import ROLE_LABELS
-from workflows.registry import all_specs
+from workflows.registry import all_specs, route_specs
 
 from .base import CaseflowView
 
@@ -17,9 +18,12 @@ class ProcessDiagramView(CaseflowView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        spec = all_specs().get(self.kwargs["code"])
-        if spec is None:
+        code = self.kwargs["code"]
+        routes = route_specs(code)
+        if not routes:
             raise Http404()
+        wanted = self.request.GET.get("route")
+        spec = next((s for s in routes if s.route == wanted), all_specs()[code])
         model = spec.model
         sources: dict[str, list[str]] = {}
         targets: dict[str, list[str]] = {}
@@ -34,10 +38,12 @@ class ProcessDiagramView(CaseflowView):
         rows = []
         for name, tspec in spec.transitions.items():
             roles = sorted({r for rs in tspec.roles.values() for r in rs})
+            # A route's own sources: the spec's, where it names them.
+            named = [s for s in tspec.roles if s != "*"]
             rows.append(
                 {
                     "spec": tspec,
-                    "sources": [spec.state_label(s) for s in sources.get(name, [])],
+                    "sources": [spec.state_label(s) for s in named or sources.get(name, [])],
                     "targets": [spec.state_label(s) for s in targets.get(name, [])],
                     "roles": [ROLE_LABELS.get(r, r) for r in roles],
                     "fields": [f.label for f in tspec.form.base_fields.values()]
@@ -50,5 +56,15 @@ class ProcessDiagramView(CaseflowView):
                     ],
                 }
             )
-        context.update(spec=spec, rows=rows, specs=all_specs())
+        context.update(
+            spec=spec,
+            rows=rows,
+            specs=all_specs(),
+            routes=routes if len(routes) > 1 else [],
+            versions=[
+                (v, v.effective_to())
+                for v in ProcedureVersion.objects.filter(procedure=code).order_by("effective_from")
+            ],
+            limits=StepTimeLimit.objects.filter(process=code).order_by("step", "-effective_from"),
+        )
         return context

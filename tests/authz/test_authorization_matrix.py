@@ -9,7 +9,13 @@ it. Django's admin is covered by its index and our configuration changelists
 The case under test is in commune A, in state "submitted" (waiting for the
 commune A leader). Principals: officer/leader of commune A (own), officer/leader
 of commune B (other), the four district roles, an admin with no case role, and
-an anonymous visitor. Every write is rolled back after its request.
+an anonymous visitor; for drug rehab also the rehab officer and the head of
+police of commune A (rehab, police) and of commune B (rehab_b, police_b) and
+district rehab staff (district_rehab, holding the export permission). Rehab
+roles see no general case, list or person (404), and every other role gets
+404 on every rehab page and endpoint. The rehab referral under test is commune
+A's, on the 2025 route, in draft (waiting for the head of police). Every write
+is rolled back after its request.
 """
 
 from __future__ import annotations
@@ -45,11 +51,20 @@ PRINCIPALS = [
     "accountant",
     "auditor",
     "admin",
+    "rehab",
+    "police",
+    "rehab_b",
+    "police_b",
+    "district_rehab",
 ]
 OWN = {"officer", "leader"}
 OTHER = {"officer_b", "leader_b"}
 DISTRICT = {"specialist", "head", "accountant", "auditor"}
-ROLES = OWN | OTHER | DISTRICT
+REHAB_OWN = {"rehab", "police"}
+REHAB_OTHER = {"rehab_b", "police_b"}
+REHAB = REHAB_OWN | REHAB_OTHER | {"district_rehab"}
+GENERAL = OWN | OTHER | DISTRICT
+ROLES = GENERAL | REHAB
 
 
 def expect(default: int, **overrides: int) -> dict[str, int]:
@@ -67,19 +82,62 @@ def api(default: int, **overrides: int) -> dict[str, int]:
     return expect(default, **{"anon": 401, "admin": 403, **overrides})
 
 
+def not_rehab(table: dict[str, int]) -> dict[str, int]:
+    """Rehab roles see nothing of the general processes: 404."""
+    table.update({p: 404 for p in REHAB})
+    return table
+
+
 def case_read(ok: int, *, kind: Callable[..., dict[str, int]]) -> dict[str, int]:
     """Own commune and district roles read it; another commune gets 404
     (never revealing that the case exists)."""
-    return kind(ok, officer_b=404, leader_b=404)
+    return not_rehab(kind(ok, officer_b=404, leader_b=404))
 
 
 def only(
     ok: int, who: set[str], *, kind: Callable[..., dict[str, int]], refused: int = 403
 ) -> dict[str, int]:
     """Only `who` may act; other commune → 404, other roles → `refused`."""
-    table = kind(refused, officer_b=404, leader_b=404)
+    table = not_rehab(kind(refused, officer_b=404, leader_b=404))
     table.update({p: ok for p in who})
     return table
+
+
+def rehab_only(
+    ok: int,
+    who: set[str],
+    *,
+    kind: Callable[..., dict[str, int]],
+    refused: int = 403,
+    visible: frozenset[str] = frozenset({"rehab", "police", "district_rehab"}),
+) -> dict[str, int]:
+    """A rehab page or endpoint of commune A's referral: `who` may, the other
+    rehab roles that see it get `refused`, everyone else 404."""
+    table = kind(404)
+    table.update({p: refused for p in visible})
+    table.update({p: ok for p in who})
+    return table
+
+
+def referral_pk(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.referral.pk}
+
+
+def rehab_person_json(_w: SimpleNamespace, **extra: Any) -> dict[str, Any]:
+    """A new adult in commune A, for filing a rehab case through the API."""
+    import datetime as dt
+
+    from tests.factories import national_id_for
+
+    dob = dt.date(1988, 9, 9)
+    return {
+        "national_id": national_id_for(dob, "F"),
+        "full_name": "Vũ Thị Thử",
+        "date_of_birth": dob.isoformat(),
+        "sex": "F",
+        "commune": "00448",
+        **extra,
+    }
 
 
 @dataclass
@@ -167,6 +225,74 @@ RULES: dict[str, list[Rule]] = {
     ],
     "case_list": [Rule("GET", web(200))],
     "case_create": [Rule("GET", web(403, officer=200, officer_b=200))],
+    # --- drug rehab (cases/views/rehab.py): 404 for every non-rehab role
+    "rehab_list": [Rule("GET", web(404, **{p: 200 for p in REHAB}))],
+    "rehab_referral_create": [
+        # The version in force (2025) is compiled by the head of commune police.
+        Rule("GET", web(404, police=200, police_b=200, rehab=403, rehab_b=403, district_rehab=403))
+    ],
+    "rehab_voluntary_create": [
+        Rule("GET", web(404, rehab=200, rehab_b=200, police=403, police_b=403, district_rehab=403))
+    ],
+    "rehab_export": [
+        Rule(
+            "POST",
+            web(404, **{p: 403 for p in REHAB - {"district_rehab"}}, district_rehab=200),
+            data=lambda w: {"purpose": "reporting", "fmt": "csv"},
+        )
+    ],
+    "rehab_read_log": [Rule("GET", web(404, auditor=200, district_rehab=200))],
+    "rehab_detail": [  # the purpose prompt
+        Rule(
+            "GET",
+            rehab_only(200, {"rehab", "police", "district_rehab"}, kind=web),
+            kwargs=referral_pk,
+        )
+    ],
+    "rehab_open": [
+        Rule(
+            "POST",
+            rehab_only(302, {"rehab", "police", "district_rehab"}, kind=web),
+            kwargs=referral_pk,
+            data=lambda w: {"purpose": "handling"},
+        )
+    ],
+    "rehab_transition": [
+        Rule(
+            "POST",
+            rehab_only(302, {"police"}, kind=web),
+            kwargs=lambda w: {"pk": w.referral.pk, "name": "withdraw"},
+            data=lambda w: {"reason": "Thử", "expected_state": "draft"},
+        )
+    ],
+    "rehab_document_upload": [
+        Rule(
+            "POST",
+            rehab_only(302, {"rehab", "police"}, kind=web),
+            kwargs=referral_pk,
+            data=lambda w: {"kind": "mau_30", "file": pdf(w)["file"]},
+        )
+    ],
+    # Without a purpose given in this session: back to the case page (the prompt).
+    "rehab_document_download": [
+        Rule(
+            "GET",
+            rehab_only(302, {"rehab", "police", "district_rehab"}, kind=web),
+            kwargs=lambda w: {"pk": w.referral.pk, "doc_pk": w.referral_doc.pk},
+        )
+    ],
+    # The referral is in draft: allowed to the commune, refused as a conflict (409).
+    "rehab_checkin": [
+        Rule(
+            "POST",
+            rehab_only(409, {"rehab", "police"}, kind=web),
+            kwargs=referral_pk,
+            data=lambda w: {"checked_on": w.today, "result": "stable"},
+        )
+    ],
+    "rehab_case_reads": [
+        Rule("GET", web(404, auditor=200, district_rehab=200), kwargs=referral_pk)
+    ],
     "case_detail": [Rule("GET", case_read(200, kind=web), kwargs=case_pk)],
     "case_edit": [
         Rule("GET", only(200, {"officer"}, kind=web), kwargs=lambda w: {"pk": w.draft.pk})
@@ -253,6 +379,60 @@ RULES: dict[str, list[Rule]] = {
         )
     ],
     "api-onestop-kpi": [Rule("GET", api(200))],
+    # --- drug rehab API (cases/api_rehab.py): 404 for every non-rehab role
+    "api-rehab-cases": [Rule("GET", api(404, **{p: 200 for p in REHAB}))],
+    "api-rehab-referrals": [
+        Rule(
+            "POST",
+            api(404, **{p: 403 for p in REHAB - {"police"}}, police=201),
+            data=lambda w: rehab_person_json(w, ground="not_registered"),
+            content_type="application/json",
+        )
+    ],
+    "api-rehab-voluntary": [
+        Rule(
+            "POST",
+            api(404, **{p: 403 for p in REHAB - {"rehab"}}, rehab=201),
+            data=lambda w: rehab_person_json(w, setting="home"),
+            content_type="application/json",
+        )
+    ],
+    "api-rehab-case": [
+        Rule(
+            "GET",
+            rehab_only(200, {"rehab", "police", "district_rehab"}, kind=api),
+            kwargs=referral_pk,
+            query="?purpose=handling",
+        )
+    ],
+    "api-rehab-case-transition": [
+        Rule(
+            "POST",
+            rehab_only(200, {"police"}, kind=api),
+            kwargs=lambda w: {"pk": w.referral.pk, "name": "withdraw"},
+            data=lambda w: {"reason": "Thử", "expected_state": "draft"},
+            content_type="application/json",
+        )
+    ],
+    "api-rehab-case-checkins": [
+        Rule(
+            "POST",
+            rehab_only(409, {"rehab", "police"}, kind=api),
+            kwargs=referral_pk,
+            data=lambda w: {"checked_on": w.today, "result": "stable"},
+            content_type="application/json",
+        )
+    ],
+    "api-rehab-case-reads": [
+        Rule("GET", api(404, auditor=200, district_rehab=200), kwargs=referral_pk)
+    ],
+    "api-rehab-export": [
+        Rule(
+            "GET",
+            api(404, **{p: 403 for p in REHAB - {"district_rehab"}}, district_rehab=200),
+            query="?purpose=reporting",
+        )
+    ],
     "api-gift-list-import": [
         Rule(
             "POST",
@@ -271,12 +451,12 @@ RULES: dict[str, list[Rule]] = {
     # --- gift campaign documents: the list read through its scope; campaigns by any role
     "gift_list_signature_xlsx": [Rule("GET", case_read(200, kind=web), kwargs=signed_list_pk)],
     "gift_list_signature_docx": [Rule("GET", case_read(200, kind=web), kwargs=signed_list_pk)],
-    "campaign_reconciliation_xlsx": [Rule("GET", web(200), kwargs=signed_campaign_pk)],
-    "campaign_reconciliation_docx": [Rule("GET", web(200), kwargs=signed_campaign_pk)],
+    "campaign_reconciliation_xlsx": [Rule("GET", not_rehab(web(200)), kwargs=signed_campaign_pk)],
+    "campaign_reconciliation_docx": [Rule("GET", not_rehab(web(200)), kwargs=signed_campaign_pk)],
     "api-gift-list-signature": [
         Rule("GET", case_read(200, kind=api), kwargs=signed_list_pk, query="?format=docx")
     ],
-    "api-campaign-reconciliation": [Rule("GET", api(200), kwargs=signed_campaign_pk)],
+    "api-campaign-reconciliation": [Rule("GET", not_rehab(api(200)), kwargs=signed_campaign_pk)],
     # --- gift campaigns UI and API (cases/views/gifts.py, cases/api.py): w.gift_list is
     # commune A's list waiting for its leader; w.signed_list is approved (deliveries).
     "campaign_list": [Rule("GET", web(200))],
@@ -373,6 +553,8 @@ RULES: dict[str, list[Rule]] = {
     "admin:notifications_notification_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_documentrequirement_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_administrativeunit_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:workflows_procedureversion_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:cases_rehabsupportrate_changelist": [Rule("GET", ADMIN_ONLY)],
 }
 
 
@@ -439,7 +621,12 @@ def approved_gift_list(users: SimpleNamespace, communes: SimpleNamespace) -> Any
 
 
 @pytest.fixture
-def world(make_case: Any, users: SimpleNamespace, communes: SimpleNamespace) -> SimpleNamespace:
+def world(
+    make_case: Any,
+    users: SimpleNamespace,
+    rehab_users: SimpleNamespace,
+    communes: SimpleNamespace,
+) -> SimpleNamespace:
     case = make_case(HousingState.SUBMITTED)
     draft = make_case(HousingState.DRAFT)
     task = Task.objects.get(
@@ -457,7 +644,10 @@ def world(make_case: Any, users: SimpleNamespace, communes: SimpleNamespace) -> 
     signed_list = approved_gift_list(users, communes)
     gift_list = _submitted_gift_list(users, communes)
     import_list = _import_list(users, communes)
+    referral, referral_doc = rehab_referral(communes, rehab_users)
     return SimpleNamespace(
+        referral=referral,
+        referral_doc=referral_doc,
         import_list=import_list,
         signed_list=signed_list,
         signed_row=signed_list.rows.order_by("id").first(),
@@ -520,6 +710,38 @@ def _submitted_gift_list(users: SimpleNamespace, communes: SimpleNamespace) -> A
     return GiftList.objects.get(pk=gift_list.pk)
 
 
+def rehab_referral(communes: SimpleNamespace, rehab_users: SimpleNamespace) -> tuple[Any, Any]:
+    """Commune A's 2025-route referral in draft, filed by its head of police,
+    with one document."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.rehab import referral_create, rehab_person
+    from cases.services import document_upload
+    from tests.factories import national_id_for
+
+    dob = dt.date(1991, 3, 4)
+    person = rehab_person(
+        actor=rehab_users.police,
+        commune=communes.a,
+        national_id=national_id_for(dob, "M"),
+        full_name="Lê Văn Thử",
+        date_of_birth=dob,
+        sex="M",
+    )
+    referral = referral_create(
+        actor=rehab_users.police, commune=communes.a, applicant=person, ground="not_registered"
+    )
+    doc = document_upload(
+        actor=rehab_users.police,
+        case=referral,
+        kind="mau_27",
+        upload=SimpleUploadedFile("bb.pdf", PDF, "application/pdf"),
+    )
+    return referral, doc
+
+
 def client_for(principal: str, users: SimpleNamespace, *, api_call: bool) -> Client:
     client = Client()
     if principal == "anon":
@@ -555,9 +777,12 @@ def fire(client: Client, rule: Rule, url: str, w: SimpleNamespace) -> int:
     return status
 
 
-def test_authorization_matrix(world: SimpleNamespace, users: SimpleNamespace) -> None:
+def test_authorization_matrix(
+    world: SimpleNamespace, users: SimpleNamespace, rehab_users: SimpleNamespace
+) -> None:
     from django.urls import reverse
 
+    users = SimpleNamespace(**vars(users), **vars(rehab_users))
     mismatches = []
     checked = 0
     for _route, name in project_urls():

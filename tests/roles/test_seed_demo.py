@@ -24,7 +24,7 @@ def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(db, django_user_mo
     assert communes.get(code="00448").name == "Phù Lỗ"
     assert communes.get(code="00376").kind == "thi_tran"
     assert HousingCap.objects.count() == 6
-    states = Counter(Case.objects.values_list("state", flat=True))
+    states = Counter(Case.objects.filter(process="housing").values_list("state", flat=True))
     assert states == {
         "closed": 7,
         "rejected": 1,
@@ -37,8 +37,10 @@ def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(db, django_user_mo
     assert scope_for(django_user_model.objects.get(username="thanhtra")).sees_all_communes
     assert verify().ok
 
+    cases = Case.objects.count()
     call_command("seed_demo", stdout=StringIO())
-    assert Case.objects.count() == 12
+    assert Case.objects.count() == cases
+    assert Case.objects.filter(process="housing").count() == 12
     assert AdministrativeUnit.objects.filter(level="commune").count() == 26
 
 
@@ -55,11 +57,10 @@ def test_demo_history_feeds_the_kpi_and_an_overdue_escalated_task(db, django_use
     resolved = sum(onestop_kpi(head, year=y).total.resolved for y in years)
     assert resolved == 8
     # The dossier waiting at the district is overdue, and the sweep escalates it.
-    overdue = TaskDeadline.objects.get(due_on__lt=today, task__status="NEW")
+    overdue = TaskDeadline.objects.get(due_on__lt=today, task__status="NEW", process="housing")
     assert overdue.step == "review"
-    counts = reminders_sweep()
-    assert counts["overdue"] == 1 and counts["escalated"] == 1
-    escalated = Notification.objects.get(event="escalation")
+    reminders_sweep()
+    escalated = Notification.objects.get(event="escalation", case__process="housing")
     assert escalated.recipient == head
     # The replayed history leaves nothing on today's bells or in the mailbox.
     assert not Notification.objects.filter(case__state__in=["closed", "rejected"]).exists()

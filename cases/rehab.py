@@ -1,0 +1,581 @@
+"""Drug-rehab cases: scoped reads, filing, check-ins, read and export logging.
+
+These records are sensitive (health and law-enforcement data). Only users
+holding a rehab role see them: the commune rehab officer and the head of
+commune police of the case's commune, and district rehab staff. Everyone
+else is told "not found", as for another commune's case. Every opening of a
+case is logged with the purpose the reader gave; exports need their own
+permission (`cases.export_rehab`) and are logged too.
+
+State changes go through `workflows.engine.transition`, as for every case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, TextChoices
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications.services import notifications_enqueue_for_role
+from workflows import audit, flows
+from workflows.exceptions import InvalidData, NotFound, NotPermitted
+from workflows.models import AuditEvent, ProcedureVersion
+from workflows.permissions import REHAB_COMMUNE_ROLES, Role, scope_for
+
+from .models import AdministrativeUnit, Case, Person
+from .models_rehab import (
+    MINOR_GROUNDS,
+    CheckinResult,
+    PostRehabCheckin,
+    ReferralGround,
+    ReferralState,
+    RehabCase,
+    RehabReferral,
+    RehabSetting,
+    RehabSupportRate,
+    Route,
+    SupportCategory,
+    VoluntaryRehab,
+    VoluntaryState,
+)
+from .validators import national_id_errors
+
+MIN_AGE, ADULT_AGE = 12, 18
+REFERENCE_PREFIX: dict[str, str] = {
+    Case.Process.REHAB_COMPULSORY: "CNBB",
+    Case.Process.REHAB_VOLUNTARY: "CNTN",
+}
+# Who files a referral on each route (then acts on it until the court).
+COMPILER = {Route.ND116_2022: Role.COMMUNE_REHAB, Route.TTLT03_2025: Role.COMMUNE_POLICE}
+
+
+class ReadPurpose(TextChoices):
+    """Why a reader opens a rehab case (logged with the read)."""
+
+    HANDLING = "handling", gettext_lazy("Handling the case")
+    SUPERVISION = "supervision", gettext_lazy("Supervision or inspection")
+    COURT = "court", gettext_lazy("Request from the court or prosecutors")
+    COMPLAINT = "complaint", gettext_lazy("Handling a complaint")
+    REPORTING = "reporting", gettext_lazy("Statistics and reporting")
+    OTHER = "other", gettext_lazy("Other (explain)")
+
+
+# --- scoped reads ------------------------------------------------------------------
+
+
+def rehab_cases_for_user(user: Any) -> QuerySet[RehabCase]:
+    """Rehab cases of the communes where the user holds a rehab role (all of
+    them for district rehab staff); none for everyone else."""
+    scope = scope_for(user)
+    if not scope.sees_rehab:
+        return RehabCase.objects.none()
+    return scope.filter_rehab(RehabCase.objects.all())
+
+
+def rehab_case_get(user: Any, pk: Any) -> RehabReferral | VoluntaryRehab:
+    """The case as its own process model, or NotFound (never revealing it exists)."""
+    try:
+        process = rehab_cases_for_user(user).values_list("process", flat=True).get(pk=pk)
+    except (RehabCase.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    model = RehabReferral if process == Case.Process.REHAB_COMPULSORY else VoluntaryRehab
+    return (
+        model.objects.select_related("commune", "applicant", "procedure_version", "previous_case")
+        .prefetch_related("follow_ups")
+        .get(pk=pk)
+    )
+
+
+def rehab_search(
+    user: Any, *, process: str = "", commune: Any = None, state: str = "", q: str = ""
+) -> QuerySet[RehabCase]:
+    """The user's rehab cases, filtered: `q` is a reference, an exact national
+    ID or part of a name."""
+    qs = rehab_cases_for_user(user).select_related("commune", "applicant", "procedure_version")
+    if process:
+        qs = qs.filter(process=process)
+    if commune:
+        qs = qs.filter(commune_id=commune)
+    if state:
+        qs = qs.filter(state=state)
+    q = (q or "").strip()
+    if len(q) == 12 and q.isdigit():
+        qs = qs.filter(applicant__national_id=q)
+    elif q.upper().startswith(tuple(REFERENCE_PREFIX.values())):
+        qs = qs.filter(reference__iexact=q)
+    elif q:
+        qs = qs.filter(applicant__full_name__icontains=q)
+    return qs.order_by("-created_at", "-id")
+
+
+def mask_national_id(value: str) -> str:
+    """001•••••••345: the province and the last three digits only."""
+    if len(value or "") != 12:
+        return "•" * len(value or "")
+    return f"{value[:3]}{'•' * 6}{value[-3:]}"
+
+
+def may_see_read_log(user: Any) -> bool:
+    """Auditors and district rehab staff see who read rehab records."""
+    scope = scope_for(user)
+    return bool(scope.district_roles & {Role.AUDITOR, Role.DISTRICT_REHAB})
+
+
+def read_log_cases(user: Any) -> QuerySet[RehabCase]:
+    """Cases whose read log the user may see: every rehab case for auditors and
+    district rehab staff (the log shows references and readers, no personal data)."""
+    if not may_see_read_log(user):
+        return RehabCase.objects.none()
+    return RehabCase.objects.select_related("commune", "procedure_version")
+
+
+def read_log_case_get(user: Any, pk: Any) -> RehabCase:
+    try:
+        return read_log_cases(user).get(pk=pk)
+    except (RehabCase.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def case_reads(case: RehabCase) -> QuerySet[AuditEvent]:
+    """Who read the case, when and why (newest first)."""
+    return (
+        AuditEvent.objects.filter(case_id=case.pk, event="read")
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def case_events(case: RehabCase) -> QuerySet[AuditEvent]:
+    """The case's history without the reads (those are in the read log)."""
+    return (
+        AuditEvent.objects.filter(case_id=case.pk)
+        .exclude(event="read")
+        .select_related("actor")
+        .order_by("occurred_at", "id")
+    )
+
+
+def may_export(user: Any) -> bool:
+    return scope_for(user).sees_rehab and user.has_perm("cases.export_rehab")
+
+
+def _rehab_role(user: Any, commune_id: int | None) -> str:
+    scope = scope_for(user)
+    roles = scope.roles_in(commune_id) if commune_id else set(scope.district_roles)
+    picked = sorted(roles & {Role.COMMUNE_REHAB, Role.COMMUNE_POLICE, Role.DISTRICT_REHAB})
+    return picked[0] if picked else ""
+
+
+# --- logging of reads and exports ----------------------------------------------------
+
+
+def purpose_errors(purpose: str, note: str) -> dict[str, list[str]]:
+    if purpose not in ReadPurpose.values:
+        return {"purpose": [_("Choose why you are opening this record.")]}
+    if purpose == ReadPurpose.OTHER and not (note or "").strip():
+        return {"purpose_note": [_("Explain why you are opening this record.")]}
+    return {}
+
+
+def rehab_read_record(
+    *, user: Any, case: RehabCase, purpose: str, note: str = "", via: str = "web"
+) -> AuditEvent:
+    """Log one reading of a case: who, when, why. The caller authorized the read."""
+    errors = purpose_errors(purpose, note)
+    if errors:
+        raise InvalidData(
+            _("Say why you are opening this record."), fields=errors, code="purpose_required"
+        )
+    return audit.record(
+        actor=user,
+        actor_role=_rehab_role(user, case.commune_id),
+        commune_id=case.commune_id,
+        case_id=case.pk,
+        object_type="cases.case",
+        object_id=str(case.pk),
+        event="read",
+        data={"purpose": purpose, "note": (note or "").strip()[:300], "via": via},
+    )
+
+
+def rehab_export_record(
+    *, user: Any, rows: int, filters: dict[str, Any], fmt: str, purpose: str, note: str = ""
+) -> AuditEvent:
+    """Check the export permission and log the export (what, how many, why)."""
+    if not may_export(user):
+        raise NotPermitted(_("Exporting drug-rehab records needs its own permission."))
+    errors = purpose_errors(purpose, note)
+    if errors:
+        raise InvalidData(
+            _("Say why you are exporting these records."), fields=errors, code="purpose_required"
+        )
+    return audit.record(
+        actor=user,
+        actor_role=_rehab_role(user, None) or Role.DISTRICT_REHAB,
+        event="export",
+        object_type="cases.rehabcase",
+        data={
+            "format": fmt,
+            "rows": rows,
+            "filters": {k: str(v) for k, v in filters.items() if v},
+            "purpose": purpose,
+            "note": (note or "").strip()[:300],
+        },
+    )
+
+
+# --- filing -------------------------------------------------------------------------
+
+
+def _age_on(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def rehab_person(
+    *,
+    actor: Any,
+    commune: AdministrativeUnit,
+    national_id: str,
+    full_name: str,
+    date_of_birth: dt.date | None,
+    sex: str,
+    address: str = "",
+) -> Person:
+    """The registry's person with this national ID, or a new one. A known ID
+    must belong to the same name and date of birth."""
+    errors: dict[str, list[str]] = {}
+    if not (full_name or "").strip():
+        errors["full_name"] = [_("Please enter the full name.")]
+    if date_of_birth is None:
+        errors["date_of_birth"] = [_("Please enter the date of birth.")]
+    nid_errors = national_id_errors(national_id or "", date_of_birth, sex)
+    if nid_errors:
+        errors["national_id"] = nid_errors
+    if errors:
+        raise InvalidData(fields=errors)
+    assert date_of_birth is not None
+    existing = Person.objects.filter(national_id=national_id).first()
+    if existing is not None:
+        same = (
+            existing.full_name.casefold() == full_name.strip().casefold()
+            and existing.date_of_birth == date_of_birth
+        )
+        if not same:
+            msg = _(
+                "This national ID is registered to a person with another name or date of birth."
+            )
+            raise InvalidData(msg, fields={"national_id": [msg]}, code="national_id_mismatch")
+        return existing
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                full_name=full_name.strip(),
+                date_of_birth=date_of_birth,
+                sex=sex,
+                national_id=national_id,
+                commune=commune,
+                address=address,
+                rehab_only=True,
+            )
+    except IntegrityError:
+        return Person.objects.get(national_id=national_id)
+    audit.record(
+        actor=actor,
+        actor_role=_rehab_role(actor, commune.pk),
+        commune_id=commune.pk,
+        event="rehab_person_create",
+        object_type="cases.person",
+        object_id=str(person.pk),
+        data={"national_id": national_id, "full_name": person.full_name},
+    )
+    return person
+
+
+def version_in_force(procedure: str, on: dt.date) -> ProcedureVersion:
+    version = ProcedureVersion.in_force(procedure, on)
+    if version is None:
+        raise InvalidData(
+            _("No version of this procedure is in force on %(date)s.")
+            % {"date": on.strftime("%d/%m/%Y")},
+            code="no_procedure_version",
+        )
+    return version
+
+
+def _age_errors(person: Person, on: dt.date, ground: str = "") -> dict[str, list[str]]:
+    age = _age_on(person.date_of_birth, on)
+    if age < MIN_AGE:
+        return {
+            "date_of_birth": [
+                _(
+                    "The person is %(age)s years old: people under 12 cannot be sent to "
+                    "rehab under this procedure."
+                )
+                % {"age": age}
+            ]
+        }
+    if age < ADULT_AGE and ground and ground not in MINOR_GROUNDS:
+        return {
+            "ground": [
+                _(
+                    "For ages 12 to under 18 this ground does not apply: only failing or "
+                    "leaving voluntary rehab or substitution therapy."
+                )
+            ]
+        }
+    return {}
+
+
+def _open(case: RehabCase, actor: Any, role: str, data: dict[str, Any]) -> None:
+    """Number the new case, log its creation, start its process."""
+    year = timezone.localdate(case.created_at).year
+    case.reference = f"{REFERENCE_PREFIX[case.process]}-{year}-{case.pk:06d}"
+    Case.objects.filter(pk=case.pk).update(reference=case.reference)
+    audit.record(
+        actor=actor,
+        actor_role=role,
+        commune_id=case.commune_id,
+        case_id=case.pk,
+        object_type="cases.case",
+        object_id=str(case.pk),
+        event="create",
+        to_state=case.state,
+        data={"version": case.procedure_version.code, "route": case.route, **data},
+    )
+    flows.process_start(case)
+
+
+def referral_create(
+    *,
+    actor: Any,
+    commune: AdministrativeUnit,
+    applicant: Person,
+    ground: str,
+    violation_record_number: str = "",
+    violation_on: dt.date | None = None,
+    stable_residence: bool = True,
+) -> RehabReferral:
+    """Open a compulsory referral, bound to the procedure version in force
+    today. Who may open it follows that version's route: the commune rehab
+    officer (2022) or the head of commune police (2025)."""
+    today = timezone.localdate()
+    version = version_in_force(Case.Process.REHAB_COMPULSORY, today)
+    role = COMPILER[Route(version.route)]
+    if role not in scope_for(actor).roles_in(commune.pk):
+        raise NotPermitted(
+            _("Under the procedure in force (%(version)s) this dossier is compiled by: %(role)s.")
+            % {"version": version.name, "role": _role_label(role)}
+        )
+    errors: dict[str, list[str]] = {}
+    if ground not in ReferralGround.values:
+        errors["ground"] = [_("Choose the ground for the referral.")]
+    if violation_on and violation_on > today:
+        errors["violation_on"] = [_("The date cannot be in the future.")]
+    errors.update(_age_errors(applicant, today, ground))
+    if errors:
+        raise InvalidData(fields=errors, code=_age_code(errors))
+    with transaction.atomic():
+        case = _new_referral(
+            actor=actor,
+            commune=commune,
+            applicant=applicant,
+            version=version,
+            ground=ground,
+            violation_record_number=violation_record_number,
+            violation_on=violation_on,
+            stable_residence=stable_residence,
+        )
+        _open(case, actor, role, {"ground": ground})
+    return case
+
+
+def _age_code(errors: dict[str, list[str]]) -> str:
+    if "date_of_birth" in errors:
+        return "under_minimum_age"
+    return "invalid"
+
+
+def _role_label(role: str) -> str:
+    from workflows.permissions import ROLE_LABELS
+
+    return str(ROLE_LABELS.get(Role(role), role))
+
+
+def _new_referral(
+    *,
+    actor: Any,
+    commune: AdministrativeUnit,
+    applicant: Person,
+    version: ProcedureVersion,
+    **fields: Any,
+) -> RehabReferral:
+    today = timezone.localdate()
+    return RehabReferral.objects.create(
+        reference=uuid.uuid4().hex[:20],
+        process=Case.Process.REHAB_COMPULSORY,
+        commune=commune,
+        applicant=applicant,
+        created_by=actor,
+        procedure_version=version,
+        route=version.route,
+        is_minor=_age_on(applicant.date_of_birth, today) < ADULT_AGE,
+        **fields,
+    )
+
+
+def referral_follow_up(
+    *, previous: RehabCase, ground: str, actor: Any, found_on: dt.date | None = None
+) -> RehabReferral:
+    """A new referral after a relapse or a drop-out (found on `found_on`),
+    linked to `previous`, under the version in force today (its filing day);
+    its compiler is told. Called by the engine inside the transition that
+    recorded the relapse or drop-out."""
+    today = timezone.localdate()
+    version = version_in_force(Case.Process.REHAB_COMPULSORY, today)
+    case = _new_referral(
+        actor=actor,
+        commune=previous.commune,
+        applicant=previous.applicant,
+        version=version,
+        ground=ground,
+        violation_on=found_on or today,
+        previous_case=previous,
+    )
+    _open(
+        case,
+        actor,
+        _rehab_role(actor, previous.commune_id),
+        {
+            "ground": ground,
+            "previous": previous.reference,
+        },
+    )
+    notifications_enqueue_for_role(
+        role=COMPILER[Route(version.route)],
+        commune_id=case.commune_id,
+        event="task_waiting",
+        title=_("%(ref)s is waiting for you: %(state)s")
+        % {"ref": case.reference, "state": ReferralState(case.state).label},
+        body=_("New referral after %(ref)s.") % {"ref": previous.reference},
+        url=reverse("rehab_detail", args=[case.pk]),
+        case_id=case.pk,
+        exclude_user_id=None,
+    )
+    return case
+
+
+def support_rate(category: str, on: dt.date) -> int:
+    if not category:
+        return 0
+    rate = (
+        RehabSupportRate.objects.filter(category=category, effective_from__lte=on)
+        .order_by("-effective_from")
+        .values_list("percent", flat=True)
+        .first()
+    )
+    return rate or 0
+
+
+def voluntary_create(
+    *,
+    actor: Any,
+    commune: AdministrativeUnit,
+    applicant: Person,
+    setting: str,
+    facility_name: str = "",
+    support_category: str = "",
+    estimated_cost: int = 0,
+) -> VoluntaryRehab:
+    """Open a voluntary-rehab registration (commune rehab officer), with the
+    state's share of the costs for the support categories (dated rates)."""
+    if Role.COMMUNE_REHAB not in scope_for(actor).roles_in(commune.pk):
+        raise NotPermitted(_("Only the commune's rehab officer registers voluntary rehab."))
+    today = timezone.localdate()
+    version = version_in_force(Case.Process.REHAB_VOLUNTARY, today)
+    errors: dict[str, list[str]] = {}
+    if setting not in RehabSetting.values:
+        errors["setting"] = [_("Choose where the rehab takes place.")]
+    if setting == RehabSetting.FACILITY and not (facility_name or "").strip():
+        errors["facility_name"] = [_("Name the facility.")]
+    if support_category not in SupportCategory.values:
+        errors["support_category"] = [_("Unknown cost-support category.")]
+    if estimated_cost < 0:
+        errors["estimated_cost"] = [_("The cost cannot be negative.")]
+    errors.update(_age_errors(applicant, today))
+    if errors:
+        raise InvalidData(fields=errors, code=_age_code(errors))
+    percent = support_rate(support_category, today)
+    with transaction.atomic():
+        case = VoluntaryRehab.objects.create(
+            reference=uuid.uuid4().hex[:20],
+            process=Case.Process.REHAB_VOLUNTARY,
+            commune=commune,
+            applicant=applicant,
+            created_by=actor,
+            procedure_version=version,
+            route=version.route,
+            is_minor=_age_on(applicant.date_of_birth, today) < ADULT_AGE,
+            setting=setting,
+            facility_name=(facility_name or "").strip(),
+            support_category=support_category,
+            estimated_cost=estimated_cost,
+            support_percent=percent,
+            support_amount=estimated_cost * percent // 100,
+        )
+        _open(case, actor, Role.COMMUNE_REHAB, {"setting": setting})
+    return case
+
+
+# --- post-rehab check-ins -------------------------------------------------------------
+
+CHECKIN_STATES = {ReferralState.POST_REHAB, VoluntaryState.POST_REHAB}
+
+
+def checkin_record(
+    *, actor: Any, case: RehabCase, checked_on: dt.date | None, result: str, note: str = ""
+) -> PostRehabCheckin:
+    """A periodic post-rehab check-in, by the commune (rehab officer or police)."""
+    if not scope_for(actor).roles_in(case.commune_id) & REHAB_COMMUNE_ROLES:
+        raise NotPermitted(_("Check-ins are recorded by the commune."))
+    with transaction.atomic():
+        locked = RehabCase.objects.select_for_update().get(pk=case.pk)
+        if locked.state not in CHECKIN_STATES:
+            from workflows.exceptions import TransitionNotAllowed
+
+            raise TransitionNotAllowed(
+                _("Check-ins are recorded during post-rehab management only."),
+                code="not_in_post_rehab",
+            )
+        errors: dict[str, list[str]] = {}
+        if checked_on is None:
+            errors["checked_on"] = [_("Enter the date of the check-in.")]
+        elif checked_on > timezone.localdate():
+            errors["checked_on"] = [_("The date cannot be in the future.")]
+        elif locked.post_rehab_from and checked_on < locked.post_rehab_from:
+            errors["checked_on"] = [_("Post-rehab management started later.")]
+        if result not in CheckinResult.values:
+            errors["result"] = [_("Choose the result of the check-in.")]
+        if errors:
+            raise InvalidData(fields=errors)
+        assert checked_on is not None
+        checkin = PostRehabCheckin.objects.create(
+            case=locked, checked_on=checked_on, result=result, note=note, recorded_by=actor
+        )
+        audit.record(
+            actor=actor,
+            actor_role=_rehab_role(actor, case.commune_id),
+            commune_id=case.commune_id,
+            case_id=case.pk,
+            object_type="cases.case",
+            object_id=str(case.pk),
+            event="checkin",
+            data={"checked_on": checked_on.isoformat(), "result": result},
+        )
+    return checkin
