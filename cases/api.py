@@ -65,6 +65,24 @@ def validated_query(serializer_class: type, request: Request) -> dict[str, Any]:
     return dict(s.validated_data)
 
 
+def transition_from_request(request: Request, obj: Any, name: str) -> None:
+    """Fire transition `name` on `obj` (already fetched through its scope) with
+    the request's JSON: reason, expected_state, and the transition's data."""
+    if not isinstance(request.data, dict):
+        raise InvalidData(_("Send a JSON object."))
+    s = serializers.TransitionRequestSerializer(data=request.data)
+    s.is_valid(raise_exception=True)
+    reserved = serializers.TransitionRequestSerializer.RESERVED
+    engine.transition(
+        obj,
+        name,
+        actor=request.user,
+        reason=s.validated_data["reason"],
+        data={k: v for k, v in request.data.items() if k not in reserved},
+        expected_state=s.validated_data["expected_state"] or None,
+    )
+
+
 def case_response(request: Request, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
     case = selectors.housing_case_get(request.user, pk)
     # Documents feed both the document list and the checklist: read them once.
@@ -236,21 +254,7 @@ class CaseTransitionView(ApiView):
         "(invalid_transition) or a stale expected_state (concurrent_change).",
     )
     def post(self, request: Request, pk: int, name: str) -> Response:
-        case = selectors.housing_case_get(request.user, pk)
-        if not isinstance(request.data, dict):
-            raise InvalidData(_("Send a JSON object."))
-        s = serializers.TransitionRequestSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        reserved = serializers.TransitionRequestSerializer.RESERVED
-        data = {k: v for k, v in request.data.items() if k not in reserved}
-        engine.transition(
-            case,
-            name,
-            actor=request.user,
-            reason=s.validated_data["reason"],
-            data=data,
-            expected_state=s.validated_data["expected_state"] or None,
-        )
+        transition_from_request(request, selectors.housing_case_get(request.user, pk), name)
         return case_response(request, pk)
 
 
@@ -641,16 +645,7 @@ class GiftListTransitionView(ApiView):
         "invalid_transition or concurrent_change (stale expected_state).",
     )
     def post(self, request: Request, pk: int, name: str) -> Response:
-        gift_list = gifts.gift_list_get(request.user, pk)
-        s = serializers.TransitionRequestSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        engine.transition(
-            gift_list,
-            name,
-            actor=request.user,
-            reason=s.validated_data["reason"],
-            expected_state=s.validated_data["expected_state"] or None,
-        )
+        transition_from_request(request, gifts.gift_list_get(request.user, pk), name)
         return gift_list_response(request, pk)
 
 

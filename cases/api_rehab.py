@@ -39,14 +39,20 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from workflows import engine
-from workflows.exceptions import InvalidData, NotFound, NotPermitted
+from workflows.exceptions import NotFound, NotPermitted
 from workflows.models import AuditEvent
 from workflows.permissions import REHAB_COMMUNE_ROLES, available_transitions, scope_for
 from workflows.registry import spec_for
 
 from . import formatting, serializers
-from .api import ERRORS_READ, ERRORS_WRITE, ApiView, _IgnoreFormatQuery, validated_query
+from .api import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    ApiView,
+    _IgnoreFormatQuery,
+    transition_from_request,
+    validated_query,
+)
 from .models import AdministrativeUnit, Case, Person
 from .models_rehab import (
     CheckinResult,
@@ -649,21 +655,7 @@ class RehabCaseTransitionView(RehabApiView):
         "stale expected_state (concurrent_change). The answer is logged as a read (handling).",
     )
     def post(self, request: Request, pk: int, name: str) -> Response:
-        case = rehab_case_get(request.user, pk)
-        if not isinstance(request.data, dict):
-            raise InvalidData(_("Send a JSON object."))
-        s = serializers.TransitionRequestSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        reserved = serializers.TransitionRequestSerializer.RESERVED
-        data = {k: v for k, v in request.data.items() if k not in reserved}
-        engine.transition(
-            case,
-            name,
-            actor=request.user,
-            reason=s.validated_data["reason"],
-            data=data,
-            expected_state=s.validated_data["expected_state"] or None,
-        )
+        transition_from_request(request, rehab_case_get(request.user, pk), name)
         # Fresh from the database: the transition changed the state and its fields.
         return detail_response(
             request, rehab_case_get(request.user, pk), purpose=ReadPurpose.HANDLING

@@ -2,7 +2,8 @@
 
 from django.urls import path, re_path
 
-from . import api, api_rehab
+from . import api, api_audit, api_rehab
+from .api_report import SixMonthReportView
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -87,6 +88,10 @@ urlpatterns = [
         name="api-rehab-case-reads",
     ),
     path("rehab/export/", api_rehab.RehabExportView.as_view(), name="api-rehab-export"),
+    path("audit/events/", api_audit.AuditEventListView.as_view(), name="api-audit-events"),
+    path("audit/events/export/", api_audit.AuditExportView.as_view(), name="api-audit-export"),
+    path("audit/verify/", api_audit.AuditVerifyView.as_view(), name="api-audit-verify"),
+    path("reports/six-month/", SixMonthReportView.as_view(), name="api-report-six-month"),
     # Last: any other path ending in "/" is a JSON 404. Paths without the slash
     # still get CommonMiddleware's redirect to the slashed form first.
     re_path(r"^(?:.*/)?$", api.api_not_found, name="api-not-found"),

@@ -199,6 +199,9 @@ def upload_all_documents(actor: object, case: HousingCase) -> None:
 
 @transaction.atomic
 def seed_demo() -> str:
+    from .reference_data import ensure_reference_data
+
+    ensure_reference_data()  # the data migrations' rows, if a flush removed them
     units = seed_units()
     seed_configuration(timezone.localdate().year)
     users = seed_users()
@@ -208,12 +211,17 @@ def seed_demo() -> str:
     from .demo_rehab import seed_rehab  # drug rehab (issue 5): also into older demo DBs
 
     seed_rehab(units)
-    if HousingCase.objects.exists():
+    from .demo_report import seed_report_data  # six-month report (issue 6): also into older DBs
+
+    if HousingCase.objects.exclude(decision_date__year=2024).exists():
+        seed_report_data(units, users)
         return "demo data already present"
     people = {}
     for name, dob, sex, nid, code, cats, sub in PEOPLE:
         officer = users["canbo_phulo" if code == "00448" else "canbo_minhtri"]
-        people[nid] = Person.objects.filter(national_id=nid).first() or person_create(
+        people[nid] = Person.objects.filter(
+            national_id=nid, rehab_only=False
+        ).first() or person_create(
             actor=officer,
             full_name=name,
             date_of_birth=dob,
@@ -261,6 +269,7 @@ def seed_demo() -> str:
     upload_all_documents(u["canbo_minhtri"], c3)
     engine.transition(c3, "submit", actor=u["canbo_minhtri"])
     engine.transition(c3, "verify", actor=u["lanhdao_minhtri"])
+    seed_report_data(units, users)
     return "demo data created"
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import NotificationPreference
-from workflows.forms import MoneyField
+from workflows.forms import MoneyField, PastDateField
 from workflows.specs import TransitionSpec
 
 from .models import (
@@ -285,9 +285,16 @@ class DocumentUploadForm(forms.Form):
         )
 
 
-def _transition_initial(name: str, case: HousingCase) -> dict[str, Any]:
+def _transition_initial(name: str, case: Any, form_class: type[forms.Form]) -> dict[str, Any]:
     """Sensible defaults: today's date, the amount the previous step settled on."""
     today = timezone.localdate()
+    if not isinstance(case, HousingCase):
+        # Other processes: the dates of what is recorded default to today.
+        return {
+            field: today
+            for field, f in form_class.base_fields.items()
+            if isinstance(f, PastDateField)
+        }
     if name == "review":
         return {"assessed_amount": money_text(case.requested_amount)}
     if name == "approve":
@@ -318,7 +325,7 @@ def transition_form(
             label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
         )
     form_class = type(f"{tspec.name.title()}TransitionForm", (base,), extra)
-    initial = _transition_initial(tspec.name, case)
+    initial = _transition_initial(tspec.name, case, form_class)
     initial["expected_state"] = expected_state or case.state
     form = form_class(data=data, initial=initial, auto_id=f"id_{tspec.name}_%s")
     for field in form.fields.values():

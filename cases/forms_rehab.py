@@ -41,6 +41,10 @@ class _PersonFields(forms.Form):
         self.communes = {c.pk: c for c in communes}
         _set_choices(self.fields["commune"], [(c.pk, str(c)) for c in communes])
 
+    def clean_national_id(self) -> str:
+        # As printed on the card: "001 090 012 345" or with dots.
+        return "".join(ch for ch in self.cleaned_data["national_id"] if ch not in " .-")
+
 
 class ReferralCreateForm(_PersonFields):
     ground = forms.ChoiceField(label=_("Ground"), choices=ReferralGround.choices)
@@ -78,6 +82,11 @@ class PurposeForm(forms.Form):
 
 
 class ExportForm(PurposeForm):
+    purpose = forms.ChoiceField(
+        label=_("Why are you exporting these records?"),
+        choices=ReadPurpose.choices,
+        widget=forms.RadioSelect,
+    )
     fmt = forms.ChoiceField(
         label=_("Format"), choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV")], initial="xlsx"
     )
@@ -85,7 +94,10 @@ class ExportForm(PurposeForm):
 
 class CheckinForm(forms.Form):
     checked_on = VnDateField(label=_("Date"))
-    result = forms.ChoiceField(label=_("Result"), choices=CheckinResult.choices)
+    # No default: a check-in's result is what the officer found, never assumed.
+    result = forms.ChoiceField(
+        label=_("Result"), choices=_choices(_("Choose…"), CheckinResult.choices)
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 

@@ -430,7 +430,7 @@ class _Checker:
         ids = sorted(national_ids)
         for i in range(0, len(ids), CHUNK):
             people = (
-                Person.objects.filter(national_id__in=ids[i : i + CHUNK])
+                Person.objects.filter(national_id__in=ids[i : i + CHUNK], rehab_only=False)
                 .select_related("commune")
                 .only(
                     "id",
@@ -442,7 +442,6 @@ class _Checker:
                     "commune__kind",
                     "categories",
                     "merit_subtype",
-                    "rehab_only",
                 )
             )
             found.update((p.national_id, p) for p in people)
@@ -558,17 +557,6 @@ class _Checker:
 
     @staticmethod
     def _check_existing(row: _Row, person: Person, commune_id: int) -> None:
-        if person.rehab_only:
-            # Known only from a drug-rehab case: say nothing of who or where.
-            if _norm(person.full_name) != _norm(row.full_name) or (
-                person.date_of_birth != row.date_of_birth
-            ):
-                row.error(
-                    "national_id",
-                    "identity_mismatch",
-                    _("This national ID does not match the name and date of birth given."),
-                )
-            return
         if person.commune_id != commune_id:
             row.error(
                 "national_id",
@@ -711,10 +699,6 @@ def _create_people(
     """National ID -> person id for every good row, creating the missing people
     from their first row (bulk), each with its registry audit event."""
     ids = {nid: p.pk for nid, p in existing.items()}
-    # People known only from a drug-rehab case now have a general record too.
-    Person.objects.filter(pk__in=[p.pk for p in existing.values() if p.rehab_only]).update(
-        rehab_only=False
-    )
     new: dict[str, _Row] = {}
     for r in rows:
         if r.national_id in ids or r.national_id in new:

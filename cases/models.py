@@ -129,8 +129,10 @@ class Person(models.Model):
     full_name = models.CharField(_("full name"), max_length=120)
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    # Unique within each registry: the general one, and the drug-rehab one
+    # (see `rehab_only`), so the general registry never learns of a rehab case.
     national_id = models.CharField(
-        _("national ID number"), max_length=12, unique=True, validators=[validate_national_id]
+        _("national ID number"), max_length=12, validators=[validate_national_id]
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="people")
@@ -143,9 +145,10 @@ class Person(models.Model):
     merit_subtype = models.CharField(
         _("meritorious-service type"), max_length=30, choices=MeritSubtype.choices, blank=True
     )
-    # Registered only for a drug-rehab case: kept out of the general registry
-    # (its existence there would tell the commune about the case) until someone
-    # registers the same person for another process.
+    # A record of the drug-rehab registry: only rehab cases use it and only
+    # rehab roles see it. Registering the same national ID for another process
+    # makes a separate general record (its existence there would otherwise
+    # tell the commune about the case, and its data would be shared).
     rehab_only = models.BooleanField(
         _("registered for drug rehab only"), default=False, db_default=False
     )
@@ -155,7 +158,22 @@ class Person(models.Model):
         ordering = ["full_name"]
         # A trigram index on UPPER(full_name) for name search is created by
         # migration 0004 (Django renders this expression index incorrectly).
-        indexes = [models.Index(fields=["commune", "full_name"])]
+        indexes = [
+            models.Index(fields=["commune", "full_name"]),
+            models.Index(fields=["national_id"], name="person_national_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id"],
+                condition=Q(rehab_only=False),
+                name="person_national_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["national_id"],
+                condition=Q(rehab_only=True),
+                name="person_national_id_rehab_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -248,8 +248,9 @@ def rehab_person(
     sex: str,
     address: str = "",
 ) -> Person:
-    """The registry's person with this national ID, or a new one. A known ID
-    must belong to the same name and date of birth."""
+    """The rehab registry's person with this national ID, or a new one there
+    (`rehab_only`: separate from the general registry, so neither tells the
+    other anything). A known ID must belong to the same name and date of birth."""
     errors: dict[str, list[str]] = {}
     if not (full_name or "").strip():
         errors["full_name"] = [_("Please enter the full name.")]
@@ -261,7 +262,8 @@ def rehab_person(
     if errors:
         raise InvalidData(fields=errors)
     assert date_of_birth is not None
-    existing = Person.objects.filter(national_id=national_id).first()
+    # The rehab registry only: nothing is shared with the general one.
+    existing = Person.objects.filter(national_id=national_id, rehab_only=True).first()
     if existing is not None:
         same = (
             existing.full_name.casefold() == full_name.strip().casefold()
@@ -285,7 +287,7 @@ def rehab_person(
                 rehab_only=True,
             )
     except IntegrityError:
-        return Person.objects.get(national_id=national_id)
+        return Person.objects.get(national_id=national_id, rehab_only=True)
     audit.record(
         actor=actor,
         actor_role=_rehab_role(actor, commune.pk),
@@ -309,7 +311,31 @@ def version_in_force(procedure: str, on: dt.date) -> ProcedureVersion:
     return version
 
 
+def _open_case_errors(process: str, person: Person) -> dict[str, list[str]]:
+    """One open case per person and procedure: a second dossier is refused
+    with the reference of the open one."""
+    from workflows.registry import route_specs
+
+    terminal = set().union(*(spec.terminal for spec in route_specs(process)))
+    open_case = (
+        RehabCase.objects.filter(process=process, applicant=person)
+        .exclude(state__in=terminal)
+        .values_list("reference", flat=True)
+        .first()
+    )
+    if open_case:
+        return {
+            "national_id": [
+                _("This person already has an open case of this procedure: %(ref)s.")
+                % {"ref": open_case}
+            ]
+        }
+    return {}
+
+
 def _age_errors(person: Person, on: dt.date, ground: str = "") -> dict[str, list[str]]:
+    if person.date_of_birth > on:
+        return {"date_of_birth": [_("The date of birth cannot be in the future.")]}
     age = _age_on(person.date_of_birth, on)
     if age < MIN_AGE:
         return {
@@ -378,9 +404,10 @@ def referral_create(
         errors["ground"] = [_("Choose the ground for the referral.")]
     if violation_on and violation_on > today:
         errors["violation_on"] = [_("The date cannot be in the future.")]
-    errors.update(_age_errors(applicant, today, ground))
+    person_errors, code = _person_errors(Case.Process.REHAB_COMPULSORY, applicant, today, ground)
+    errors.update(person_errors)
     if errors:
-        raise InvalidData(fields=errors, code=_age_code(errors))
+        raise InvalidData(fields=errors, code=code)
     with transaction.atomic():
         case = _new_referral(
             actor=actor,
@@ -396,10 +423,16 @@ def referral_create(
     return case
 
 
-def _age_code(errors: dict[str, list[str]]) -> str:
-    if "date_of_birth" in errors:
-        return "under_minimum_age"
-    return "invalid"
+def _person_errors(
+    process: str, person: Person, on: dt.date, ground: str = ""
+) -> tuple[dict[str, list[str]], str]:
+    """The age rules and the one-open-case rule, with the error's stable code."""
+    age = _age_errors(person, on, ground)
+    if age:
+        under_12 = person.date_of_birth <= on and _age_on(person.date_of_birth, on) < MIN_AGE
+        return age, "under_minimum_age" if under_12 else "invalid"
+    open_case = _open_case_errors(process, person)
+    return open_case, "open_case_exists" if open_case else "invalid"
 
 
 def _role_label(role: str) -> str:
@@ -508,9 +541,10 @@ def voluntary_create(
         errors["support_category"] = [_("Unknown cost-support category.")]
     if estimated_cost < 0:
         errors["estimated_cost"] = [_("The cost cannot be negative.")]
-    errors.update(_age_errors(applicant, today))
+    person_errors, code = _person_errors(Case.Process.REHAB_VOLUNTARY, applicant, today)
+    errors.update(person_errors)
     if errors:
-        raise InvalidData(fields=errors, code=_age_code(errors))
+        raise InvalidData(fields=errors, code=code)
     percent = support_rate(support_category, today)
     with transaction.atomic():
         case = VoluntaryRehab.objects.create(
@@ -559,7 +593,10 @@ def checkin_record(
         elif checked_on > timezone.localdate():
             errors["checked_on"] = [_("The date cannot be in the future.")]
         elif locked.post_rehab_from and checked_on < locked.post_rehab_from:
-            errors["checked_on"] = [_("Post-rehab management started later.")]
+            errors["checked_on"] = [
+                _("Post-rehab management started on %(date)s.")
+                % {"date": locked.post_rehab_from.strftime("%d/%m/%Y")}
+            ]
         if result not in CheckinResult.values:
             errors["result"] = [_("Choose the result of the check-in.")]
         if errors:

@@ -78,21 +78,7 @@ def person_create(
         errors["categories"] = [_("Unknown category: %(c)s.") % {"c": ", ".join(bad)}]
     if errors:
         raise InvalidData(fields=errors)
-    existing = Person.objects.filter(national_id=national_id).first()
-    if existing is not None and existing.rehab_only:
-        # Known only from a drug-rehab case: this registration makes it a
-        # general record, as if new (saying it exists would reveal the case).
-        return _person_from_rehab_only(
-            actor,
-            existing,
-            full_name,
-            date_of_birth,
-            sex,
-            commune,
-            address,
-            categories,
-            merit_subtype,
-        )
+    existing = Person.objects.filter(national_id=national_id, rehab_only=False).first()
     if existing is not None:
         raise _duplicate_person(actor, existing)
     try:
@@ -117,39 +103,9 @@ def person_create(
             )
     except IntegrityError:
         # Someone registered the same national ID a moment ago.
-        raise _duplicate_person(actor, Person.objects.get(national_id=national_id)) from None
-    return person
-
-
-def _person_from_rehab_only(
-    actor: Any,
-    person: Person,
-    full_name: str,
-    date_of_birth: dt.date,
-    sex: str,
-    commune: AdministrativeUnit,
-    address: str,
-    categories: list[str] | None,
-    merit_subtype: str,
-) -> Person:
-    with transaction.atomic():
-        person.full_name = full_name.strip()
-        person.date_of_birth = date_of_birth
-        person.sex = sex
-        person.commune = commune
-        person.address = address or person.address
-        person.categories = list(categories or [])
-        person.merit_subtype = merit_subtype
-        person.rehab_only = False
-        person.save()
-        audit.record(
-            actor=actor,
-            commune_id=commune.pk,
-            event="person_create",
-            object_type="cases.person",
-            object_id=str(person.pk),
-            data={"national_id": person.national_id, "full_name": person.full_name},
-        )
+        raise _duplicate_person(
+            actor, Person.objects.get(national_id=national_id, rehab_only=False)
+        ) from None
     return person
 
 

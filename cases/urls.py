@@ -5,8 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .views import audit as audit_views
+from .views import dashboard as dashboard_views
 from .views import gifts as gift_views
 from .views import rehab as rehab_views
+from .views import report as report_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -47,6 +50,25 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/apology/", views.CaseApologyView.as_view(), name="case_apology"),
     path("one-stop/", views.OneStopKpiView.as_view(), name="onestop_kpi"),
+    # Six-month report (cases/views/report.py)
+    path("reports/six-month/", report_views.SixMonthReportView.as_view(), name="report_six_month"),
+    path(
+        "reports/six-month.docx",
+        report_views.SixMonthReportFileView.as_view(fmt="docx"),
+        name="report_six_month_docx",
+    ),
+    path(
+        "reports/six-month.xlsx",
+        report_views.SixMonthReportFileView.as_view(fmt="xlsx"),
+        name="report_six_month_xlsx",
+    ),
+    # Dashboard per role (cases/views/dashboard.py)
+    path("dashboard/", dashboard_views.DashboardView.as_view(), name="dashboard"),
+    path(
+        "dashboard/dashboard.xlsx",
+        dashboard_views.DashboardXlsxView.as_view(),
+        name="dashboard_xlsx",
+    ),
     # Gift campaigns (cases/views/gifts.py)
     path("campaigns/", gift_views.CampaignListView.as_view(), name="campaign_list"),
     path("campaigns/<int:pk>/", gift_views.CampaignDetailView.as_view(), name="campaign_detail"),
@@ -161,6 +183,12 @@ urlpatterns = [
     path(
         "rehab/<int:pk>/reads/", rehab_views.RehabCaseReadsView.as_view(), name="rehab_case_reads"
     ),
+    # Audit trail (cases/views/audit.py): scoped to the viewer like every read
+    path("audit/", audit_views.AuditExplorerView.as_view(), name="audit_explorer"),
+    path("audit/export/", audit_views.AuditExportView.as_view(), name="audit_export"),
+    path("audit/cases/<int:pk>/", audit_views.AuditCaseView.as_view(), name="audit_case"),
+    path("audit/users/<str:username>/", audit_views.AuditUserView.as_view(), name="audit_user"),
+    path("audit/verify/", audit_views.AuditVerifyView.as_view(), name="audit_verify"),
     path("people/new/", views.PersonCreateView.as_view(), name="person_create"),
     path("processes/<slug:code>/", views.ProcessDiagramView.as_view(), name="process_diagram"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),

@@ -42,6 +42,10 @@ def fast_password_hasher(settings: Any) -> None:
 
 @pytest.fixture
 def communes(db: Any) -> SimpleNamespace:
+    from cases.reference_data import ensure_reference_data
+
+    # A transactional test before this one may have flushed the migrations' data.
+    ensure_reference_data()
     return SimpleNamespace(
         a=CommuneFactory(code="00448", name="Phù Lỗ"),
         b=CommuneFactory(code="00382", name="Minh Trí"),

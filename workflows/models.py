@@ -27,7 +27,7 @@ class AuditEvent(models.Model):
 
     chain = models.CharField(max_length=40)
     seq = models.BigIntegerField()
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -66,9 +66,13 @@ class AuditEvent(models.Model):
             models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")
         ]
         indexes = [
-            models.Index(fields=["case", "occurred_at"]),
-            models.Index(fields=["actor", "occurred_at"]),
-            models.Index(fields=["commune", "occurred_at"]),
+            # The explorer's keyset pages (occurred_at DESC, id DESC), over
+            # everything or within one case, actor or commune: an index range
+            # that stops after one page, with no sort (bench_audit_explorer).
+            models.Index(fields=["-occurred_at", "-id"], name="audit_time"),
+            models.Index(fields=["case", "-occurred_at", "-id"], name="audit_case_time"),
+            models.Index(fields=["actor", "-occurred_at", "-id"], name="audit_actor_time"),
+            models.Index(fields=["commune", "-occurred_at", "-id"], name="audit_commune_time"),
             # Events of one object (a gift list or row): timelines, separation of duties.
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
@@ -91,6 +95,23 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}@{self.seq}"
+
+
+class AuditAlert(models.Model):
+    """A broken link of the audit trail that admins were told about: one row
+    per link (its `key`), so a check repeated every few minutes by the
+    scheduler, the page and the command notifies once."""
+
+    key = models.CharField(max_length=64, unique=True)
+    chain = models.CharField(max_length=40, blank=True)
+    seq = models.BigIntegerField(null=True, blank=True)
+    event_id = models.BigIntegerField(null=True, blank=True)
+    problem = models.TextField()
+    found_at = models.DateTimeField(default=timezone.now)
+    notified = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.problem
 
 
 # Processes whose human steps have time limits: the case processes and the

@@ -124,17 +124,42 @@ def check_send_for_review(case: Any, data: dict, actor: Any) -> Errors | None:
     return _check_reading_over(case)
 
 
+def _sent_for_review_on(case: Any) -> dt.date | None:
+    from .models import AuditEvent
+
+    at = (
+        AuditEvent.objects.filter(case_id=case.pk, transition="send_for_review")
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(at) if at else None
+
+
 def check_file(case: Any, data: dict, actor: Any) -> Errors | None:
     if case.state == R.NOTIFIED:
         errors = _check_reading_over(case)
         if errors:
             return errors
-    return _not_before(
-        data["filed_on"],
-        case.notified_on,
-        "filed_on",
-        _("The dossier cannot be filed before the notification (%(date)s)."),
-    )
+    filed_on = data["filed_on"]
+    if case.reading_until and filed_on <= case.reading_until:
+        return {
+            "filed_on": [
+                _(
+                    "The family could read the dossier until %(date)s: it can only have "
+                    "been filed with the court after that."
+                )
+                % {"date": vn_date(case.reading_until)}
+            ]
+        }
+    if case.state == R.LEGALITY_REVIEW:
+        return _not_before(
+            filed_on,
+            _sent_for_review_on(case),
+            "filed_on",
+            _("The dossier reached the district office on %(date)s: it cannot be filed before."),
+        )
+    return None
 
 
 def term_range(case: Any) -> tuple[int, int]:
@@ -287,7 +312,12 @@ def check_register(case: Any, data: dict, actor: Any) -> Errors | None:
     if missing:
         labels = ", ".join(str(r.label) for r in missing)
         return {"documents": [_("The dossier is missing: %(labels)s.") % {"labels": labels}]}
-    return None
+    return _not_before(
+        data["registered_on"],
+        _filed_on(case),
+        "registered_on",
+        _("The registration cannot be before the case was opened (%(date)s)."),
+    )
 
 
 def check_voluntary_decision(case: Any, data: dict, actor: Any) -> Errors | None:
@@ -394,17 +424,25 @@ def _after_decision(commune: frozenset[str]) -> list[TransitionSpec]:
             check=check_release,
             apply=apply_release,
         ),
+        *_post_rehab_end(commune, _("Record a relapse (opens a new referral)")),
+    ]
+
+
+def _post_rehab_end(roles: frozenset[str], relapse_label: Any) -> list[TransitionSpec]:
+    """How post-rehab management ends, after either process: completion
+    (Mẫu 54) or a relapse, which opens a new compulsory referral."""
+    return [
         T(
             "complete",
             _("Complete post-rehab management (Mẫu 54)"),
-            {"*": commune},
+            {"*": roles},
             form=forms.CompleteForm,
             check=check_complete,
         ),
         T(
             "relapse",
-            _("Record a relapse (opens a new referral)"),
-            {"*": commune},
+            relapse_label,
+            {"*": roles},
             form=forms.RelapseForm,
             reason_required=True,
             check=check_relapse,
@@ -577,23 +615,7 @@ VOLUNTARY = ProcessSpec(
                 apply=apply_drop_out,
                 danger=True,
             ),
-            T(
-                "complete",
-                _("Complete post-rehab management (Mẫu 54)"),
-                {"*": REHAB},
-                form=forms.CompleteForm,
-                check=check_complete,
-            ),
-            T(
-                "relapse",
-                _("Record a relapse (opens a compulsory referral)"),
-                {"*": REHAB},
-                form=forms.RelapseForm,
-                reason_required=True,
-                check=check_relapse,
-                apply=apply_relapse,
-                danger=True,
-            ),
+            *_post_rehab_end(REHAB, _("Record a relapse (opens a compulsory referral)")),
             T("withdraw", _("Withdraw"), {"*": REHAB}, reason_required=True, danger=True),
         ]
     },

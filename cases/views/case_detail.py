@@ -246,26 +246,30 @@ class CaseTransitionView(CaseActionView):
         return redirect("case_detail", pk=case.pk)
 
 
+def upload_posted_document(view: Any, case: Any) -> Document:
+    """The page's document upload: the form kept on `view` for a re-render on
+    refusal, the service to store it, a message saying what was stored."""
+    request = view.request
+    checklist = case_document_checklist(case)
+    view.bound_form = DocumentUploadForm(request.POST, request.FILES, checklist=checklist)
+    doc = document_upload(
+        actor=request.user,
+        case=case,
+        kind=request.POST.get("kind", ""),
+        upload=request.FILES.get("file"),
+    )
+    label = {row["kind"]: row["label"] for row in checklist}.get(doc.kind, doc.kind)
+    messages.success(
+        request,
+        _("Uploaded “%(name)s” as %(label)s.") % {"name": doc.original_name, "label": label},
+    )
+    return doc
+
+
 class CaseDocumentUploadView(CaseActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = self.get_case()
-        checklist = case_document_checklist(case)
-        self.bound_form = DocumentUploadForm(request.POST, request.FILES, checklist=checklist)
-        doc = document_upload(
-            actor=request.user,
-            case=case,
-            kind=request.POST.get("kind", ""),
-            upload=request.FILES.get("file"),
-        )
-        label = {row["kind"]: row["label"] for row in checklist}.get(doc.kind, doc.kind)
-        messages.success(
-            request,
-            _("Uploaded “%(name)s” as %(label)s.")
-            % {
-                "name": doc.original_name,
-                "label": label,
-            },
-        )
+        upload_posted_document(self, case)
         return redirect("case_detail", pk=case.pk)
 
 

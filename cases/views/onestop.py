@@ -7,13 +7,19 @@ from typing import Any
 from cases.forms import OneStopKpiForm
 from cases.models import Case
 from workflows.onestop import onestop_kpi
+from workflows.permissions import SENSITIVE_PROCESSES
 
 from .base import CaseflowView, request_communes
+
+# Drug rehab is not a one-stop procedure here, and its name is not for every role.
+GENERAL_PROCESSES = [(c, n) for c, n in Case.Process.choices if c not in SENSITIVE_PROCESSES]
 
 
 def kpi_form(request: Any, query: Any) -> OneStopKpiForm:
     return OneStopKpiForm.from_query(
-        query, communes=request_communes(request), processes=list(Case.Process.choices)
+        query,
+        communes=request_communes(request),
+        processes=GENERAL_PROCESSES,
     )
 
 

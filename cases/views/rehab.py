@@ -54,7 +54,6 @@ from cases.rehab import (
     voluntary_create,
 )
 from cases.selectors import case_document_checklist, rehab_communes_for_user
-from cases.services import document_upload
 from workflows import engine
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData, NotPermitted
@@ -71,7 +70,7 @@ from workflows.permissions import (
 from workflows.registry import spec_for
 
 from .base import ActionForm, CaseflowMixin, CaseflowView, paginate
-from .case_detail import TimelineEntry, load_documents
+from .case_detail import TimelineEntry, load_documents, upload_posted_document
 
 PURPOSE_MINUTES = 30
 EVENT_LABELS = {
@@ -84,7 +83,8 @@ def _purpose_key(pk: int) -> str:
 
 
 def session_purpose(request: HttpRequest, pk: int) -> dict[str, Any] | None:
-    """The purpose the user gave for this case, while it is fresh."""
+    """The purpose the user gave for this case, while it is fresh (with
+    `logged` once the opening has been written to the audit trail)."""
     held = request.session.get(_purpose_key(pk))
     if not held or time.time() - held.get("at", 0) > PURPOSE_MINUTES * 60:
         return None
@@ -141,7 +141,11 @@ class RehabListView(RehabMixin, CaseflowView):
             version=version,
             can_refer=bool(compiler and _compile_communes(user, compiler)),
             can_register=bool(_compile_communes(user, Role.COMMUNE_REHAB)),
-            export_form=ExportForm() if may_export(user) else None,
+            export_form=(
+                self.bound_form if isinstance(self.bound_form, ExportForm) else ExportForm()
+            )
+            if may_export(user)
+            else None,
         )
         return context
 
@@ -283,7 +287,15 @@ class RehabDetailView(RehabMixin, CaseflowView):
             )
             context.update(case=case, spec=spec_for(case), purpose_form=purpose_form)
             return context
-        rehab_read_record(user=user, case=case, purpose=held["purpose"], note=held.get("note", ""))
+        if not held.get("logged"):
+            # One read per opening: the purpose given (or renewed after
+            # PURPOSE_MINUTES) starts a reading, logged once; every document
+            # opened during it is logged on its own.
+            rehab_read_record(
+                user=user, case=case, purpose=held["purpose"], note=held.get("note", "")
+            )
+            held["logged"] = True
+            self.request.session[_purpose_key(case.pk)] = held
         spec = spec_for(case)
         documents = load_documents(case)
         checklist = case_document_checklist(case)
@@ -416,19 +428,7 @@ class RehabTransitionView(_RehabActionView):
 class RehabDocumentUploadView(_RehabActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         case = self.get_case()
-        checklist = case_document_checklist(case)
-        self.bound_form = DocumentUploadForm(request.POST, request.FILES, checklist=checklist)
-        doc = document_upload(
-            actor=request.user,
-            case=case,
-            kind=request.POST.get("kind", ""),
-            upload=request.FILES.get("file"),
-        )
-        label = {row["kind"]: row["label"] for row in checklist}.get(doc.kind, doc.kind)
-        messages.success(
-            request,
-            _("Uploaded “%(name)s” as %(label)s.") % {"name": doc.original_name, "label": label},
-        )
+        upload_posted_document(self, case)
         return redirect("rehab_detail", pk=case.pk)
 
 
@@ -445,6 +445,11 @@ class RehabCheckinView(_RehabActionView):
             note=form.cleaned_data.get("note", ""),
         )
         messages.success(request, _("Check-in recorded."))
+        if request.POST.get("result") == "positive":
+            messages.warning(
+                request,
+                _("Positive test: if this is a relapse, record it with “Record a relapse”."),
+            )
         return redirect("rehab_detail", pk=case.pk)
 
 
@@ -488,17 +493,15 @@ EXPORT_COLUMNS = [
 ]
 
 
-class RehabExportView(RehabMixin, CaseflowView):
-    """POST: the filtered list as .xlsx or .csv (own permission, purpose, logged)."""
-
-    template_name = "rehab/list.html"
-    rerender_on_error = False
+class RehabExportView(RehabListView):
+    """POST: the list filtered as in the query string, as .xlsx or .csv (own
+    permission, purpose, logged); a refusal shows the list again with why."""
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         communes = list(rehab_communes_for_user(user))
-        filters = RehabFilterForm(request.POST, communes=communes).filters()
-        form = ExportForm(request.POST)
+        filters = RehabFilterForm(request.GET or None, communes=communes).filters()
+        self.bound_form = form = ExportForm(request.POST)
         fmt = "csv" if request.POST.get("fmt") == "csv" else "xlsx"
         purpose = form.data.get("purpose", "")
         cases = list(rehab_search(user, **filters))
@@ -540,7 +543,7 @@ class RehabExportView(RehabMixin, CaseflowView):
 
         wb = Workbook()
         ws = wb.active
-        ws.title = "Cai nghien"
+        ws.title = "Cai nghiện"
         ws.append(header)
         for row in rows:
             ws.append(row)

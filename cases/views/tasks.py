@@ -28,6 +28,17 @@ class TaskRow:
         node = task.flow_task
         # The flow's node titles are the step names people use (translated).
         self.step = node.task_title if node else ""
+        self.url = self.badge = ""
+        if self.case is not None:
+            # Each process has its own page (rehab cases: the rehab page) and labels.
+            from django.urls import reverse
+
+            from cases.views.rehab import rehab_badge
+            from workflows.registry import spec_for
+
+            spec = spec_for(self.case)
+            self.url = reverse(spec.detail_url, args=[self.case.pk])
+            self.badge = rehab_badge(spec, self.case.state)
         deadline = getattr(task, "deadline", None)
         self.due_on = deadline.due_on if deadline else None
         self.due_status = clock.status(self.due_on)

@@ -200,6 +200,24 @@ def apology(w: SimpleNamespace) -> dict[str, Any]:
     return {"new_due_on": add_working_days(due_on, 5).isoformat(), "reason": "Chờ xác minh"}
 
 
+def REPORT_READ(kind: Callable[..., dict[str, int]]) -> dict[str, int]:  # noqa: N802
+    return not_rehab(kind(403, specialist=200, head=200, auditor=200))
+
+
+def REPORT_DRAFT(kind: Callable[..., dict[str, int]]) -> dict[str, int]:  # noqa: N802
+    return not_rehab(kind(403, specialist=200, head=200))
+
+
+def report_form(w: SimpleNamespace) -> dict[str, Any]:
+    return {
+        "district": w.case.commune.parent_id,
+        "start": "01/01/2024",
+        "end": "30/06/2024",
+        "issued_on": "05/07/2024",
+        "text_intro": "Sửa đoạn mở đầu.",
+    }
+
+
 ADMIN_ONLY = web(302, admin=200)  # Django admin: non-staff are sent to the admin login
 
 RULES: dict[str, list[Rule]] = {
@@ -319,6 +337,24 @@ RULES: dict[str, list[Rule]] = {
         Rule("POST", only(302, {"officer", "leader"}, kind=web), kwargs=case_pk, data=apology)
     ],
     "onestop_kpi": [Rule("GET", web(200))],
+    # --- audit trail (cases/views/audit.py, cases/api_audit.py): every role reads the
+    # events of its own scope; a case's timeline follows the case's visibility; the
+    # tamper check is for auditors and the configuration admin only.
+    "audit_explorer": [Rule("GET", web(200))],
+    "audit_export": [Rule("GET", web(200), query="?fmt=csv")],
+    "audit_case": [Rule("GET", case_read(200, kind=web), kwargs=case_pk)],
+    "audit_user": [Rule("GET", web(200), kwargs=lambda w: {"username": "leader_a"})],
+    "audit_verify": [
+        Rule("GET", expect(403, anon=302, auditor=200, admin=200)),
+        Rule("POST", expect(403, anon=302, auditor=200, admin=200)),
+    ],
+    "api-audit-events": [Rule("GET", api(200))],
+    "api-audit-export": [Rule("GET", api(200), query="?format=csv")],
+    "api-audit-verify": [Rule("POST", expect(403, anon=401, auditor=200, admin=200))],
+    # Every role has a dashboard: rehab roles see only rehab figures, the
+    # others only general ones (tests/dashboard checks which figures).
+    "dashboard": [Rule("GET", web(200))],
+    "dashboard_xlsx": [Rule("GET", web(200))],
     # Import of a gift list (.xlsx): the officer of the list's commune only.
     "gift_list_import_template": [
         Rule("GET", only(200, {"officer"}, kind=web), kwargs=lambda w: {"pk": w.import_list.pk})
@@ -536,6 +572,19 @@ RULES: dict[str, list[Rule]] = {
             data=lambda w: {"row_ids": [w.signed_row.pk], "reason": "moved"},
             content_type="application/json",
         )
+    ],
+    # --- six-month report (cases/views/report.py, cases/api_report.py): the office head and
+    # specialists draft it (.docx), auditors read it (page, .xlsx annex, JSON)
+    "report_six_month": [Rule("GET", REPORT_READ(web))],
+    "report_six_month_docx": [
+        Rule("GET", REPORT_DRAFT(web)),
+        Rule("POST", REPORT_DRAFT(web), data=report_form),
+    ],
+    "report_six_month_xlsx": [Rule("GET", REPORT_READ(web))],
+    "api-report-six-month": [
+        Rule("GET", REPORT_READ(api)),
+        Rule("GET", REPORT_DRAFT(api), query="?format=docx"),
+        Rule("GET", REPORT_READ(api), query="?format=xlsx"),
     ],
     "api-not-found": [Rule("GET", expect(404))],
     # The schema and its docs are public: they describe, they reveal no data.

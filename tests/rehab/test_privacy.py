@@ -16,6 +16,7 @@ from cases.services import person_create
 from notifications.models import Notification
 from tests.conftest import PASSWORD
 from workflows.calendar import add_working_days
+from workflows.exceptions import InvalidData
 from workflows.models import AuditEvent, TaskDeadline
 from workflows.reminders import reminders_sweep
 
@@ -39,25 +40,40 @@ def test_a_person_registered_for_rehab_stays_out_of_the_general_registry(
     assert client.get(reverse("api-person", args=[subject.pk])).status_code == 404
 
 
-def test_registering_the_same_person_for_another_process_makes_a_general_record(
+def test_registering_the_same_person_for_another_process_makes_a_separate_record(
     communes, users, rehab_users
 ):
     subject = person(rehab_users.police, communes.a, name="Đỗ Văn Kín")
     # The officer registers them as if new: no "already registered" that would
-    # reveal the rehab case.
-    again = person_create(
+    # reveal the rehab case, and nothing of the rehab record is shared or changed.
+    general = person_create(
         actor=users.officer,
         full_name="Đỗ Văn Kín",
         date_of_birth=subject.date_of_birth,
         sex=subject.sex,
         national_id=subject.national_id,
         commune=communes.a,
+        address="Xóm Mới",
         categories=["ho_ngheo"],
     )
-    assert again.pk == subject.pk
-    again.refresh_from_db()
-    assert not again.rehab_only and again.categories == ["ho_ngheo"]
-    assert people_for_user(users.officer).filter(pk=subject.pk).exists()
+    assert general.pk != subject.pk and not general.rehab_only
+    assert general.address == "Xóm Mới" and general.categories == ["ho_ngheo"]
+    subject.refresh_from_db()
+    assert subject.rehab_only and subject.address == "Thôn Đoài" and subject.categories == []
+    assert people_for_user(users.officer).filter(pk=general.pk).exists()
+    assert not people_for_user(users.officer).filter(pk=subject.pk).exists()
+    # A typo in the general registry cannot rename the rehab record either.
+    with pytest.raises(InvalidData):
+        person_create(
+            actor=users.officer,
+            full_name="X Y",
+            date_of_birth=subject.date_of_birth,
+            sex=subject.sex,
+            national_id=subject.national_id,
+            commune=communes.a,
+        )
+    subject.refresh_from_db()
+    assert subject.full_name == "Đỗ Văn Kín"
 
 
 def test_rehab_tasks_escalate_to_district_rehab_staff_only(communes, users, rehab_users):

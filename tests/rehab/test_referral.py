@@ -484,6 +484,8 @@ def test_minor_cannot_be_referred_for_relapse(communes, rehab_users):
         assert "ground" in info.value.fields
         assert info.value.code != "under_minimum_age"
         for ground in ["not_registered", "voluntary_dropout", "used_during_voluntary"]:
+            # One open referral per person: a new minor for each ground.
+            minor = person(ru.rehab, communes.a, born=dt.date(2008, 1, 1))
             case = referral_create(
                 actor=ru.rehab, commune=communes.a, applicant=minor, ground=ground
             )
@@ -515,8 +517,9 @@ def _decision(months: Any, on: dt.date) -> dict[str, Any]:
 def test_court_term_follows_the_age(communes, rehab_users, born, who, refused, accepted):
     ru = rehab_users
     with translation.override("en"), travel(ON_2022) as clock:
-        applicant = person(ru.rehab, communes.a, born=born)
+        # One open referral per person: a new person of that age for each try.
         for months in refused:
+            applicant = person(ru.rehab, communes.a, born=born)
             case = make_referral(clock, ru, communes.a, state=R.FILED, applicant=applicant)
             data = _decision(str(months), timezone.localdate())
             [exc] = assert_refused(
@@ -527,6 +530,7 @@ def test_court_term_follows_the_age(communes, rehab_users, born, who, refused, a
                 f"The term for {who} is {low} to {high} months."
             ]
         for months in accepted:
+            applicant = person(ru.rehab, communes.a, born=born)
             case = make_referral(clock, ru, communes.a, state=R.FILED, applicant=applicant)
             engine.transition(
                 case,
@@ -624,7 +628,9 @@ def test_rehab_person_reuses_the_registry_and_checks_the_id(communes, rehab_user
     )
     assert again.pk == first.pk
     assert Person.objects.filter(national_id=nid).count() == 1
-    assert AuditEvent.objects.filter(event="person_create", object_id=str(first.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(event="rehab_person_create", object_id=str(first.pk)).count() == 1
+    )
     with pytest.raises(InvalidData) as info:
         rehab_person(
             actor=ru.rehab,
@@ -645,3 +651,41 @@ def test_rehab_person_reuses_the_registry_and_checks_the_id(communes, rehab_user
             sex="M",
         )
     assert set(info.value.fields) == {"full_name", "national_id"}
+
+
+def test_the_court_filing_date_cannot_fall_in_the_reading_period_or_before_the_review(
+    communes, rehab_users
+):
+    with travel(ON_2022) as clock:
+        case = make_referral(clock, rehab_users, communes.a, state=R.LEGALITY_REVIEW)
+        sent = timezone.localdate()
+        for day, message in [
+            (case.reading_until, "đọc hồ sơ"),
+            (case.notified_on, "đọc hồ sơ"),
+        ]:
+            with pytest.raises(InvalidData) as refused:
+                engine.transition(
+                    case,
+                    "file_with_court",
+                    actor=rehab_users.district_rehab,
+                    data={"court_name": "TAND", "filed_on": iso(day)},
+                )
+            assert message in str(refused.value.fields["filed_on"][0])
+        if next_working_day(case.reading_until) < sent:
+            with pytest.raises(InvalidData):
+                engine.transition(
+                    case,
+                    "file_with_court",
+                    actor=rehab_users.district_rehab,
+                    data={
+                        "court_name": "TAND",
+                        "filed_on": iso(next_working_day(case.reading_until)),
+                    },
+                )
+        engine.transition(
+            case,
+            "file_with_court",
+            actor=rehab_users.district_rehab,
+            data={"court_name": "TAND", "filed_on": iso(sent)},
+        )
+        assert reload(case).state == R.FILED

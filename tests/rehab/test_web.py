@@ -74,8 +74,11 @@ def test_opening_a_case_asks_why_and_logs_the_read(referral, rehab_users):
     assert read.actor == rehab_users.police
     assert read.data["purpose"] == "court"
     assert read.actor_role == "commune_police"
-    # Every view of the page is a read.
+    # One opening, one read: the pages that follow (a reload, the page after an
+    # action) belong to it; a new purpose is a new opening.
     client.get(reverse("rehab_detail", args=[referral.pk]))
+    assert AuditEvent.objects.filter(case_id=referral.pk, event="read").count() == 1
+    open_with_purpose(client, referral, "complaint")
     assert AuditEvent.objects.filter(case_id=referral.pk, event="read").count() == 2
 
 
@@ -189,6 +192,9 @@ def test_export_needs_its_own_permission_and_is_logged(referral, users, rehab_us
     client = login("district_rehab")
     missing_purpose = client.post(reverse("rehab_export"), {"fmt": "csv"})
     assert missing_purpose.status_code == 400
+    # The list again, with the reason next to the form.
+    assert referral.reference in missing_purpose.content.decode()
+    assert 'data-testid="export" open' in missing_purpose.content.decode()
     response = client.post(reverse("rehab_export"), data)
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -240,3 +246,64 @@ def test_under_twelve_is_refused_with_a_clear_message(communes, rehab_users):
     assert response.status_code == 400
     assert "dưới 12 tuổi" in response.content.decode()
     assert not RehabReferral.objects.exists()
+
+
+def test_voluntary_case_page_works_at_every_step_for_the_rehab_officer(communes, rehab_users):
+    """Regression: the decision form once borrowed the housing approval's defaults."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from cases.rehab import voluntary_create
+
+    dob = dt.date(1995, 1, 5)
+    subject = rehab_person(
+        actor=rehab_users.rehab,
+        commune=communes.a,
+        national_id=national_id_for(dob, "M"),
+        full_name="Hoàng Văn Tự",
+        date_of_birth=dob,
+        sex="M",
+    )
+    case = voluntary_create(
+        actor=rehab_users.rehab, commune=communes.a, applicant=subject, setting="home"
+    )
+    client = login("rehab_a")
+    open_with_purpose(client, case)
+    for kind in ["don_dang_ky", "ket_qua_nghien"]:
+        client.post(
+            reverse("rehab_document_upload", args=[case.pk]),
+            {"kind": kind, "file": SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf")},
+        )
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    response = client.post(
+        reverse("rehab_transition", args=[case.pk, "register"]), {"registered_on": today}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("rehab_detail", args=[case.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-action="approve"' in html
+    assert f'value="{today}"' in html  # the decision date defaults to today
+
+
+def test_a_second_open_referral_for_the_same_person_is_refused(referral, rehab_users, communes):
+    from workflows.exceptions import InvalidData
+
+    with pytest.raises(InvalidData) as refused:
+        referral_create(
+            actor=rehab_users.police,
+            commune=communes.a,
+            applicant=referral.applicant,
+            ground="not_registered",
+        )
+    assert refused.value.code == "open_case_exists"
+    assert referral.reference in str(refused.value.fields["national_id"][0])
+
+
+def test_rehab_tasks_link_to_the_rehab_page_with_rehab_labels(referral, rehab_users):
+    html = login("police_a").get(reverse("queue")).content.decode()
+    assert reverse("rehab_detail", args=[referral.pk]) in html
+    assert reverse("case_detail", args=[referral.pk]) not in html
+    assert "Đang lập hồ sơ" in html

@@ -4,17 +4,22 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from workflows.audit import verify
+from workflows.audit_check import audit_verify_and_notify
 
 
 class Command(BaseCommand):
-    help = "Check the audit trail's hash chains; exit 1 at the first broken link."
+    help = (
+        "Check the audit trail's hash chains; exit 1 at the first broken link "
+        "(the admins are notified once per broken link)."
+    )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        result = verify()
+        result = audit_verify_and_notify()
         if result.ok:
             self.stdout.write(f"OK: {result.events} events in {result.chains} chains")
             return
         where = f" (event id {result.event_id})" if result.event_id is not None else ""
         self.stderr.write(f"BROKEN: {result.problem}{where}")
+        if result.notified:
+            self.stderr.write(f"{result.notified} admin(s) notified")
         raise SystemExit(1)

@@ -1,0 +1,106 @@
+"""The six-month report page: choose the period and district, see the figures
+and the body as the .docx will print them, edit the text sections, download
+the .docx (office head, specialists) or the .xlsx annex (auditors too).
+Thin: `cases.report` computes, `cases.report_documents` builds and audits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.translation import gettext as _
+from django.views import View
+
+from cases.formatting import display_name
+from cases.forms_report import ReportDocumentForm, ReportPeriodForm
+from cases.report import (
+    district_get,
+    may_draft_report,
+    require_report_access,
+    six_month_report,
+)
+from cases.report_documents import ReportOptions, report_export
+from cases.report_text import body, default_texts, summary_vi
+from workflows.exceptions import InvalidData
+
+from .base import CaseflowMixin, CaseflowView
+from .gift_documents import file_response
+
+
+class SixMonthReportView(CaseflowView):
+    template_name = "report/six_month.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        require_report_access(user)
+        context = super().get_context_data(**kwargs)
+        period = ReportPeriodForm.from_query(self.request.GET)
+        context.update(period_form=period, may_draft=may_draft_report(user))
+        if not period.is_valid():
+            return context
+        d = period.cleaned_data
+        district = district_get(d["district"])
+        data = six_month_report(user, district=district, start=d["start"], end=d["end"])
+        initial = ReportDocumentForm.initial_for(
+            district=district, start=d["start"], end=d["end"], signer_name=display_name(user)
+        )
+        context.update(
+            data=data,
+            district=district,
+            summary=summary_vi(d["start"], d["end"]),
+            blocks=body(data, default_texts(d["start"], d["end"])),
+            document_form=ReportDocumentForm(initial=initial),
+            query=self.request.GET.urlencode() or period_query(period),
+        )
+        return context
+
+
+def period_query(form: ReportPeriodForm) -> str:
+    from urllib.parse import urlencode
+
+    d = form.cleaned_data
+    return urlencode(
+        {
+            "district": d["district"],
+            "start": f"{d['start']:%d/%m/%Y}",
+            "end": f"{d['end']:%d/%m/%Y}",
+        }
+    )
+
+
+class SixMonthReportFileView(CaseflowMixin, View):
+    """GET: the file with the default texts; POST (the page's form): with the
+    office's number, date, signer, recipients and edited sections."""
+
+    rerender_on_error = False
+    fmt = "docx"
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+        return self._export(ReportDocumentForm.from_query(request.GET), ReportOptions())
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+        form = ReportDocumentForm(request.POST)
+        require_report_access(request.user, draft=self.fmt == "docx")
+        if not form.is_valid():
+            raise InvalidData(_("Check the report's fields."), fields=_errors(form))
+        return self._export(form, form.options())
+
+    def _export(self, form: ReportPeriodForm, options: ReportOptions) -> HttpResponseBase:
+        require_report_access(self.request.user, draft=self.fmt == "docx")
+        if not form.is_valid():
+            raise InvalidData(_("Check the period and the district."), fields=_errors(form))
+        d = form.cleaned_data
+        return file_response(
+            report_export(
+                actor=self.request.user,
+                district=district_get(d["district"]),
+                start=d["start"],
+                end=d["end"],
+                fmt=self.fmt,
+                options=options,
+            )
+        )
+
+
+def _errors(form: ReportPeriodForm) -> dict[str, list[str]]:
+    return {k: [str(m) for m in v] for k, v in form.errors.items()}
