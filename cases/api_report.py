@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .api import BINARY, ERRORS_READ, ApiView, E, _IgnoreFormatQuery, validated_query
-from .report import district_get, districts, last_half_year, six_month_report
+from .report import district_get, districts, last_half_year, period_problems, six_month_report
 from .report_documents import report_export
 from .report_text import body, default_texts, summary_vi
 
@@ -28,8 +28,9 @@ class ReportQuerySerializer(drf.Serializer):
         start, end = last_half_year(timezone.localdate())
         attrs.setdefault("start", start)
         attrs.setdefault("end", end)
-        if attrs["start"] > attrs["end"]:
-            raise drf.ValidationError({"end": ["The end of the period is before its start."]})
+        problems = period_problems(attrs["start"], attrs["end"])
+        if problems:
+            raise drf.ValidationError({k: [v] for k, v in problems.items()})
         return attrs
 
 

@@ -1,6 +1,9 @@
 """The audit explorer's filtered view as .csv (streamed) or .xlsx, for the web
 page and the API alike. Both stop at `EXPORT_CAP` rows (newest first) and say
-so in a last line; the export itself is logged in the audit trail."""
+so in a last line; the export itself is logged in the audit trail.
+
+Cells come from the explorer's presenter (`EventPresenter`): labels, not
+codes, the same as the page shows; headers are translated."""
 
 from __future__ import annotations
 
@@ -13,18 +16,24 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from workflows import audit
 from workflows.audit_explorer import (
     EXPORT_CAP,
-    EXPORT_HEADERS,
+    EXPORT_COLUMNS,
     AuditFilters,
-    event_row,
+    EventPresenter,
+    export_cells,
     export_events,
+    export_headers,
 )
 from workflows.permissions import scope_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TIME_COLUMN = 1  # index of the time in export_cells()
 
 
 def _truncated_note(cap: int) -> str:
@@ -52,12 +61,44 @@ class _Echo:
 
 def _csv_lines(user: Any, filters: AuditFilters, cap: int) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(EXPORT_HEADERS)
+    presenter = EventPresenter(user)
+    yield "\ufeff" + writer.writerow(export_headers())
     for n, ev in enumerate(export_events(user, filters, cap)):
         if n == cap:
             yield writer.writerow([_truncated_note(cap)])
             return
-        yield writer.writerow(event_row(user, ev))
+        cells = export_cells(presenter.row(ev))
+        cells[TIME_COLUMN] = cells[TIME_COLUMN].strftime("%d/%m/%Y %H:%M:%S")
+        yield writer.writerow(cells)
+
+
+def _xlsx(user: Any, filters: AuditFilters, cap: int) -> bytes:
+    """Column widths, a bold frozen header row and real (local, naive) datetimes."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Audit trail"))
+    for i, (_key, _label, width) in enumerate(EXPORT_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for text in export_headers():
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    presenter = EventPresenter(user)
+    for n, ev in enumerate(export_events(user, filters, cap)):
+        if n == cap:
+            ws.append([_truncated_note(cap)])
+            break
+        cells: list[Any] = export_cells(presenter.row(ev))
+        when = WriteOnlyCell(ws, value=cells[TIME_COLUMN].replace(tzinfo=None))
+        when.number_format = "DD/MM/YYYY HH:MM:SS"
+        cells[TIME_COLUMN] = when
+        ws.append(cells)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def _filename(fmt: str) -> str:
@@ -74,16 +115,6 @@ def audit_export_response(
             _csv_lines(user, filters, cap), content_type="text/csv; charset=utf-8"
         )
     else:
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(_("Audit trail"))
-        ws.append(list(EXPORT_HEADERS))
-        for n, ev in enumerate(export_events(user, filters, cap)):
-            if n == cap:
-                ws.append([_truncated_note(cap)])
-                break
-            ws.append(event_row(user, ev))
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(out.getvalue(), content_type=XLSX)
+        response = HttpResponse(_xlsx(user, filters, cap), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{_filename(fmt)}"'
     return response

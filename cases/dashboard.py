@@ -7,8 +7,12 @@ separate section, computed only for rehab roles (through
 a general user's dashboard never counts a rehab case, and a rehab role's
 dashboard shows rehab figures only.
 
-Queries: the general section issues six, the rehab section three, whatever
-the number of cases, tasks or payments.
+The year (or the last 12 months) picks the budgets, the payments, the gifts
+delivered and the cases counted by state and by commune (cases created in the
+period); overdue tasks are always as of today.
+
+Queries: the general section issues seven, the rehab section three, whatever
+the number of cases, tasks, payments or gifts.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ from .models import (
     Case,
     Disbursement,
     FundingSource,
+    GiftRecipient,
+    GiftRecipientState,
+    GiftSource,
     HousingCase,
     HousingProgram,
     HousingState,
@@ -49,6 +56,7 @@ STATE_CHOICES: dict[str, list[tuple[str, Any]]] = {
 }
 PROGRAM_LABELS: dict[str, Any] = dict(HousingProgram.choices)
 SOURCE_LABELS: dict[str, Any] = dict(FundingSource.choices)
+GIFT_SOURCE_LABELS: dict[str, Any] = dict(GiftSource.choices)
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,17 @@ class CommuneRow:
     disbursed: int
 
 
+@dataclass(frozen=True)
+class GiftSourceRow:
+    source: str
+    gifts: int
+    amount: int
+
+    @property
+    def label(self) -> str:
+        return str(GIFT_SOURCE_LABELS.get(self.source, self.source))
+
+
 @dataclass
 class Dashboard:
     year: int
@@ -141,6 +160,7 @@ class Dashboard:
     budget: list[BudgetRow] = field(default_factory=list)
     months: list[MonthRow] = field(default_factory=list)
     communes: list[CommuneRow] = field(default_factory=list)
+    gifts: list[GiftSourceRow] = field(default_factory=list)
     rehab_by_state: list[StateCount] = field(default_factory=list)
     rehab_overdue: Overdue | None = None
 
@@ -162,9 +182,15 @@ def _by_state(qs: QuerySet) -> list[StateCount]:
     )
 
 
-def cases_by_process_state(user: Any) -> list[StateCount]:
-    """General processes only (rehab cases are never in `cases_for_user`)."""
-    return _by_state(cases_for_user(user))
+def cases_by_process_state(
+    user: Any, start: dt.date | None = None, end: dt.date | None = None
+) -> list[StateCount]:
+    """General processes only (rehab cases are never in `cases_for_user`);
+    with `start`/`end`, the cases created in [start, end)."""
+    qs = cases_for_user(user)
+    if start and end:
+        qs = qs.filter(created_at__date__gte=start, created_at__date__lt=end)
+    return _by_state(qs)
 
 
 def rehab_cases_by_process_state(user: Any) -> list[StateCount]:
@@ -316,21 +342,26 @@ def disbursements_by_month(user: Any, start: dt.date, end: dt.date) -> list[Mont
     return out
 
 
-def by_commune(user: Any) -> list[CommuneRow]:
+def by_commune(
+    user: Any, start: dt.date | None = None, end: dt.date | None = None
+) -> list[CommuneRow]:
     """Every commune the user sees (zeros too) with its general cases and the
-    housing amounts approved and paid: one query."""
+    housing amounts approved and paid: one query. With `start`/`end`, only the
+    cases created in [start, end)."""
     scope = scope_for(user)
     if not scope.sees_general:
         return []
     general = ~Q(cases__process__in=SENSITIVE_PROCESSES)
+    if start and end:
+        general &= Q(cases__created_at__date__gte=start, cases__created_at__date__lt=end)
     qs = scope.filter_communes(
         AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE), "id"
     )
     rows = (
         qs.annotate(
             n=Count("cases", filter=general),
-            approved=Sum("cases__housingcase__approved_amount"),
-            paid=Sum("cases__housingcase__disbursed_amount"),
+            approved=Sum("cases__housingcase__approved_amount", filter=general),
+            paid=Sum("cases__housingcase__disbursed_amount", filter=general),
         )
         .values("id", "name", "n", "approved", "paid")
         .order_by("name")
@@ -340,23 +371,50 @@ def by_commune(user: Any) -> list[CommuneRow]:
     ]
 
 
+def gifts_by_source(user: Any, year: int) -> list[GiftSourceRow]:
+    """Gifts delivered in `year` in the communes the user sees, by funding
+    source (State President, City, District, Commune, private), every source
+    listed (zeros too): one query. Nothing for users without the general
+    processes (rehab-only roles)."""
+    scope = scope_for(user)
+    if not scope.sees_general:
+        return []
+    qs = scope.filter_communes(
+        GiftRecipient.objects.filter(state=GiftRecipientState.DELIVERED, delivered_on__year=year),
+        "commune",
+    )
+    rows = {
+        r["package__source"]: r
+        for r in qs.values("package__source")
+        .annotate(n=Count("id"), amount=Coalesce(Sum("amount"), 0))
+        .order_by()
+    }
+    return [
+        GiftSourceRow(s, rows.get(s, {}).get("n", 0), rows.get(s, {}).get("amount", 0))
+        for s in GiftSource.values
+    ]
+
+
 # --- the whole page ---------------------------------------------------------------
 
 
 def dashboard_for(user: Any, *, year: int | None = None, today: dt.date | None = None) -> Dashboard:
     """Every section the user's roles entitle them to. `year` picks the budget
-    year and the payments' year (default: this year's budgets, last 12 months)."""
+    year, the gifts' year, and the period of the payments and of the cases by
+    state and by commune (default: this year's budgets and gifts, the last 12
+    months)."""
     today = today or timezone.localdate()
     scope = scope_for(user)
     start, end = period(year, today)
     dash = Dashboard(year=year or today.year, months_from=start, months_to=end)
     if scope.sees_general:
         dash.general = True
-        dash.by_state = cases_by_process_state(user)
+        dash.by_state = cases_by_process_state(user, start, end)
         dash.overdue = overdue_tasks(user, today=today)
         dash.budget, dash.district_budget = budget_by_program_source(user, dash.year)
         dash.months = disbursements_by_month(user, start, end)
-        dash.communes = by_commune(user)
+        dash.communes = by_commune(user, start, end)
+        dash.gifts = gifts_by_source(user, dash.year)
     if scope.sees_rehab:
         dash.rehab = True
         dash.rehab_by_state = rehab_cases_by_process_state(user)

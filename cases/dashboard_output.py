@@ -16,14 +16,30 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from . import formatting
-from .charts import PALETTE, WIDE, Series, bar_chart, compact_money, line_chart, plain
-from .dashboard import Dashboard, Overdue, StateCount
+from .charts import (
+    NARROW,
+    PALETTE,
+    WIDE,
+    Series,
+    bar_chart,
+    compact_money,
+    line_chart,
+    plain,
+)
+from .dashboard import PROCESS_LABELS, Dashboard, Overdue, StateCount
 from .official_docx import FONT, LEFT, RIGHT, Column
 from .official_xlsx import data_table, to_bytes
+
+# Chart labels of the processes that share a chart (the rehab dashboard).
+SHORT_PROCESS_LABELS: dict[str, Any] = {
+    "rehab_compulsory": gettext_lazy("Compulsory"),
+    "rehab_voluntary": gettext_lazy("Voluntary"),
+}
 
 
 @dataclass
@@ -36,6 +52,8 @@ class Table:
     total: list[Any] | None = None
     chart: SafeString | None = None
     note: str = ""
+    sheet: str = ""  # the short title of its .xlsx sheet (Excel allows 31 characters)
+    wide: bool = False
 
     def _cell(self, j: int, value: Any) -> str:
         if value is None:
@@ -78,13 +96,25 @@ class Table:
         return self._display(self.total) if self.total is not None else None
 
 
-def _state_table(key: str, title: str, rows: list[StateCount], desc: str) -> Table:
+def short_process_label(process: str) -> str:
+    """A word or two for chart labels: 'Compulsory', 'Voluntary', 'Housing'."""
+    return str(SHORT_PROCESS_LABELS.get(process) or PROCESS_LABELS.get(process, process))
+
+
+def _state_table(
+    key: str, title: str, rows: list[StateCount], desc: str, *, sheet: str, wide: bool = False
+) -> Table:
     single = len({r.process for r in rows}) <= 1
-    # State first: a long process name would push it out of the label column.
-    labels = [r.state_label if single else f"{r.state_label} · {r.process_label}" for r in rows]
+    # A short process prefix: the full process name would cut the state off.
+    labels = [
+        r.state_label if single else f"{short_process_label(r.process)} · {r.state_label}"
+        for r in rows
+    ]
     return Table(
         key=key,
         title=title,
+        sheet=sheet,
+        wide=wide,
         headers=[_("Process"), _("State"), _("Cases")],
         rows=[[r.process_label, r.state_label, r.count] for r in rows],
         total=[_("Total"), "", sum(r.count for r in rows)] if rows else None,
@@ -94,14 +124,18 @@ def _state_table(key: str, title: str, rows: list[StateCount], desc: str) -> Tab
             labels=labels,
             series=[Series(_("Cases"), [r.count for r in rows])],
             empty=_("No case yet."),
+            width=WIDE if wide else NARROW,
         ),
     )
 
 
-def _overdue_tables(prefix: str, title: str, overdue: Overdue) -> list[Table]:
+def _overdue_tables(
+    prefix: str, title: str, overdue: Overdue, *, sheets: tuple[str, str]
+) -> list[Table]:
     counts = Table(
         key=f"{prefix}overdue",
         title=title,
+        sheet=sheets[0],
         headers=[_("Process"), _("Overdue tasks")],
         rows=[[label, n] for label, n in overdue.by_process],
         total=[_("Total"), overdue.total] if overdue.by_process else None,
@@ -116,6 +150,7 @@ def _overdue_tables(prefix: str, title: str, overdue: Overdue) -> list[Table]:
     oldest = Table(
         key=f"{prefix}overdue_oldest",
         title=_("Longest overdue tasks"),
+        sheet=sheets[1],
         headers=[
             _("Reference"),
             _("Process"),
@@ -146,28 +181,48 @@ def dashboard_tables(dash: Dashboard) -> list[Table]:
         tables.append(
             _state_table(
                 "by_state",
-                _("Cases by process and state"),
+                _("Cases by process and state, created %(period)s") % {"period": _period(dash)},
                 dash.by_state,
-                _("Number of cases in each state, for every process."),
+                _("Number of cases created in the period in each state, for every process."),
+                sheet=_("Cases by state"),
             )
         )
         assert dash.overdue is not None
-        tables += _overdue_tables("", _("Overdue tasks"), dash.overdue)
+        tables += _overdue_tables(
+            "",
+            _("Overdue tasks (as of today)"),
+            dash.overdue,
+            sheets=(_("Overdue tasks"), _("Longest overdue")),
+        )
         tables.append(_budget_table(dash))
         tables.append(_months_table(dash))
         tables.append(_communes_table(dash))
+        tables.append(_gifts_table(dash))
     if dash.rehab:
         tables.append(
             _state_table(
                 "rehab_by_state",
-                _("Drug rehab cases by process and state"),
+                _("Drug rehab cases by process and state (all time)"),
                 dash.rehab_by_state,
                 _("Number of drug rehab cases in each state."),
+                sheet=_("Drug rehab cases"),
+                wide=True,
             )
         )
         assert dash.rehab_overdue is not None
-        tables += _overdue_tables("rehab_", _("Overdue drug rehab tasks"), dash.rehab_overdue)
+        tables += _overdue_tables(
+            "rehab_",
+            _("Overdue drug rehab tasks (as of today)"),
+            dash.rehab_overdue,
+            sheets=(_("Drug rehab overdue"), _("Drug rehab longest overdue")),
+        )
     return tables
+
+
+def _period(dash: Dashboard) -> str:
+    """'01/2025 – 12/2025': the months of the chosen year or the last 12 months."""
+    last = dash.months_to - dt.timedelta(days=1)
+    return f"{dash.months_from:%m/%Y} – {last:%m/%Y}"
 
 
 def _budget_table(dash: Dashboard) -> Table:
@@ -189,6 +244,7 @@ def _budget_table(dash: Dashboard) -> Table:
     return Table(
         key="budget",
         title=title,
+        sheet=_("Budget %(year)s") % {"year": dash.year},
         headers=[_("Program"), _("Funding source"), _("Allocated"), _("Reserved"), _("Disbursed")],
         rows=[
             [r.program_label, r.source_label, r.allocated, r.committed, r.disbursed] for r in rows
@@ -222,6 +278,7 @@ def _months_table(dash: Dashboard) -> Table:
     return Table(
         key="months",
         title=title,
+        sheet=_("Disbursements by month"),
         headers=[_("Month"), _("Payments"), _("Amount")],
         rows=[[m.month, m.payments, m.amount] for m in rows],
         money={2},
@@ -237,11 +294,12 @@ def _months_table(dash: Dashboard) -> Table:
 
 
 def _communes_table(dash: Dashboard) -> Table:
-    title = _("Cases by commune")
+    title = _("Cases by commune, created %(period)s") % {"period": _period(dash)}
     rows = dash.communes
     return Table(
         key="communes",
         title=title,
+        sheet=_("Cases by commune"),
         headers=[_("Commune"), _("Cases"), _("Approved"), _("Disbursed")],
         rows=[[c.name, c.cases, c.approved, c.disbursed] for c in rows],
         money={2, 3},
@@ -255,10 +313,34 @@ def _communes_table(dash: Dashboard) -> Table:
         else None,
         chart=bar_chart(
             title=title,
-            desc=_("Number of cases filed in each commune."),
+            desc=_("Number of cases created in the period in each commune."),
             labels=[c.name for c in rows],
             series=[Series(_("Cases"), [c.cases for c in rows])],
             width=WIDE,
+        ),
+    )
+
+
+def _gifts_table(dash: Dashboard) -> Table:
+    title = _("Gifts delivered in %(year)s by funding source") % {"year": dash.year}
+    rows = dash.gifts
+    return Table(
+        key="gifts",
+        title=title,
+        sheet=_("Gifts %(year)s") % {"year": dash.year},
+        headers=[_("Funding source"), _("Gifts"), _("Amount")],
+        rows=[[r.label, r.gifts, r.amount] for r in rows],
+        money={2},
+        total=[_("Total"), sum(r.gifts for r in rows), sum(r.amount for r in rows)]
+        if rows
+        else None,
+        chart=bar_chart(
+            title=title,
+            desc=_("Number of gifts delivered and their amount in đồng, by funding source."),
+            labels=[r.label for r in rows],
+            series=[Series(_("Amount"), [r.amount for r in rows])],
+            fmt=compact_money,
+            empty=_("No gift delivered this year."),
         ),
     )
 
@@ -267,8 +349,12 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\, unique."""
-    base = _SHEET_FORBIDDEN.sub("-", text)[:31]
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique. A
+    longer title (a translation) is cut at a word, never mid-word."""
+    base = _SHEET_FORBIDDEN.sub("-", text).strip()
+    if len(base) > 31:
+        cut = base[:32]  # a space after the 31st character keeps the last word
+        base = (cut.rsplit(" ", 1)[0] if " " in cut else cut[:31]).rstrip(" ·,-–")
     name, i = base, 2
     while name.lower() in taken:
         suffix = f" ({i})"
@@ -283,7 +369,7 @@ def dashboard_workbook(tables: list[Table]) -> bytes:
     wb.remove(wb.active)
     taken: set[str] = set()
     for table in tables:
-        ws = wb.create_sheet(sheet_title(table.title, taken))
+        ws = wb.create_sheet(sheet_title(table.sheet or table.title, taken))
         ws.cell(row=1, column=1, value=table.title).font = Font(name=FONT, bold=True, size=13)
         start = 3
         if table.note:

@@ -5,22 +5,22 @@ preview and the .xlsx annex) and what the office writes around the figures
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .forms import VnDateField
-from .report import districts, last_half_year
+from .report import default_issued_on, districts, last_half_year, period_problems
 from .report_documents import DEFAULT_RECIPIENTS, ReportOptions
 from .report_text import EDITABLE, default_texts
 
 
 class ReportPeriodForm(forms.Form):
     district = forms.TypedChoiceField(label=_("District"), coerce=int)
-    start = VnDateField(label=_("From"))
-    end = VnDateField(label=_("To"))
+    start = VnDateField(label=_("From date"))
+    end = VnDateField(label=_("To date"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -29,7 +29,7 @@ class ReportPeriodForm(forms.Form):
         field.choices = [(d.pk, d.name) for d in districts()]
 
     @classmethod
-    def from_query(cls, query: Any) -> ReportPeriodForm:
+    def from_query(cls, query: Any) -> Self:
         """Bound to the query, the last half-year and the first district by default."""
         start, end = last_half_year(timezone.localdate())
         data = query.copy()
@@ -43,8 +43,9 @@ class ReportPeriodForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
-        if start and end and start > end:
-            self.add_error("end", _("The end of the period is before its start."))
+        if start and end:
+            for name, message in period_problems(start, end).items():
+                self.add_error(name, message)
         return data
 
 
@@ -82,7 +83,7 @@ class ReportDocumentForm(ReportPeriodForm):
             "end": end,
             "number": "…/BC-LĐTBXH",
             "place": district.name if district else "",
-            "issued_on": timezone.localdate(),
+            "issued_on": default_issued_on(end, timezone.localdate()),
             "signer_title": "TRƯỞNG PHÒNG",
             "signer_name": signer_name,
             "recipients": "\n".join(DEFAULT_RECIPIENTS),

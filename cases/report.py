@@ -140,6 +140,36 @@ def last_half_year(today: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(today.year - 1, 7, 1), dt.date(today.year - 1, 12, 31)
 
 
+EARLIEST = dt.date(2000, 1, 1)
+
+
+def period_problems(start: dt.date, end: dt.date) -> dict[str, str]:
+    """Field errors of an absurd period: before 2000, or longer than a year."""
+    errors: dict[str, str] = {}
+    if start < EARLIEST:
+        errors["start"] = _("The period cannot start before 01/01/2000.")
+    if end < start:
+        errors["end"] = _("The end of the period is before its start.")
+    else:
+        try:
+            limit = start.replace(year=start.year + 1)
+        except ValueError:  # 29 February
+            limit = dt.date(start.year + 1, 3, 1)
+        if end >= limit:
+            errors["end"] = _("A report covers at most one year: shorten the period.")
+    return errors
+
+
+def default_issued_on(end: dt.date, today: dt.date) -> dt.date:
+    """The report's date when the office has not written one: today while the
+    period runs or within a month after it ended, else the period's last day
+    (a past period's report is not dated years later). The .docx and the
+    .xlsx annex use the same date."""
+    if today <= end + dt.timedelta(days=31):
+        return today
+    return end
+
+
 # --- figures -----------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from openpyxl import Workbook
 
 from workflows import audit
@@ -29,6 +30,7 @@ from .report import (
     PROGRAM_LABEL_VI,
     SOURCE_LABEL_VI,
     ReportData,
+    default_issued_on,
     require_report_access,
     six_month_report,
 )
@@ -66,7 +68,7 @@ def options_with_defaults(
     return ReportOptions(
         number=options.number.strip() or "…/BC-LĐTBXH",
         place=options.place.strip() or district.name,
-        issued_on=options.issued_on or dt.date.today(),
+        issued_on=options.issued_on or default_issued_on(end, timezone.localdate()),
         signer_title=options.signer_title.strip() or "TRƯỞNG PHÒNG",
         signer_name=options.signer_name.strip(),
         recipients=recipients,
@@ -85,7 +87,7 @@ def report_docx(data: ReportData, district: AdministrativeUnit, options: ReportO
     od.official_header(
         doc,
         parent_body=od.unit_body_name(district),
-        issuing_body=OFFICE,
+        issuing_body=od.issuing_body_lines(OFFICE),
         number=f"Số: {options.number}",
         place_date=od.date_line(options.place, options.issued_on),
     )
@@ -134,7 +136,8 @@ def report_xlsx(data: ReportData, district: AdministrativeUnit, place_date: str)
         ws = wb.create_sheet(name)
         start = ox.header(ws, left=left, place_date=place_date, title=[title, heading],
                           ncols=len(columns))  # fmt: skip
-        ox.data_table(ws, start, columns, rows, money_columns=money, total=total)
+        end = ox.data_table(ws, start, columns, rows, money_columns=money, total=total)
+        _count_format(ws, start, end)
         ox.print_setup(ws)
 
     sheet(
@@ -145,20 +148,14 @@ def report_xlsx(data: ReportData, district: AdministrativeUnit, place_date: str)
         summary_rows(data),
         {4},
     )  # fmt: skip
-    every = [*data.campaigns, *data.children_campaigns]
-    lines = [(f, s, t) for f in every for s, t in f.sources()]
-    gift_rows = [
-        [i, f.name, "Trẻ em" if f.children_only else "Dịp lễ, Tết", SOURCE_LABEL_VI.get(s, s),
-         t.gifts, t.amount]
-        for i, (f, s, t) in enumerate(lines, start=1)
-    ]  # fmt: skip
+    gift_rows = gifts_by_source_rows(data)
     total = data.gifts_total
     sheet(
         "Quà theo nguồn",
         "Quà đã trao theo đợt và nguồn kinh phí",
         [C("STT", 12, od.CENTER), C("Đợt tặng quà", 60), C("Loại", 30), C("Nguồn", 35),
          C("Số suất", 25, od.RIGHT), C("Số tiền (đồng)", 40, od.RIGHT)],
-        gift_rows, {6}, ["", "Tổng cộng", "", "", total.gifts, total.amount],
+        gift_rows, {6}, ["", "Tổng cộng các đợt", "", "", total.gifts, total.amount],
     )  # fmt: skip
     levels = [[f.name, "Tổng số", f.total.gifts, f.total.amount] for f in data.campaigns]
     for f in data.campaigns:
@@ -217,6 +214,37 @@ def report_xlsx(data: ReportData, district: AdministrativeUnit, place_date: str)
          sum(c.housing.amount for c in data.communes)],
     )  # fmt: skip
     return ox.to_bytes(wb)
+
+
+COUNT_FORMAT = "#,##0"
+
+
+def _count_format(ws: Any, first: int, last: int) -> None:
+    """Counts stay numbers, shown with thousands separators (26.553 in a
+    Vietnamese spreadsheet); amounts already carry the money format."""
+    for row in ws.iter_rows(min_row=first, max_row=last):
+        for cell in row:
+            if (
+                isinstance(cell.value, int)
+                and not isinstance(cell.value, bool)
+                and cell.number_format == "General"
+            ):
+                cell.number_format = COUNT_FORMAT
+
+
+def gifts_by_source_rows(data: ReportData) -> list[list[Any]]:
+    """Each campaign's rows by funding source, then the campaign's own total
+    ("Cộng đợt …"), so the Tết gifts and the Quỹ BTTE gifts are never summed
+    without a label; the sheet's last row is the total of every campaign."""
+    rows: list[list[Any]] = []
+    i = 0
+    for f in [*data.campaigns, *data.children_campaigns]:
+        kind = "Trẻ em" if f.children_only else "Dịp lễ, Tết"
+        for source, t in f.sources():
+            i += 1
+            rows.append([i, f.name, kind, SOURCE_LABEL_VI.get(source, source), t.gifts, t.amount])
+        rows.append(["", f"Cộng đợt: {f.name}", kind, "", f.total.gifts, f.total.amount])
+    return rows
 
 
 def summary_rows(data: ReportData) -> list[list[Any]]:

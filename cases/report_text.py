@@ -24,12 +24,17 @@ NEW, REPAIR = HousingKind.NEW_BUILD, HousingKind.REPAIR
 
 
 def period_vi(start: dt.date, end: dt.date) -> str:
-    """'6 tháng đầu năm 2024', '6 tháng cuối năm 2024', or the dates."""
-    if start.year == end.year and (start.month, start.day, end.month, end.day) == (1, 1, 6, 30):
+    """'6 tháng đầu năm 2024', '6 tháng cuối năm 2024', 'năm 2024', or
+    'thời gian từ ngày 01/03/2024 đến ngày 31/05/2024': a noun phrase that
+    reads after "trong" ("trong thời gian từ ngày …") and at a sentence's start."""
+    same_year = start.year == end.year
+    if same_year and (start.month, start.day, end.month, end.day) == (1, 1, 6, 30):
         return f"6 tháng đầu năm {start.year}"
-    if start.year == end.year and (start.month, start.day, end.month, end.day) == (7, 1, 12, 31):
+    if same_year and (start.month, start.day, end.month, end.day) == (7, 1, 12, 31):
         return f"6 tháng cuối năm {start.year}"
-    return f"từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
+    if same_year and (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return f"năm {start.year}"
+    return f"thời gian từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
 
 
 def next_period_vi(start: dt.date, end: dt.date) -> str:

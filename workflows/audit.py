@@ -7,12 +7,13 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from . import context
 from .models import AuditChainHead, AuditEvent
@@ -256,13 +257,62 @@ def record(**kwargs: Any) -> AuditEvent:
     return append([new_event(**kwargs)])[0]
 
 
+# What verify() finds, as English msgids with placeholders: `problem` is the
+# English text (the command's output, the alert's key); `message()` is the
+# same in the active language, for people (the page, the notice).
+HEAD_MISSING = gettext_noop("chain %(chain)s: its head is missing")
+TAIL_MISSING = gettext_noop(
+    "chain %(chain)s: event %(missing)s is missing at the end of the chain "
+    "(the head records %(head_seq)s events, the last found is seq %(last)s)"
+)
+HEAD_ALTERED = gettext_noop(
+    "chain %(chain)s: last event seq %(last)s does not match the chain head (the head was altered)"
+)
+SEQ_GAP = gettext_noop(
+    "chain %(chain)s: expected seq %(expected)s, found %(seq)s (an event is missing)"
+)
+LINK_BROKEN = gettext_noop("chain %(chain)s seq %(seq)s: previous-hash link broken")
+CONTENT_EDITED = gettext_noop(
+    "chain %(chain)s seq %(seq)s: content does not match its hash (the event was edited)"
+)
+ALL_MISSING = gettext_noop(
+    "chain %(chain)s: event seq 1-%(head_seq)s is missing "
+    "(the head records %(head_seq)s events, none found)"
+)
+
+
 @dataclass
 class VerifyResult:
     ok: bool
     events: int
     chains: int
-    problem: str = ""
+    template: str = ""  # one of the msgids above
     event_id: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def problem(self) -> str:
+        """The problem in English (stable: command output, logs, alert keys)."""
+        return self.template % self.params if self.template else ""
+
+    @property
+    def chain(self) -> str:
+        return str(self.params.get("chain", ""))
+
+    @property
+    def seq(self) -> int | None:
+        seq = self.params.get("seq")
+        return seq if isinstance(seq, int) else None
+
+    def message(self, chain_label: str | None = None) -> str:
+        """The problem in the active language; `chain_label` names the chain
+        for people (the commune's name instead of "commune:27")."""
+        if not self.template:
+            return ""
+        params = dict(self.params)
+        if chain_label:
+            params["chain"] = chain_label
+        return gettext(self.template) % params
 
 
 def verify() -> VerifyResult:
@@ -290,23 +340,23 @@ def _verify() -> VerifyResult:
         head = heads.get(chain)
         last = expected_seq - 1
         if head is None:
-            return VerifyResult(False, count, len(seen), f"chain {chain}: its head is missing")
+            return VerifyResult(False, count, len(seen), HEAD_MISSING, params={"chain": chain})
         if head.seq > last:
             missing = f"seq {last + 1}" if head.seq == last + 1 else f"seq {last + 1}-{head.seq}"
             return VerifyResult(
                 False,
                 count,
                 len(seen),
-                f"chain {chain}: event {missing} is missing at the end of the chain "
-                f"(the head records {head.seq} events, the last found is seq {last})",
+                TAIL_MISSING,
+                params={"chain": chain, "missing": missing, "head_seq": head.seq, "last": last},
             )
         if head.seq != last or head.last_hash != expected_prev:
             return VerifyResult(
                 False,
                 count,
                 len(seen),
-                f"chain {chain}: last event seq {last} does not match the chain head "
-                f"(the head was altered)",
+                HEAD_ALTERED,
+                params={"chain": chain, "last": last},
             )
         return None
 
@@ -324,26 +374,27 @@ def _verify() -> VerifyResult:
                 False,
                 count,
                 len(seen),
-                f"chain {ev.chain}: expected seq {expected_seq}, found {ev.seq} "
-                f"(an event is missing)",
+                SEQ_GAP,
                 ev.id,
+                params={"chain": ev.chain, "expected": expected_seq, "seq": ev.seq},
             )
         if ev.prev_hash != expected_prev:
             return VerifyResult(
                 False,
                 count,
                 len(seen),
-                f"chain {ev.chain} seq {ev.seq}: previous-hash link broken",
+                LINK_BROKEN,
                 ev.id,
+                params={"chain": ev.chain, "seq": ev.seq},
             )
         if compute_hash(ev) != ev.hash:
             return VerifyResult(
                 False,
                 count,
                 len(seen),
-                f"chain {ev.chain} seq {ev.seq}: content does not match its hash "
-                f"(the event was edited)",
+                CONTENT_EDITED,
                 ev.id,
+                params={"chain": ev.chain, "seq": ev.seq},
             )
         expected_prev, expected_seq = ev.hash, ev.seq + 1
     if current_chain is not None and (bad := close(current_chain)):
@@ -354,7 +405,7 @@ def _verify() -> VerifyResult:
                 False,
                 count,
                 len(seen),
-                f"chain {chain}: event seq 1-{head.seq} is missing "
-                f"(the head records {head.seq} events, none found)",
+                ALL_MISSING,
+                params={"chain": chain, "head_seq": head.seq},
             )
     return VerifyResult(True, count, len(seen))

@@ -9,9 +9,9 @@ and the others do not notify again for the same link (`AuditAlert.key`).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -21,11 +21,10 @@ from django.utils.translation import gettext as _
 from notifications.services import notifications_enqueue
 
 from . import audit
-from .models import AuditAlert
+from .models import AuditAlert, AuditEvent
 from .permissions import Role, is_admin, scope_for
 
 NOTIFY_EVENT = "audit_chain_broken"
-_WHERE = re.compile(r"^chain (?P<chain>\S+?)(?: seq (?P<seq>\d+))?: ")
 
 
 @dataclass
@@ -33,12 +32,15 @@ class Verdict:
     ok: bool
     events: int
     chains: int
-    problem: str = ""
+    problem: str = ""  # English (command output, alert key)
     chain: str = ""
     seq: int | None = None
     event_id: int | None = None
     notified: int = 0  # admins notified by this run (0 when already told)
     alert: AuditAlert | None = None
+    message: str = ""  # the problem in the active language, the chain named for people
+    chain_label: str = ""  # "Xã Phù Lỗ" for "commune:27"
+    url: str = ""  # the broken event (or its chain) in the explorer
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,9 +48,12 @@ class Verdict:
             "events": self.events,
             "chains": self.chains,
             "problem": self.problem,
+            "message": self.message,
             "chain": self.chain,
+            "chain_label": self.chain_label,
             "seq": self.seq,
             "event_id": self.event_id,
+            "url": self.url,
             "notified": self.notified,
         }
 
@@ -58,13 +63,55 @@ def may_verify(user: Any) -> bool:
     return Role.AUDITOR in scope_for(user).district_roles or is_admin(user)
 
 
+def _commune_id(chain: str) -> int | None:
+    prefix = "commune:"
+    if chain.startswith(prefix) and chain[len(prefix) :].isdigit():
+        return int(chain[len(prefix) :])
+    return None
+
+
+def chain_label(chain: str) -> str:
+    """A chain as people know it: the commune's name, or the district-wide chain."""
+    from cases.models import AdministrativeUnit
+
+    if chain == "system":
+        return _("the district-wide chain")
+    pk = _commune_id(chain)
+    name = (
+        AdministrativeUnit.objects.filter(pk=pk).values_list("name", flat=True).first()
+        if pk is not None
+        else None
+    )
+    return _("the chain of %(commune)s") % {"commune": name} if name else chain
+
+
+def explorer_url(chain: str, event_id: int | None) -> str:
+    """The explorer opened at the broken event (first row, highlighted), or
+    at its commune's newest events when no event is named."""
+    from .audit_explorer import Cursor
+
+    query: dict[str, Any] = {}
+    pk = _commune_id(chain)
+    if pk is not None:
+        query["commune"] = pk
+    if event_id is not None:
+        when = AuditEvent.objects.filter(pk=event_id).values_list("occurred_at", flat=True).first()
+        if when is not None:
+            # Just after the event in newest-first order: the page starts with it.
+            query["cursor"] = Cursor(when, event_id + 1).encode()
+            query["focus"] = event_id
+    url = reverse("audit_explorer")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
 def _verdict(result: audit.VerifyResult) -> Verdict:
     v = Verdict(result.ok, result.events, result.chains, result.problem, event_id=result.event_id)
     if not result.ok:
-        match = _WHERE.match(result.problem)
-        if match:
-            v.chain = match["chain"]
-            v.seq = int(match["seq"]) if match["seq"] else None
+        v.chain = result.chain
+        v.seq = result.seq
+        v.chain_label = chain_label(v.chain)
+        v.message = result.message(v.chain_label)
+        v.url = explorer_url(v.chain, v.event_id)
     return v
 
 
@@ -92,13 +139,21 @@ def audit_verify_and_notify() -> Verdict:
                 event_id=verdict.event_id,
                 problem=verdict.problem,
             )
-            where = f" (event id {verdict.event_id})" if verdict.event_id is not None else ""
+            if verdict.event_id is not None:
+                body = _("%(problem)s (event id %(id)s). Open the event in the audit trail.") % {
+                    "problem": verdict.message,
+                    "id": verdict.event_id,
+                }
+            else:
+                body = _("%(problem)s. Open the audit trail to see the chain.") % {
+                    "problem": verdict.message
+                }
             alert.notified = notifications_enqueue(
                 recipients=_admins(),
                 event=NOTIFY_EVENT,
                 title=_("The audit trail is broken: an event was altered or removed"),
-                body=f"{verdict.problem}{where}",
-                url=reverse("audit_verify"),
+                body=body,
+                url=verdict.url,
             )
             alert.save(update_fields=["notified"])
     except IntegrityError:  # already reported (by another run, maybe at this moment)

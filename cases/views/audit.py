@@ -17,45 +17,75 @@ from django.views import View
 from cases.audit_export import audit_export_response
 from workflows.audit_check import audit_verify_and_notify, may_verify
 from workflows.audit_explorer import (
-    EVENT_TYPES,
+    EVENT_LABELS,
     EXPORT_CAP,
     AuditFilters,
+    AuditPage,
     audit_case_get,
     audit_communes_for_user,
     audit_page,
     audit_processes_for_user,
     audit_user_get,
+    case_reference_exists,
     display_rows,
     is_auditor,
 )
-from workflows.exceptions import InvalidData
+from workflows.exceptions import DomainError, InvalidData
 
 from .base import CaseflowView, error_page
 
 
 class AuditFilterForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False)
+    date_from = forms.DateField(label=gettext_lazy("From date"), required=False)
+    date_to = forms.DateField(label=gettext_lazy("To date"), required=False)
     commune = forms.TypedChoiceField(
         label=gettext_lazy("Commune"), required=False, coerce=int, empty_value=None
     )
     actor = forms.CharField(label=gettext_lazy("User name"), required=False, max_length=150)
     process = forms.ChoiceField(label=gettext_lazy("Process"), required=False)
     case = forms.CharField(label=gettext_lazy("Case (reference or id)"), required=False)
-    event = forms.CharField(label=gettext_lazy("Event"), required=False, max_length=30)
-    q = forms.CharField(label=gettext_lazy("Text"), required=False, max_length=200)
+    event = forms.ChoiceField(label=gettext_lazy("Event"), required=False)
+    q = forms.CharField(
+        label=gettext_lazy("Text"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy(
+            "Searches the reason, the step's code, the user name and the start of a "
+            "case reference (e.g. HT-2024)."
+        ),
+    )
 
-    def __init__(self, data: Any, *, user: Any) -> None:
+    def __init__(self, data: Any, *, user: Any, hidden: tuple[str, ...] = ()) -> None:
         super().__init__(data)
-        communes = audit_communes_for_user(user)
-        commune_field = self.fields["commune"]
-        process_field = self.fields["process"]
-        assert isinstance(commune_field, forms.ChoiceField)
-        assert isinstance(process_field, forms.ChoiceField)
-        commune_field.choices = [("", "—"), *((c.pk, c.name) for c in communes)]
-        process_field.choices = [("", "—"), *audit_processes_for_user(user)]
+        for name in hidden:  # fixed by the page (a case timeline, a user's activity)
+            del self.fields[name]
+        if "commune" in self.fields:
+            commune_field = self.fields["commune"]
+            assert isinstance(commune_field, forms.ChoiceField)
+            communes = audit_communes_for_user(user)
+            commune_field.choices = [("", "—"), *((c.pk, c.name) for c in communes)]
+        if "process" in self.fields:
+            process_field = self.fields["process"]
+            assert isinstance(process_field, forms.ChoiceField)
+            process_field.choices = [("", "—"), *audit_processes_for_user(user)]
+        event_field = self.fields["event"]
+        assert isinstance(event_field, forms.ChoiceField)
+        event_field.choices = [("", "—"), *((k, v) for k, v in EVENT_LABELS.items())]
         for name in ("date_from", "date_to"):
-            self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
+            self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def clean_case(self) -> str:
+        ref = (self.cleaned_data.get("case") or "").strip()
+        if ref and not case_reference_exists(ref):
+            raise forms.ValidationError(_("No case has this reference or id."))
+        return ref
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
 
     def filters(self, **fixed: Any) -> AuditFilters:
         if not self.is_valid():
@@ -76,21 +106,35 @@ def _querystring(request: HttpRequest, **changes: str | None) -> str:
 
 
 class AuditExplorerView(CaseflowView):
-    """Newest first, filtered; the same page serves a case's timeline and a user's activity."""
+    """Newest first, filtered; the same page serves a case's timeline and a
+    user's activity. Bad filters (a date, a commune, a cursor) show the page
+    again with the message on the field, status 400."""
 
     template_name = "audit/explorer.html"
-    rerender_on_error = False
+    hidden_filters: tuple[str, ...] = ()
+    export_url = "audit_export"
 
     def fixed_filters(self) -> dict[str, Any]:
         return {}
 
+    def domain_error(self, exc: DomainError) -> HttpResponse:
+        if isinstance(exc, InvalidData):
+            return self.rerender(exc)
+        return super().domain_error(exc)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        form = AuditFilterForm(self.request.GET, user=user)
-        self.bound_form = form
-        filters = form.filters(**self.fixed_filters())
-        page = audit_page(user, filters, self.request.GET.get("cursor", ""))
+        fixed = self.fixed_filters()
+        if self.bound_form is None:
+            self.bound_form = AuditFilterForm(
+                self.request.GET, user=user, hidden=self.hidden_filters
+            )
+        form = self.bound_form
+        if self.error is None:
+            page = audit_page(user, form.filters(**fixed), self.request.GET.get("cursor", ""))
+        else:  # shown again with the errors: no rows for filters that mean nothing
+            page = AuditPage([])
         context.update(
             form=form,
             rows=display_rows(user, page.rows),
@@ -99,21 +143,30 @@ class AuditExplorerView(CaseflowView):
             previous_query=(
                 _querystring(self.request, cursor=page.previous) if page.previous else ""
             ),
-            export_query=_querystring(self.request, cursor=None),
-            event_types=EVENT_TYPES,
+            export_query=_querystring(self.request, cursor=None, **self.export_filters()),
             export_cap=EXPORT_CAP,
             may_verify=may_verify(user),
             auditor=is_auditor(user),
+            focus=self.request.GET.get("focus", ""),
         )
         return context
+
+    def export_filters(self) -> dict[str, str]:
+        """The page's fixed filter as the export's query parameter."""
+        return {}
 
 
 class AuditCaseView(AuditExplorerView):
     """Every event of one case the viewer may see (404 for a case they may not)."""
 
+    hidden_filters = ("commune", "process", "case")
+
     def fixed_filters(self) -> dict[str, Any]:
         self.case = audit_case_get(self.request.user, self.kwargs["pk"])
         return {"case_id": self.case.pk}
+
+    def export_filters(self) -> dict[str, str]:
+        return {"case": str(self.case.pk)}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -124,9 +177,14 @@ class AuditCaseView(AuditExplorerView):
 class AuditUserView(AuditExplorerView):
     """One account's activity (only the events the viewer may see)."""
 
+    hidden_filters = ("actor",)
+
     def fixed_filters(self) -> dict[str, Any]:
         self.account = audit_user_get(self.request.user, self.kwargs["username"])
         return {"actor_id": self.account.pk}
+
+    def export_filters(self) -> dict[str, str]:
+        return {"actor": self.account.username}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -135,7 +193,9 @@ class AuditUserView(AuditExplorerView):
 
 
 class AuditExportView(CaseflowView):
-    """GET ?fmt=csv|xlsx plus the explorer's filters: the filtered view as a file."""
+    """GET ?fmt=csv|xlsx plus the explorer's filters: the filtered view as a
+    file. A case timeline exports with case=<id>, a user's activity with
+    actor=<user name> (the same events: scoping applies either way)."""
 
     rerender_on_error = False
 

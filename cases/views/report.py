@@ -9,7 +9,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
-from django.views import View
 
 from cases.formatting import display_name
 from cases.forms_report import ReportDocumentForm, ReportPeriodForm
@@ -19,11 +18,11 @@ from cases.report import (
     require_report_access,
     six_month_report,
 )
-from cases.report_documents import ReportOptions, report_export
+from cases.report_documents import report_export
 from cases.report_text import body, default_texts, summary_vi
 from workflows.exceptions import InvalidData
 
-from .base import CaseflowMixin, CaseflowView
+from .base import CaseflowView
 from .gift_documents import file_response
 
 
@@ -34,13 +33,24 @@ class SixMonthReportView(CaseflowView):
         user = self.request.user
         require_report_access(user)
         context = super().get_context_data(**kwargs)
-        period = ReportPeriodForm.from_query(self.request.GET)
+        # A refused .docx/.xlsx POST comes back here with the office's form as
+        # posted: its errors and every edited text are shown again.
+        posted = self.bound_form if isinstance(self.bound_form, ReportDocumentForm) else None
+        period = (
+            ReportPeriodForm(posted.data)
+            if posted is not None
+            else ReportPeriodForm.from_query(self.request.GET)
+        )
         context.update(period_form=period, may_draft=may_draft_report(user))
         if not period.is_valid():
             return context
         d = period.cleaned_data
         district = district_get(d["district"])
         data = six_month_report(user, district=district, start=d["start"], end=d["end"])
+        texts = default_texts(d["start"], d["end"])
+        if posted is not None:
+            edited = {k: posted.data.get(f"text_{k}", "") for k in texts}
+            texts.update({k: v for k, v in edited.items() if v.strip()})
         initial = ReportDocumentForm.initial_for(
             district=district, start=d["start"], end=d["end"], signer_name=display_name(user)
         )
@@ -48,9 +58,9 @@ class SixMonthReportView(CaseflowView):
             data=data,
             district=district,
             summary=summary_vi(d["start"], d["end"]),
-            blocks=body(data, default_texts(d["start"], d["end"])),
-            document_form=ReportDocumentForm(initial=initial),
-            query=self.request.GET.urlencode() or period_query(period),
+            blocks=body(data, texts),
+            document_form=posted or ReportDocumentForm(initial=initial),
+            query=(self.request.GET.urlencode() if posted is None else "") or period_query(period),
         )
         return context
 
@@ -68,27 +78,30 @@ def period_query(form: ReportPeriodForm) -> str:
     )
 
 
-class SixMonthReportFileView(CaseflowMixin, View):
-    """GET: the file with the default texts; POST (the page's form): with the
-    office's number, date, signer, recipients and edited sections."""
+class SixMonthReportFileView(SixMonthReportView):
+    """GET: the file with the default texts (and the query's date, if any);
+    POST (the page's form): with the office's number, date, signer, recipients
+    and edited sections. Refused input re-renders the report page with the
+    field errors and the posted edits (status 400)."""
 
-    rerender_on_error = False
     fmt = "docx"
 
-    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        return self._export(ReportDocumentForm.from_query(request.GET), ReportOptions())
+    # A file, not the page: the page's template is only for re-rendering errors.
+    def get(  # type: ignore[override]
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        return self._export(ReportDocumentForm.from_query(request.GET))
 
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        form = ReportDocumentForm(request.POST)
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         require_report_access(request.user, draft=self.fmt == "docx")
-        if not form.is_valid():
-            raise InvalidData(_("Check the report's fields."), fields=_errors(form))
-        return self._export(form, form.options())
+        form = ReportDocumentForm(request.POST)
+        self.bound_form = form
+        return self._export(form)
 
-    def _export(self, form: ReportPeriodForm, options: ReportOptions) -> HttpResponseBase:
+    def _export(self, form: ReportDocumentForm) -> HttpResponseBase:
         require_report_access(self.request.user, draft=self.fmt == "docx")
         if not form.is_valid():
-            raise InvalidData(_("Check the period and the district."), fields=_errors(form))
+            raise InvalidData(_("Check the report's fields."), fields=_errors(form))
         d = form.cleaned_data
         return file_response(
             report_export(
@@ -97,7 +110,7 @@ class SixMonthReportFileView(CaseflowMixin, View):
                 start=d["start"],
                 end=d["end"],
                 fmt=self.fmt,
-                options=options,
+                options=form.options(),
             )
         )
 

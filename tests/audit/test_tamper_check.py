@@ -4,6 +4,8 @@ broken, and the admins are notified once per broken link."""
 from __future__ import annotations
 
 import io
+import re
+from html import escape, unescape
 from typing import Any
 
 import pytest
@@ -11,9 +13,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from notifications.models import Notification
-from workflows.audit_check import NOTIFY_EVENT, audit_verify_and_notify
+from workflows import audit
+from workflows.audit_check import NOTIFY_EVENT, audit_verify_and_notify, chain_label
 from workflows.models import AuditAlert
 
 
@@ -45,13 +49,27 @@ def test_altered_row_shows_as_broken_and_notifies_admins_once(trail, users):
     r = client_for(users.auditor).post(reverse("audit_verify"))
     body = r.content.decode()
     assert 'data-testid="verdict-broken"' in body
-    assert f'data-testid="broken-event">{victim.pk}<' in body
-    assert f'data-testid="broken-chain">{victim.chain}<' in body
     assert f'data-testid="broken-seq">{victim.seq}<' in body
-    assert "content does not match its hash" in body
+    # The chain by its commune's name, the problem in the UI's language.
+    commune = victim.commune.name
+    assert f'title="{victim.chain}">{escape(chain_label(victim.chain))}<' in body
+    assert commune in chain_label(victim.chain) and "commune:" not in chain_label(victim.chain)
+    problem = gettext(audit.CONTENT_EDITED) % {
+        "chain": chain_label(victim.chain),
+        "seq": victim.seq,
+    }
+    assert escape(problem) in body
+    # A link to the broken event in the explorer, where it is the first row.
+    link = re.search(r'href="([^"]+)" data-testid="broken-event-link">#(\d+)', body)
+    assert link and int(link[2]) == victim.pk
+    url = unescape(link[1])
+    shown = client_for(users.auditor).get(url).content.decode()
+    rows = re.findall(r'<tr data-event-id="(\d+)" class="([^"]*)"', shown)
+    assert int(rows[0][0]) == victim.pk and "focus" in rows[0][1]
     notes = Notification.objects.filter(event=NOTIFY_EVENT)
     assert [n.recipient for n in notes] == [users.admin]
-    assert str(victim.pk) in notes[0].body and notes[0].url == reverse("audit_verify")
+    assert str(victim.pk) in notes[0].body and notes[0].url == url
+    assert escape(problem) in escape(notes[0].body) and "commune:" not in notes[0].body
     # Again from the page, the command and the scheduler: no second notice.
     client_for(users.admin).post(reverse("audit_verify"))
     with pytest.raises(SystemExit):
@@ -83,3 +101,20 @@ def test_only_auditors_and_admins_run_the_check(users):
     assert api.status_code == 200 and api.json()["ok"] is True
     refused = client_for(users.officer).post(reverse("api-audit-verify"))
     assert refused.status_code == 403 and refused.json()["code"] == "not_permitted"
+
+
+def test_every_problem_reads_in_english_for_the_command_and_translated_for_people(trail, users):
+    """verify_audit prints the English text (scripts grep it); the page and the
+    notice use the msgid through gettext, with the commune's name."""
+    behind_the_triggers_back(
+        "UPDATE workflows_auditevent SET seq = seq + 100 WHERE id = %s", [trail.return_a.pk]
+    )
+    result = audit.verify()
+    assert not result.ok and result.template == audit.SEQ_GAP
+    assert result.problem.startswith(f"chain {trail.return_a.chain}: expected seq")
+    named = result.message("Xã Thử")
+    assert named == gettext(audit.SEQ_GAP) % {**result.params, "chain": "Xã Thử"}
+    err = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("verify_audit", stdout=io.StringIO(), stderr=err)
+    assert f"BROKEN: {result.problem} (event id {result.event_id})" in err.getvalue()

@@ -22,6 +22,7 @@ from cases.dashboard import (
     cases_by_process_state,
     dashboard_for,
     disbursements_by_month,
+    gifts_by_source,
     overdue_tasks,
     period,
     rehab_cases_by_process_state,
@@ -296,15 +297,17 @@ def test_xlsx_export_has_one_sheet_per_table_with_the_pages_figures(
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     sheets = _sheets(response.content)
-    assert len(sheets) == 6
-    states = next(rows for title, rows in sheets.items() if "state" in title.lower())
+    assert len(sheets) == 7
+    assert all(len(title) <= 31 for title in sheets)
+    assert f"Gifts {today.year}" in sheets
+    states = sheets["Cases by state"]
     data = {(r[1]): r[2] for r in states[2:] if r[0] != "Total"}
     assert sum(data.values()) == 5
     assert states[-1][0] == "Total" and states[-1][2] == 5
-    budget = next(rows for title, rows in sheets.items() if title.startswith("Budget"))
+    budget = sheets[f"Budget {today.year}"]
     merit = next(r for r in budget if r[0] == "People with meritorious service")
     assert merit[3:] == (160_000_000, 40_000_000)  # numbers, not text
-    months = next(rows for title, rows in sheets.items() if title.startswith("Disbursements"))
+    months = sheets["Disbursements by month"]
     assert months[-1][1:] == (1, 40_000_000)
 
 
@@ -323,6 +326,153 @@ def test_the_year_filter_picks_budgets_and_payments_of_that_year(world, users, c
     )
     assert f"01/{today.year - 1} – 12/{today.year - 1}" in html
     assert _section(html, "budget").count('class="bar"') == 0
+    # Cases by state and by commune follow the year too (cases created in it).
+    states = _section(html, "by_state")
+    assert states.count('class="bar"') == 0 and f"01/{today.year - 1}" in states
+    assert sum(c.cases for c in dashboard_for(users.head, year=today.year - 1).communes) == 0
+    this_year = client_for(users.head).get(reverse("dashboard"), {"year": today.year})
+    assert _section(this_year.content.decode(), "by_state").count('class="bar"') == 4
+
+
+def test_cases_by_state_and_by_commune_count_the_cases_created_in_the_period(world, users, today):
+    from cases.models import Case
+
+    Case.objects.filter(pk=world.b.pk).update(
+        created_at=timezone.now().replace(year=today.year - 2)
+    )
+    this_year = dashboard_for(users.head, year=today.year)
+    assert sum(r.count for r in this_year.by_state) == 4
+    assert {c.name: c.cases for c in this_year.communes}["Minh Trí"] == 0
+    two_years_ago = dashboard_for(users.head, year=today.year - 2)
+    assert _counts(two_years_ago.by_state) == {("housing", "draft"): 1}
+    assert {c.name: c.cases for c in two_years_ago.communes} == {"Minh Trí": 1, "Phù Lỗ": 0}
+    assert sum(c.approved for c in two_years_ago.communes) == 0
+
+
+# --- gifts -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gift_world(users, communes) -> None:
+    """2024: 3 President gifts (600k) and 2 private (250k) delivered in commune
+    a, 4 City gifts (1m) in commune b; not counted: a 2023 delivery, a
+    returned row."""
+    import datetime as dt
+
+    from cases.models import Campaign, GiftPackage
+    from tests.report.conftest import _gifts
+
+    tet = Campaign.objects.create(
+        code="tet-dash", name="Tết 2024", year=2024, occasion_date=dt.date(2024, 2, 10)
+    )
+    pkg = {
+        source: GiftPackage.objects.create(
+            campaign=tet,
+            code=source,
+            name=source,
+            source=source,
+            amount=amount,
+            categories=[],
+            donor="Nhà hảo tâm" if source == "private" else "",
+        )  # fmt: skip
+        for source, amount in [("president", 600_000), ("city", 1_000_000), ("private", 250_000)]
+    }
+    on = dt.date(2024, 2, 5)
+    _gifts(tet, communes.a, users.officer, pkg["president"], 3, on=on)
+    _gifts(tet, communes.a, users.officer, pkg["private"], 2, on=on)
+    _gifts(tet, communes.b, users.officer, pkg["city"], 4, on=on)
+    _gifts(tet, communes.b, users.officer, pkg["city"], 5, on=dt.date(2023, 12, 30))
+    _gifts(tet, communes.a, users.officer, pkg["president"], 1, state="returned")
+
+
+def test_gifts_by_funding_source_of_the_year_scoped_to_the_communes(gift_world, users):
+    def figures(user: Any, year: int = 2024) -> dict[str, tuple[int, int]]:
+        return {r.source: (r.gifts, r.amount) for r in gifts_by_source(user, year)}
+
+    assert figures(users.head) == {
+        "president": (3, 1_800_000),
+        "city": (4, 4_000_000),
+        "district": (0, 0),
+        "commune": (0, 0),
+        "private": (2, 500_000),
+    }
+    assert figures(users.officer)["city"] == (0, 0)
+    assert figures(users.officer)["president"] == (3, 1_800_000)
+    assert figures(users.officer_b) == {
+        "president": (0, 0),
+        "city": (4, 4_000_000),
+        "district": (0, 0),
+        "commune": (0, 0),
+        "private": (0, 0),
+    }
+    assert figures(users.head, 2023)["city"] == (5, 5_000_000)
+
+
+def test_gifts_appear_as_chart_table_and_sheet_never_for_rehab_roles(
+    gift_world, users, rehab_users, client_for
+):
+    from django.utils import translation
+
+    html = client_for(users.head).get(reverse("dashboard"), {"year": 2024}).content.decode()
+    gifts = _section(html, "gifts")
+    assert gifts.count('class="bar"') == 5
+    assert "1.800.000" in gifts and "6.300.000" in gifts  # a row and the total
+    client = client_for(users.officer_b)
+    with translation.override("en"):
+        response = client.get(reverse("dashboard_xlsx"), {"year": 2024}, HTTP_ACCEPT_LANGUAGE="en")
+    rows = _sheets(response.content)["Gifts 2024"]
+    assert rows[-1][1:] == (4, 4_000_000)  # the total: commune b's rows only
+    for user in (rehab_users.police, rehab_users.district_rehab):
+        assert dashboard_for(user, year=2024).gifts == []
+        page = client_for(user).get(reverse("dashboard"), {"year": 2024}).content.decode()
+        assert "section-gifts" not in page
+
+
+# --- chart labels and sheet titles -----------------------------------------------------------
+
+
+def test_rehab_chart_labels_use_a_short_process_prefix_and_its_table_is_open(
+    rehab_world, rehab_users, client_for
+):
+    from cases.dashboard_output import dashboard_tables
+
+    table = next(
+        t
+        for t in dashboard_tables(dashboard_for(rehab_users.district_rehab))
+        if t.key == "rehab_by_state"
+    )
+    labels = re.findall(r'<text class="label"[^>]*>([^<]*)<title>', str(table.chart))
+    assert labels and all("…" not in label for label in labels)
+    assert all(label.split(" · ")[0] in ("Bắt buộc", "Tự nguyện", "Compulsory", "Voluntary")
+               for label in labels)  # fmt: skip
+    html = client_for(rehab_users.district_rehab).get(reverse("dashboard")).content.decode()
+    assert '<details class="dash-table" open>' in _section(html, "rehab_by_state")
+    assert "<details" not in html.replace('<details class="dash-table" open>', "")
+
+
+def test_sheet_titles_are_short_and_never_cut_mid_word() -> None:
+    from cases.dashboard_output import sheet_title
+
+    taken: set[str] = set()
+    assert sheet_title("Hồ sơ cai nghiện theo quy trình và trạng thái", taken) == (
+        "Hồ sơ cai nghiện theo quy trình"
+    )
+    again = sheet_title("Hồ sơ cai nghiện theo quy trình và trạng thái", taken)
+    assert len(again) <= 31 and again.endswith(" (2)")
+    assert sheet_title("a/b: c", taken) == "a-b- c"
+
+
+def test_every_sheet_has_its_short_title(world, rehab_world, users, rehab_users, client_for):
+    from cases.dashboard_output import dashboard_tables, sheet_title
+
+    for user in (users.head, rehab_users.district_rehab):
+        response = client_for(user).get(reverse("dashboard_xlsx"))
+        titles = [ws.title for ws in load_workbook(io.BytesIO(response.content))]
+        tables = dashboard_tables(dashboard_for(user))
+        assert all(t.sheet for t in tables)
+        taken = set[str]()
+        assert titles == [sheet_title(t.sheet, taken) for t in tables]
+        assert all(len(t) <= 31 for t in titles)
 
 
 # --- query counts ----------------------------------------------------------------------
@@ -354,7 +504,7 @@ def test_dashboard_selectors_use_the_same_queries_for_small_and_larger_data(
     _more_data(users, communes, make_case)
     large = {u.username: run(u) for u in (users.head, users.officer)}
     assert small == large
-    assert small["head"] <= 7  # the scope and six aggregate reads
+    assert small["head"] == 8  # the scope and seven aggregate reads (gifts: one)
 
 
 def test_dashboard_page_and_export_use_the_same_queries_for_small_and_larger_data(

@@ -60,7 +60,7 @@ def test_docx_has_the_official_layout_headings_and_figures(
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells
     assert "Độc lập - Tự do - Hạnh phúc" in cells
     assert "UBND HUYỆN SÓC SƠN" in cells
-    assert "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI" in cells
+    assert "PHÒNG LAO ĐỘNG -\nTHƯƠNG BINH VÀ XÃ HỘI" in cells  # broken after the dash
     assert "Số: 12/BC-LĐTBXH" in cells
     assert "Sóc Sơn, ngày 05 tháng 02 năm 2024" in cells
     assert any(DATE_LINE.search(c) for c in cells)
@@ -238,3 +238,176 @@ def test_api_returns_the_figures_and_the_files(
     assert xlsx.status_code == 200 and xlsx["Content-Type"].endswith("sheet")
     assert client.get(url, {**query, "format": "docx"}).status_code == 403
     assert AuditEvent.objects.filter(event="report_download", actor=users.auditor).count() == 1
+
+
+# --- walkthrough fixes -----------------------------------------------------------------
+
+
+def test_docx_header_gives_the_national_title_room_for_one_line(
+    users: SimpleNamespace, report_world: SimpleNamespace
+) -> None:
+    from docx.shared import Mm
+
+    from cases import official_docx as od
+
+    document = docx.Document(io.BytesIO(export(users.head, report_world, "docx")))
+    section = document.sections[0]
+
+    def mm(length: Any) -> float:
+        return float(length or 0) / Mm(1)
+
+    assert round(mm(section.left_margin)) == 30
+    assert 15 <= round(mm(section.right_margin)) <= 20
+    header = document.tables[0]
+    widths = [mm(col.w) for col in header._tbl.tblGrid.gridCol_lst]
+    text_width = mm(section.page_width) - mm(section.left_margin) - mm(section.right_margin)
+    assert abs(sum(widths) - text_width) < 0.5
+    # 13 pt bold Times New Roman: the quốc hiệu measures 89 mm; cell margins take 3.8 mm.
+    assert widths[1] >= 89 + 3.8
+    title = header.rows[0].cells[1].paragraphs[0]
+    assert title.text == od.NATIONAL_TITLE
+    assert all(run.bold and run.font.size.pt in (12, 13) for run in title.runs if run.text)
+    # The issuing body breaks after its dash, not inside "thương binh".
+    body_text = [p.text for p in header.rows[0].cells[0].paragraphs if p.text]
+    assert "PHÒNG LAO ĐỘNG -\nTHƯƠNG BINH VÀ XÃ HỘI" in body_text
+
+
+def test_counts_are_written_with_dots_on_the_page_and_as_formatted_numbers_in_the_annex(
+    users: SimpleNamespace, report_world: SimpleNamespace
+) -> None:
+    from django.template import Context, Template
+
+    from cases.report import count_vi
+
+    assert count_vi(26553) == "26.553" and count_vi(4818) == "4.818"
+    assert Template("{% load caseflow %}{{ n|count }}").render(Context({"n": 26553})) == "26.553"
+    client = Client()
+    client.force_login(users.head)
+    html = client.get(
+        reverse("report_six_month"), {**PERIOD, "district": report_world.district.pk}
+    ).content.decode()
+    figures = html.split('data-testid="report-figures"', 1)[1].split("</table>", 1)[0]
+    for cell in re.findall(r'<td class="num">([^<]*)</td>', figures):
+        assert re.fullmatch(r"(\d{1,3}(\.\d{3})*( đ)?|—|)", cell.strip()), cell
+    wb = openpyxl.load_workbook(io.BytesIO(export(users.auditor, report_world, "xlsx")))
+    for name in ("Tổng hợp", "Quà theo nguồn", "Hỗ trợ nhà ở", "Một cửa", "Theo xã"):
+        numbers = [c for row in wb[name].iter_rows() for c in row if isinstance(c.value, int)]
+        assert numbers, name
+        assert all("#,##0" in c.number_format for c in numbers), name
+
+
+def test_a_campaigns_gifts_have_their_own_labelled_total_in_the_annex(
+    users: SimpleNamespace, report_world: SimpleNamespace
+) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(export(users.auditor, report_world, "xlsx")))
+    rows = [r for r in wb["Quà theo nguồn"].iter_rows(values_only=True) if any(r)]
+    subtotals = {r[1]: r[4:] for r in rows if str(r[1]).startswith("Cộng đợt: ")}
+    assert subtotals["Cộng đợt: Tết Thử 2024"] == (EXPECTED.tet_gifts, EXPECTED.tet_amount)
+    assert len(subtotals) == 2  # the Tết campaign and the children's fund, each labelled
+    assert rows[-1][1] == "Tổng cộng các đợt"
+    assert rows[-1][4:] == (EXPECTED.tet_gifts + 3, EXPECTED.tet_amount + 3_900_000)
+    assert sum(v[0] for v in subtotals.values()) == rows[-1][4]
+
+
+def test_a_period_that_is_not_a_half_year_reads_well(report_world: SimpleNamespace) -> None:
+    from cases.report_text import default_texts, period_vi, summary_vi
+
+    start, end = dt.date(2024, 3, 1), dt.date(2024, 5, 31)
+    assert period_vi(start, end) == "thời gian từ ngày 01/03/2024 đến ngày 31/05/2024"
+    assert period_vi(dt.date(2024, 1, 1), dt.date(2024, 12, 31)) == "năm 2024"
+    texts = "\n".join(default_texts(start, end).values())
+    assert "trong từ ngày" not in texts
+    assert "trong thời gian từ ngày 01/03/2024 đến ngày 31/05/2024" in texts
+    assert texts.startswith("Thời gian từ ngày 01/03/2024")
+    assert "trong từ ngày" not in summary_vi(start, end)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("01/01/2024", "01/01/2025", "end"),  # a year and a day
+        ("01/01/2020", "30/06/2024", "end"),
+        ("01/01/1999", "30/06/1999", "start"),
+    ],
+)
+def test_absurd_periods_are_refused_with_a_field_error(
+    users: SimpleNamespace, report_world: SimpleNamespace, start: str, end: str, field: str
+) -> None:
+    from cases.forms_report import ReportPeriodForm
+
+    query = {"district": report_world.district.pk, "start": start, "end": end}
+    form = ReportPeriodForm(query)
+    assert not form.is_valid() and field in form.errors
+    client = Client()
+    client.force_login(users.head)
+    page = client.get(reverse("report_six_month"), query)
+    assert page.status_code == 200 and 'data-testid="report-figures"' not in page.content.decode()
+    assert str(form.errors[field][0]) in page.content.decode()
+    assert client.get(reverse("report_six_month_xlsx"), query).status_code == 400
+    api = Client()
+    token, _ = Token.objects.get_or_create(user=users.auditor)
+    api.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    iso = {k: "-".join(reversed(v.split("/"))) for k, v in query.items() if k != "district"}
+    assert api.get(reverse("api-report-six-month"), iso).status_code == 400
+    assert ReportPeriodForm({**query, "start": "01/01/2024", "end": "31/12/2024"}).is_valid()
+
+
+def test_the_issue_date_defaults_sensibly_and_is_the_same_in_the_docx_and_the_annex(
+    users: SimpleNamespace, report_world: SimpleNamespace
+) -> None:
+    from cases.forms_report import ReportDocumentForm
+    from cases.report import default_issued_on
+
+    end = dt.date(2024, 6, 30)
+    assert default_issued_on(end, dt.date(2026, 12, 2)) == end  # long past: the last day
+    assert default_issued_on(end, dt.date(2024, 7, 10)) == dt.date(2024, 7, 10)
+    assert default_issued_on(end, dt.date(2024, 6, 15)) == dt.date(2024, 6, 15)
+    initial = ReportDocumentForm.initial_for(
+        district=report_world.district, start=START, end=END, signer_name=""
+    )
+    assert initial["issued_on"] == END  # this test runs long after June 2024
+    line = "Sóc Sơn, ngày 30 tháng 6 năm 2024"
+    _p, cells = all_text(export(users.head, report_world, "docx"))
+    assert line in cells
+    wb = openpyxl.load_workbook(io.BytesIO(export(users.auditor, report_world, "xlsx")))
+    texts = {c.value for ws in wb for row in ws.iter_rows() for c in row if c.value}
+    assert line in texts
+    # The annex takes the date the office chose, from the query or the page's form.
+    client = Client()
+    client.force_login(users.head)
+    query = {**PERIOD, "district": report_world.district.pk, "issued_on": "05/07/2024"}
+    for response in (
+        client.get(reverse("report_six_month_xlsx"), query),
+        client.post(reverse("report_six_month_xlsx"), query),
+    ):
+        assert response.status_code == 200
+        wb = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
+        texts = {c.value for ws in wb for row in ws.iter_rows() for c in row if c.value}
+        assert "Sóc Sơn, ngày 05 tháng 7 năm 2024" in texts
+
+
+def test_a_bad_date_re_renders_the_form_with_the_errors_and_the_edits(
+    users: SimpleNamespace, report_world: SimpleNamespace
+) -> None:
+    client = Client()
+    client.force_login(users.head)
+    response = client.post(
+        reverse("report_six_month_docx"),
+        {
+            "district": report_world.district.pk, **PERIOD, "number": "45/BC-LĐTBXH",
+            "issued_on": "32/13/2024", "signer_name": "Đỗ Thị Thu",
+            "text_allowances": "- Kinh phí thực hiện chi trả là 104 tỷ đồng.",
+        },
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    form = html.split('data-testid="report-document"', 1)[1]
+    assert "- Kinh phí thực hiện chi trả là 104 tỷ đồng." in form
+    assert 'value="45/BC-LĐTBXH"' in form and 'value="Đỗ Thị Thu"' in form
+    assert 'value="32/13/2024"' in form
+    assert re.search(r'id="id_issued_on"[^>]*aria-invalid="true"|errorlist|field-error', form)
+    # The preview shows the edited text too, and the figures are still there.
+    assert 'data-testid="report-figures"' in html
+    assert html.count("- Kinh phí thực hiện chi trả là 104 tỷ đồng.") >= 2
+    assert not AuditEvent.objects.filter(event="report_download").exists()
