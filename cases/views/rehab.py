@@ -34,7 +34,7 @@ from cases.forms_rehab import (
     RehabFilterForm,
     VoluntaryCreateForm,
 )
-from cases.models import Case, Document
+from cases.models import Case, Document, Route
 from cases.rehab import (
     COMPILER,
     ReadPurpose,
@@ -154,12 +154,29 @@ _PERSON_FIELDS = ["national_id", "full_name", "date_of_birth", "sex", "address",
 
 
 class _CreateView(RehabMixin, CaseflowView):
+    """Open a rehab case: the person (rehab registry), then the procedure's
+    service. Subclasses name the form, the procedure, the service and the
+    service's own fields."""
+
     template_name = "rehab/create.html"
     form_class: Any = None
     procedure = ""
+    service: Any = None
+    fields: tuple[str, ...] = ()
+
+    def filing_role(self) -> str:
+        """Who files this procedure's cases (the version in force may say)."""
+        return Role.COMMUNE_REHAB
 
     def communes(self) -> list[Any]:
-        raise NotImplementedError
+        role = self.filing_role()
+        communes = _compile_communes(self.request.user, role)
+        if not communes:
+            raise NotPermitted(
+                _("Under the procedure in force, this dossier is compiled by: %(role)s.")
+                % {"role": ROLE_LABELS[Role(role)]}
+            )
+        return communes
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -192,7 +209,8 @@ class _CreateView(RehabMixin, CaseflowView):
             sex=data["sex"],
             address=data.get("address", ""),
         )
-        case = self.create(commune, person, data)
+        given = {name: data[name] for name in self.fields if data.get(name) not in (None, "")}
+        case = type(self).service(actor=request.user, commune=commune, applicant=person, **given)
         messages.success(
             request,
             _("%(ref)s opened under %(version)s.")
@@ -205,59 +223,25 @@ class _CreateView(RehabMixin, CaseflowView):
         }
         return redirect("rehab_detail", pk=case.pk)
 
-    def create(self, commune: Any, person: Any, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
-
 
 class ReferralCreateView(_CreateView):
     form_class = ReferralCreateForm
     procedure = Case.Process.REHAB_COMPULSORY
+    service = referral_create
+    fields = ("ground", "violation_record_number", "violation_on", "stable_residence")
 
-    def communes(self) -> list[Any]:
+    def filing_role(self) -> str:
         version = ProcedureVersion.in_force(self.procedure, timezone.localdate())
-        role = COMPILER.get(version.route) if version else None  # type: ignore[call-overload]
-        if not role:
-            return []
-        communes = _compile_communes(self.request.user, role)
-        if not communes:
-            raise NotPermitted(
-                _("Under the procedure in force, this dossier is compiled by: %(role)s.")
-                % {"role": ROLE_LABELS[role]}
-            )
-        return communes
-
-    def create(self, commune: Any, person: Any, data: dict[str, Any]) -> Any:
-        return referral_create(
-            actor=self.request.user,
-            commune=commune,
-            applicant=person,
-            ground=data["ground"],
-            violation_record_number=data.get("violation_record_number", ""),
-            violation_on=data.get("violation_on"),
-            stable_residence=bool(data.get("stable_residence")),
-        )
+        if version is None:
+            raise InvalidData(_("No version of this procedure is in force today."))
+        return COMPILER[Route(version.route)]
 
 
 class VoluntaryCreateView(_CreateView):
     form_class = VoluntaryCreateForm
     procedure = Case.Process.REHAB_VOLUNTARY
-
-    def communes(self) -> list[Any]:
-        communes = _compile_communes(self.request.user, Role.COMMUNE_REHAB)
-        if not communes:
-            raise NotPermitted(_("Only the commune's rehab officer registers voluntary rehab."))
-        return communes
-
-    def create(self, commune: Any, person: Any, data: dict[str, Any]) -> Any:
-        return voluntary_create(
-            actor=self.request.user,
-            commune=commune,
-            applicant=person,
-            setting=data["setting"],
-            facility_name=data.get("facility_name", ""),
-            support_category=data.get("support_category", ""),
-            estimated_cost=data.get("estimated_cost") or 0,
-        )
+    service = voluntary_create
+    fields = ("setting", "facility_name", "support_category", "estimated_cost")
 
 
 class RehabDetailView(RehabMixin, CaseflowView):
