@@ -418,6 +418,7 @@ def test_gifts_appear_as_chart_table_and_sheet_never_for_rehab_roles(
     assert gifts.count('class="bar"') == 5
     assert "1.800.000" in gifts and "6.300.000" in gifts  # a row and the total
     client = client_for(users.officer_b)
+    client.cookies["django_language"] = "en"  # English sheet titles
     with translation.override("en"):
         response = client.get(reverse("dashboard_xlsx"), {"year": 2024}, HTTP_ACCEPT_LANGUAGE="en")
     rows = _sheets(response.content)["Gifts 2024"]
