@@ -25,7 +25,6 @@ import csv
 import io
 from typing import Any, cast
 
-from django.db import transaction
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpResponse, HttpResponseBase
 from django.utils import timezone
@@ -41,7 +40,7 @@ from rest_framework.response import Response
 
 from workflows.exceptions import NotFound, NotPermitted
 from workflows.models import AuditEvent
-from workflows.permissions import REHAB_COMMUNE_ROLES, available_transitions, scope_for
+from workflows.permissions import available_transitions, scope_for
 from workflows.registry import spec_for
 
 from . import formatting, serializers
@@ -53,7 +52,7 @@ from .api import (
     transition_from_request,
     validated_query,
 )
-from .models import AdministrativeUnit, Case, Person
+from .models import Case, Person
 from .models_rehab import (
     CheckinResult,
     PostRehabCheckin,
@@ -67,6 +66,7 @@ from .models_rehab import (
     VoluntaryState,
 )
 from .rehab import (
+    PERSON_FIELDS,
     ReadPurpose,
     case_events,
     case_reads,
@@ -76,9 +76,9 @@ from .rehab import (
     may_see_read_log,
     read_log_case_get,
     referral_create,
+    rehab_case_file,
     rehab_case_get,
     rehab_export_record,
-    rehab_person,
     rehab_read_record,
     rehab_search,
     voluntary_create,
@@ -530,22 +530,20 @@ class RehabCaseListView(RehabApiView, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-def _require_commune_rehab_role(user: Any, commune: AdministrativeUnit) -> None:
-    """Filing is the commune's (rehab officer or police): checked before the
-    person is looked up, so no one else can probe the registry through it."""
-    if not scope_for(user).roles_in(commune.pk) & REHAB_COMMUNE_ROLES:
-        raise NotPermitted()
-
-
-def _person(user: Any, data: dict[str, Any]) -> Person:
-    return rehab_person(
-        actor=user,
-        commune=data["commune"],
-        national_id=data["national_id"].strip(),
-        full_name=data["full_name"],
-        date_of_birth=data["date_of_birth"],
-        sex=data["sex"],
-        address=data.get("address", ""),
+def _file(request: Request, d: dict[str, Any], create: Any, *fields: str) -> Response:
+    """Person and case in one service call; the full record answers (a read)."""
+    case = rehab_case_file(
+        actor=request.user,
+        commune=d["commune"],
+        person={k: d.get(k) for k in PERSON_FIELDS},
+        create=create,
+        **{name: d[name] for name in fields},
+    )
+    return detail_response(
+        request,
+        rehab_case_get(request.user, case.pk),
+        purpose=ReadPurpose.HANDLING,
+        status_code=status.HTTP_201_CREATED,
     )
 
 
@@ -565,24 +563,8 @@ class RehabReferralCreateView(RehabApiView):
     def post(self, request: Request) -> Response:
         s = ReferralCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        d = s.validated_data
-        _require_commune_rehab_role(request.user, d["commune"])
-        with transaction.atomic():  # no person left behind by a refused referral
-            case = referral_create(
-                actor=request.user,
-                commune=d["commune"],
-                applicant=_person(request.user, d),
-                ground=d["ground"],
-                violation_record_number=d["violation_record_number"],
-                violation_on=d["violation_on"],
-                stable_residence=d["stable_residence"],
-            )
-        return detail_response(
-            request,
-            rehab_case_get(request.user, case.pk),
-            purpose=ReadPurpose.HANDLING,
-            status_code=status.HTTP_201_CREATED,
-        )
+        fields = ("ground", "violation_record_number", "violation_on", "stable_residence")
+        return _file(request, s.validated_data, referral_create, *fields)
 
 
 class RehabVoluntaryCreateView(RehabApiView):
@@ -600,24 +582,8 @@ class RehabVoluntaryCreateView(RehabApiView):
     def post(self, request: Request) -> Response:
         s = VoluntaryCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        d = s.validated_data
-        _require_commune_rehab_role(request.user, d["commune"])
-        with transaction.atomic():
-            case = voluntary_create(
-                actor=request.user,
-                commune=d["commune"],
-                applicant=_person(request.user, d),
-                setting=d["setting"],
-                facility_name=d["facility_name"],
-                support_category=d["support_category"],
-                estimated_cost=d["estimated_cost"],
-            )
-        return detail_response(
-            request,
-            rehab_case_get(request.user, case.pk),
-            purpose=ReadPurpose.HANDLING,
-            status_code=status.HTTP_201_CREATED,
-        )
+        fields = ("setting", "facility_name", "support_category", "estimated_cost")
+        return _file(request, s.validated_data, voluntary_create, *fields)
 
 
 class RehabCaseDetailView(RehabApiView):

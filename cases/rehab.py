@@ -504,6 +504,32 @@ def referral_follow_up(
     return case
 
 
+PERSON_FIELDS = ("national_id", "full_name", "date_of_birth", "sex", "address")
+
+
+def rehab_case_file(
+    *, actor: Any, commune: AdministrativeUnit, person: dict[str, Any], create: Any, **fields: Any
+) -> RehabCase:
+    """Find or register the person in the rehab registry, then open the case
+    with `create` (referral_create or voluntary_create), in one transaction:
+    a refused case leaves no person behind. Only the commune's rehab roles
+    file, checked before the registry is looked at (no probing through it)."""
+    if not scope_for(actor).roles_in(commune.pk) & REHAB_COMMUNE_ROLES:
+        raise NotPermitted(_("Only the commune's rehab officer or head of police files here."))
+    with transaction.atomic():
+        applicant = rehab_person(
+            actor=actor,
+            commune=commune,
+            national_id=str(person["national_id"]).strip(),
+            full_name=person["full_name"],
+            date_of_birth=person["date_of_birth"],
+            sex=person["sex"],
+            address=person.get("address") or "",
+        )
+        case: RehabCase = create(actor=actor, commune=commune, applicant=applicant, **fields)
+    return case
+
+
 def support_rate(category: str, on: dt.date) -> int:
     if not category:
         return 0

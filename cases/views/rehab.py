@@ -37,6 +37,7 @@ from cases.forms_rehab import (
 from cases.models import Case, Document, Route
 from cases.rehab import (
     COMPILER,
+    PERSON_FIELDS,
     ReadPurpose,
     case_events,
     case_reads,
@@ -46,9 +47,9 @@ from cases.rehab import (
     may_see_read_log,
     read_log_case_get,
     referral_create,
+    rehab_case_file,
     rehab_case_get,
     rehab_export_record,
-    rehab_person,
     rehab_read_record,
     rehab_search,
     voluntary_create,
@@ -199,18 +200,13 @@ class _CreateView(RehabMixin, CaseflowView):
         if not form.is_valid():
             raise InvalidData()
         data = form.cleaned_data
-        commune = form.communes[data["commune"]]
-        person = rehab_person(
+        case = rehab_case_file(
             actor=request.user,
-            commune=commune,
-            national_id=data["national_id"].strip(),
-            full_name=data["full_name"],
-            date_of_birth=data["date_of_birth"],
-            sex=data["sex"],
-            address=data.get("address", ""),
+            commune=form.communes[data["commune"]],
+            person={k: data.get(k) for k in PERSON_FIELDS},
+            create=type(self).service,
+            **{name: data[name] for name in self.fields if data.get(name) not in (None, "")},
         )
-        given = {name: data[name] for name in self.fields if data.get(name) not in (None, "")}
-        case = type(self).service(actor=request.user, commune=commune, applicant=person, **given)
         messages.success(
             request,
             _("%(ref)s opened under %(version)s.")
