@@ -10,8 +10,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from .formatting import money
-from .models import (
+from cases.formatting import money
+from cases.models import (
     AdministrativeUnit,
     Budget,
     Campaign,

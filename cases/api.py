@@ -33,7 +33,7 @@ from workflows import engine, flows, onestop
 from workflows.exceptions import InvalidData, NotFound, NotPermitted, TransitionNotAllowed
 from workflows.permissions import scope_for
 
-from . import gifts, selectors, serializers, services
+from cases import gifts, selectors, serializers, services
 
 E = serializers.ErrorSerializer
 ERRORS_READ = {401: E, 403: E, 404: E}
@@ -427,8 +427,8 @@ class GiftListImportView(ApiView):
         "409: the list is no longer being prepared.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        from .gift_import import gift_import
-        from .gifts import gift_list_get
+        from cases.gift_import import gift_import
+        from cases.gifts import gift_list_get
 
         gift_list = gift_list_get(request.user, pk)
         s = GiftImportUploadSerializer(data=request.data)
@@ -494,8 +494,8 @@ class GiftListSignatureListView(ApiView):
         "Each download is recorded in the audit trail (event export).",
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        from .gift_documents import signature_list_export
-        from .gifts import gift_list_get
+        from cases.gift_documents import signature_list_export
+        from cases.gifts import gift_list_get
 
         fmt = validated_query(SignatureListQuerySerializer, request)["format"]
         gift_list = gift_list_get(request.user, pk)
@@ -514,8 +514,8 @@ class CampaignReconciliationView(ApiView):
         "the caller may see: a commune user gets their commune only.",
     )
     def get(self, request: Request, pk: int) -> Response:
-        from .gift_documents import campaign_get
-        from .gifts import campaign_reconciliation
+        from cases.gift_documents import campaign_get
+        from cases.gifts import campaign_reconciliation
 
         rec = campaign_reconciliation(request.user, campaign_get(request.user, pk))
         return Response(ReconciliationSerializer(rec).data)
@@ -525,7 +525,7 @@ class CampaignReconciliationView(ApiView):
 
 
 def _campaign_get(pk: int) -> Any:
-    from .models import Campaign
+    from cases.models import Campaign
 
     try:
         return Campaign.objects.get(pk=pk)
@@ -545,7 +545,7 @@ class CampaignListView(ApiView):
         description="Gift campaigns, with the lists and rows the caller may see.",
     )
     def get(self, request: Request) -> Response:
-        from .models import Campaign
+        from cases.models import Campaign
 
         campaigns = Campaign.objects.order_by("-occasion_date", "name")
         context = _campaign_context(request)
@@ -568,7 +568,7 @@ class CampaignDetailView(ApiView):
 def _gift_lists(request: Request) -> Any:
     from django.db.models import Count, Q, Sum
 
-    from .models import GiftRecipientState as RS
+    from cases.models import GiftRecipientState as RS
 
     return (
         gifts.gift_lists_for_user(request.user)

@@ -31,10 +31,10 @@ from workflows.audit_explorer import (
 )
 from workflows.exceptions import InvalidData, NotPermitted
 
-from .api import ApiView, _IgnoreFormatQuery, validated_query
-from .audit_export import audit_export_response
-from .models import AdministrativeUnit, Case
-from .serializers import ErrorSerializer
+from cases.api import ApiView, _IgnoreFormatQuery, validated_query
+from cases.audit_export import audit_export_response
+from cases.models import AdministrativeUnit, Case
+from cases.serializers import ErrorSerializer
 
 E = ErrorSerializer
 

@@ -43,8 +43,8 @@ from workflows.models import AuditEvent
 from workflows.permissions import available_transitions, scope_for
 from workflows.registry import spec_for
 
-from . import formatting, serializers
-from .api import (
+from cases import formatting, serializers
+from cases.api import (
     ERRORS_READ,
     ERRORS_WRITE,
     ApiView,
@@ -52,8 +52,8 @@ from .api import (
     transition_from_request,
     validated_query,
 )
-from .models import Case, Person
-from .models_rehab import (
+from cases.models import Case, Person
+from cases.models_rehab import (
     CheckinResult,
     PostRehabCheckin,
     ReferralGround,
@@ -65,7 +65,7 @@ from .models_rehab import (
     VoluntaryRehab,
     VoluntaryState,
 )
-from .rehab import (
+from cases.rehab import (
     PERSON_FIELDS,
     ReadPurpose,
     case_events,
@@ -83,7 +83,7 @@ from .rehab import (
     rehab_search,
     voluntary_create,
 )
-from .selectors import case_document_checklist
+from cases.selectors import case_document_checklist
 
 E = serializers.ErrorSerializer
 REHAB_PROCESSES = [

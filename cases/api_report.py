@@ -12,10 +12,10 @@ from rest_framework import serializers as drf
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .api import BINARY, ERRORS_READ, ApiView, E, _IgnoreFormatQuery, validated_query
-from .report import district_get, districts, last_half_year, period_problems, six_month_report
-from .report_documents import report_export
-from .report_text import body, default_texts, summary_vi
+from cases.api import BINARY, ERRORS_READ, ApiView, E, _IgnoreFormatQuery, validated_query
+from cases.report import district_get, districts, last_half_year, period_problems, six_month_report
+from cases.report_documents import report_export
+from cases.report_text import body, default_texts, summary_vi
 
 
 class ReportQuerySerializer(drf.Serializer):

@@ -2,8 +2,8 @@
 
 from django.urls import path, re_path
 
-from . import api, api_audit, api_rehab
-from .api_report import SixMonthReportView
+from cases import api, api_audit, api_rehab
+from cases.api_report import SixMonthReportView
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),

@@ -30,7 +30,7 @@ from workflows.flows import OPEN_TASK
 from workflows.models import STEP_PROCESSES, TaskDeadline
 from workflows.permissions import SENSITIVE_PROCESSES, Scope, scope_for
 
-from .models import (
+from cases.models import (
     AdministrativeUnit,
     Budget,
     Case,
@@ -43,9 +43,9 @@ from .models import (
     HousingProgram,
     HousingState,
 )
-from .models_rehab import ReferralState, VoluntaryState
-from .rehab import rehab_cases_for_user
-from .selectors import cases_for_user
+from cases.models_rehab import ReferralState, VoluntaryState
+from cases.rehab import rehab_cases_for_user
+from cases.selectors import cases_for_user
 
 OVERDUE_LIST_SIZE = 10
 PROCESS_LABELS: dict[str, Any] = dict(STEP_PROCESSES)

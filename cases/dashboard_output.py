@@ -20,20 +20,11 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from . import formatting
-from .charts import (
-    NARROW,
-    PALETTE,
-    WIDE,
-    Series,
-    bar_chart,
-    compact_money,
-    line_chart,
-    plain,
-)
-from .dashboard import PROCESS_LABELS, Dashboard, Overdue, StateCount
-from .official_docx import FONT, LEFT, RIGHT, Column
-from .official_xlsx import data_table, to_bytes
+from cases import formatting
+from cases.charts import NARROW, PALETTE, WIDE, Series, bar_chart, compact_money, line_chart, plain
+from cases.dashboard import PROCESS_LABELS, Dashboard, Overdue, StateCount
+from cases.official_docx import FONT, LEFT, RIGHT, Column
+from cases.official_xlsx import data_table, to_bytes
 
 # Chart labels of the processes that share a chart (the rehab dashboard).
 SHORT_PROCESS_LABELS: dict[str, Any] = {

@@ -14,7 +14,7 @@ from workflows import engine
 from workflows.permissions import Role
 from workflows.services import role_grant
 
-from .models import (
+from cases.models import (
     AdministrativeUnit,
     Budget,
     Category,
@@ -27,7 +27,7 @@ from .models import (
     MeritSubtype,
     Person,
 )
-from .services import document_upload, housing_case_create, person_create
+from cases.services import document_upload, housing_case_create, person_create
 
 DEMO_PASSWORD = "Demo@2024"
 SOC_SON_UNITS = [
@@ -199,19 +199,21 @@ def upload_all_documents(actor: object, case: HousingCase) -> None:
 
 @transaction.atomic
 def seed_demo() -> str:
-    from .reference_data import ensure_reference_data
+    from cases.reference_data import ensure_reference_data
 
     ensure_reference_data()  # the data migrations' rows, if a flush removed them
     units = seed_units()
     seed_configuration(timezone.localdate().year)
     users = seed_users()
-    from .demo_gifts import seed_gift_campaigns  # gift campaigns: also into older demo DBs
+    from cases.demo_gifts import seed_gift_campaigns  # gift campaigns: also into older demo DBs
 
     seed_gift_campaigns(units, users)
-    from .demo_rehab import seed_rehab  # drug rehab (issue 5): also into older demo DBs
+    from cases.demo_rehab import seed_rehab  # drug rehab (issue 5): also into older demo DBs
 
     seed_rehab(units)
-    from .demo_report import seed_report_data  # six-month report (issue 6): also into older DBs
+    from cases.demo_report import (
+        seed_report_data,
+    )  # six-month report (issue 6): also into older DBs
 
     if HousingCase.objects.exclude(decision_date__year=2024).exists():
         seed_report_data(units, users)
@@ -429,7 +431,7 @@ def demo_logins_table() -> str:
         f"Password for all: {DEMO_PASSWORD}",
         f"  {'username':<17} {'role':<20} communes",
     ]
-    from .demo_rehab import REHAB_DEMO_USERS
+    from cases.demo_rehab import REHAB_DEMO_USERS
 
     for username, role, communes, name in [*DEMO_USERS, *REHAB_DEMO_USERS]:
         if communes:

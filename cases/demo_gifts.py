@@ -31,8 +31,8 @@ from workflows import engine
 from workflows.permissions import Role
 from workflows.services import role_grant
 
-from . import gifts
-from .models import (
+from cases import gifts
+from cases.models import (
     AdministrativeUnit,
     Campaign,
     CampaignBudget,

@@ -41,9 +41,9 @@ from workflows.calendar import WorkingCalendar
 from workflows.permissions import Role
 from workflows.services import role_grant
 
-from .demo import DEMO_PASSWORD, PDF
-from .demo_gifts import GIVEN, MIDDLE, SURNAMES
-from .models import (
+from cases.demo import DEMO_PASSWORD, PDF
+from cases.demo_gifts import GIVEN, MIDDLE, SURNAMES
+from cases.models import (
     AdministrativeUnit,
     CheckinResult,
     DocumentRequirement,
@@ -59,8 +59,8 @@ from .models import (
     SupportCategory,
     VoluntaryRehab,
 )
-from .rehab import checkin_record, referral_create, rehab_person, voluntary_create
-from .services import document_upload
+from cases.rehab import checkin_record, referral_create, rehab_person, voluntary_create
+from cases.services import document_upload
 
 PHU_LO, MINH_TRI = "00448", "00382"
 # (username, role, communes, full name): printed by `manage.py demo_logins`.

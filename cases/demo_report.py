@@ -32,10 +32,10 @@ from typing import Any
 from workflows import engine
 from workflows.calendar import WorkingCalendar
 
-from . import gifts
-from .demo import upload_all_documents
-from .demo_gifts import Pkg, _at, _name, campaign_create, commune_actors
-from .models import (
+from cases import gifts
+from cases.demo import upload_all_documents
+from cases.demo_gifts import Pkg, _at, _name, campaign_create, commune_actors
+from cases.models import (
     AdministrativeUnit,
     Campaign,
     Category,
@@ -45,7 +45,7 @@ from .models import (
     HousingProgram,
     Person,
 )
-from .services import housing_case_create, person_create
+from cases.services import housing_case_create, person_create
 
 H1_2024 = (dt.date(2024, 1, 1), dt.date(2024, 6, 30))
 BTTE = "quy-btte-2024"

@@ -16,7 +16,7 @@ from notifications.models import NotificationPreference
 from workflows.forms import MoneyField, PastDateField
 from workflows.specs import TransitionSpec
 
-from .models import (
+from cases.models import (
     Category,
     HousingCase,
     HousingKind,

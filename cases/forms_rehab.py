@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.forms import MoneyField
 
-from .forms import VnDateField, _choices, _set_choices, money_input
-from .models import Case, Person
-from .models_rehab import (
+from cases.forms import VnDateField, _choices, _set_choices, money_input
+from cases.models import Case, Person
+from cases.models_rehab import (
     CheckinResult,
     ReferralGround,
     ReferralState,
@@ -19,7 +19,7 @@ from .models_rehab import (
     SupportCategory,
     VoluntaryState,
 )
-from .rehab import ReadPurpose
+from cases.rehab import ReadPurpose
 
 
 class _PersonFields(forms.Form):

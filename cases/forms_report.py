@@ -11,10 +11,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .forms import VnDateField
-from .report import default_issued_on, districts, last_half_year, period_problems
-from .report_documents import DEFAULT_RECIPIENTS, ReportOptions
-from .report_text import EDITABLE, default_texts
+from cases.forms import VnDateField
+from cases.report import default_issued_on, districts, last_half_year, period_problems
+from cases.report_documents import DEFAULT_RECIPIENTS, ReportOptions
+from cases.report_text import EDITABLE, default_texts
 
 
 class ReportPeriodForm(forms.Form):

@@ -31,11 +31,11 @@ from workflows import audit
 from workflows.exceptions import NotFound, TransitionNotAllowed
 from workflows.permissions import scope_for
 
-from . import official_docx as od
-from . import official_xlsx as ox
-from .formatting import vn_date
-from .gifts import Reconciliation, Tally, campaign_reconciliation
-from .models import (
+from cases import official_docx as od
+from cases import official_xlsx as ox
+from cases.formatting import vn_date
+from cases.gifts import Reconciliation, Tally, campaign_reconciliation
+from cases.models import (
     AdministrativeUnit,
     Campaign,
     Category,

@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 from workflows import audit
 from workflows.exceptions import InvalidData, TransitionNotAllowed
 
-from .formatting import money, vn_date
-from .gifts import _lock_list, _require_officer, campaign_packages, gift_rows_add
-from .models import (
+from cases.formatting import money, vn_date
+from cases.gifts import _lock_list, _require_officer, campaign_packages, gift_rows_add
+from cases.models import (
     AdministrativeUnit,
     Campaign,
     Category,
@@ -46,7 +46,7 @@ from .models import (
     MeritSubtype,
     Person,
 )
-from .validators import national_id_errors
+from cases.validators import national_id_errors
 
 # The columns of the template. They are the file format, not UI text: a file
 # filled in Vietnamese must import whatever language the officer's browser

@@ -24,7 +24,7 @@ from workflows.engine import BulkResult, bulk_transition
 from workflows.exceptions import InvalidData, NotFound, NotPermitted, TransitionNotAllowed
 from workflows.permissions import Role, scope_for
 
-from .models import (
+from cases.models import (
     AdministrativeUnit,
     Campaign,
     GiftList,

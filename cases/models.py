@@ -15,8 +15,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from .formatting import money, vn_date
-from .validators import validate_national_id
+from cases.formatting import money, vn_date
+from cases.validators import validate_national_id
 
 
 class AdministrativeUnit(models.Model):
@@ -768,41 +768,3 @@ class GiftRecipient(FSMModelMixin, models.Model):
     @transition(field="state", source=G.APPROVED, target=G.RETURNED)
     def return_unclaimed(self) -> None:
         pass
-
-
-# Drug rehab (sensitive): kept in their own module, registered with this app.
-from .models_rehab import (  # noqa: E402
-    CheckinResult,
-    ExemptGround,
-    PendingManagement,
-    PostponeGround,
-    PostRehabCheckin,
-    ReferralGround,
-    ReferralState,
-    RehabCase,
-    RehabReferral,
-    RehabSetting,
-    RehabSupportRate,
-    Route,
-    SupportCategory,
-    VoluntaryRehab,
-    VoluntaryState,
-)
-
-__all__ = [
-    "CheckinResult",
-    "ExemptGround",
-    "PendingManagement",
-    "PostponeGround",
-    "PostRehabCheckin",
-    "ReferralGround",
-    "ReferralState",
-    "RehabCase",
-    "RehabReferral",
-    "RehabSetting",
-    "RehabSupportRate",
-    "Route",
-    "SupportCategory",
-    "VoluntaryRehab",
-    "VoluntaryState",
-]

@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
-from .formatting import vn_date
-from .models import Case
+from cases.formatting import vn_date
+from cases.models import Case
 
 
 class Route(models.TextChoices):

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .official_docx import CENTER, FONT, LEFT, MOTTO, NATIONAL_TITLE, RIGHT, Column
+from cases.official_docx import CENTER, FONT, LEFT, MOTTO, NATIONAL_TITLE, RIGHT, Column
 
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

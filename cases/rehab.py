@@ -29,8 +29,8 @@ from workflows.exceptions import InvalidData, NotFound, NotPermitted
 from workflows.models import AuditEvent, ProcedureVersion
 from workflows.permissions import REHAB_COMMUNE_ROLES, Role, scope_for
 
-from .models import AdministrativeUnit, Case, Person
-from .models_rehab import (
+from cases.models import AdministrativeUnit, Case, Person
+from cases.models_rehab import (
     MINOR_GROUNDS,
     CheckinResult,
     PostRehabCheckin,
@@ -45,7 +45,7 @@ from .models_rehab import (
     VoluntaryRehab,
     VoluntaryState,
 )
-from .validators import national_id_errors
+from cases.validators import national_id_errors
 
 MIN_AGE, ADULT_AGE = 12, 18
 REFERENCE_PREFIX: dict[str, str] = {

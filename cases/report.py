@@ -50,7 +50,7 @@ from workflows.exceptions import NotFound, NotPermitted
 from workflows.models import OneStopRecord
 from workflows.permissions import Role, scope_for
 
-from .models import (
+from cases.models import (
     APPROVED_OPEN,
     AdministrativeUnit,
     Campaign,

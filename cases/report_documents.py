@@ -21,11 +21,11 @@ from workflows import audit
 from workflows.exceptions import NotFound
 from workflows.permissions import Role, scope_for
 
-from . import official_docx as od
-from . import official_xlsx as ox
-from .gift_documents import DOCX, OFFICE, XLSX, ExportedFile
-from .models import AdministrativeUnit, HousingKind, HousingProgram
-from .report import (
+from cases import official_docx as od
+from cases import official_xlsx as ox
+from cases.gift_documents import DOCX, OFFICE, XLSX, ExportedFile
+from cases.models import AdministrativeUnit, HousingKind, HousingProgram
+from cases.report import (
     KIND_LABEL_VI,
     PROGRAM_LABEL_VI,
     SOURCE_LABEL_VI,
@@ -34,7 +34,7 @@ from .report import (
     require_report_access,
     six_month_report,
 )
-from .report_text import Block, body, default_texts, summary_vi
+from cases.report_text import Block, body, default_texts, summary_vi
 
 FORMATS = {"docx": DOCX, "xlsx": XLSX}
 DEFAULT_RECIPIENTS = [

@@ -17,8 +17,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import HousingKind, HousingProgram
-from .report import SOURCE_TEXT, CampaignFigures, ReportData, count_vi, million_vi, percent_vi
+from cases.models import HousingKind, HousingProgram
+from cases.report import SOURCE_TEXT, CampaignFigures, ReportData, count_vi, million_vi, percent_vi
 
 NEW, REPAIR = HousingKind.NEW_BUILD, HousingKind.REPAIR
 

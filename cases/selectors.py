@@ -12,7 +12,7 @@ from viewflow.workflow.status import STATUS
 from workflows.exceptions import NotFound
 from workflows.permissions import COMMUNE_ROLES, SENSITIVE_PROCESSES, role_permission, scope_for
 
-from .models import AdministrativeUnit, Case, HousingCase, Person
+from cases.models import AdministrativeUnit, Case, HousingCase, Person
 
 
 def communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
@@ -140,7 +140,7 @@ def case_timeline(case: Case) -> QuerySet:
 def case_document_checklist(case: Case) -> list[dict[str, Any]]:
     """Each configured document kind for the case's process and program, with
     whether the case has one. Uses prefetched `documents` when present."""
-    from .models import DocumentRequirement
+    from cases.models import DocumentRequirement
 
     present = {d.kind for d in case.documents.all()}
     program = getattr(case, "program", "")

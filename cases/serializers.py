@@ -22,7 +22,7 @@ from workflows.permissions import available_transitions
 from workflows.registry import all_specs, spec_for
 from workflows.specs import TransitionSpec
 
-from .models import (
+from cases.models import (
     AdministrativeUnit,
     Category,
     Disbursement,
@@ -34,7 +34,7 @@ from .models import (
     MeritSubtype,
     Person,
 )
-from .selectors import case_document_checklist, people_for_user
+from cases.selectors import case_document_checklist, people_for_user
 
 # --- errors (what workflows.api_errors produces) ------------------------------
 
@@ -401,7 +401,7 @@ class KpiQuerySerializer(serializers.Serializer):
         cast(serializers.ChoiceField, self.fields["process"]).choices = choices
 
     def validate_commune(self, value: int) -> int:
-        from .selectors import communes_for_user
+        from cases.selectors import communes_for_user
 
         if not communes_for_user(self.context["request"].user).filter(pk=value).exists():
             raise serializers.ValidationError(_("Not one of your communes."))
@@ -723,7 +723,7 @@ class GiftListFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=[], required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from .models import GiftListState
+        from cases.models import GiftListState
 
         super().__init__(*args, **kwargs)
         cast(serializers.ChoiceField, self.fields["state"]).choices = GiftListState.choices

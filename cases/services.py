@@ -31,7 +31,7 @@ from workflows.permissions import (
     scope_for,
 )
 
-from .models import (
+from cases.models import (
     AdministrativeUnit,
     Case,
     Category,
@@ -42,7 +42,7 @@ from .models import (
     HousingState,
     Person,
 )
-from .validators import national_id_errors
+from cases.validators import national_id_errors
 
 PROGRAM_CATEGORY: dict[str, str] = {
     HousingProgram.MERIT: Category.MERIT,
@@ -186,7 +186,7 @@ def _housing_errors(
     kind: str,
     requested_amount: Any,
 ) -> dict[str, list[str]]:
-    from .models import HousingKind
+    from cases.models import HousingKind
 
     errors: dict[str, list[str]] = {}
     if program not in HousingProgram.values:

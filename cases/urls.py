@@ -4,12 +4,12 @@ process list and detail views are not commune-scoped."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-from .views import audit as audit_views
-from .views import dashboard as dashboard_views
-from .views import gifts as gift_views
-from .views import rehab as rehab_views
-from .views import report as report_views
+from cases import views
+from cases.views import audit as audit_views
+from cases.views import dashboard as dashboard_views
+from cases.views import gifts as gift_views
+from cases.views import rehab as rehab_views
+from cases.views import report as report_views
 
 urlpatterns = [
     path("", views.home, name="home"),

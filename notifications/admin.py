@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Notification, NotificationPreference
-from .services import notifications_email_retry
+from notifications.models import Notification, NotificationPreference
+from notifications.services import notifications_email_retry
 
 
 @admin.register(Notification)

@@ -64,8 +64,8 @@ from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
-from .emails import build_digest, build_message, skip_reason
-from .models import Notification, NotificationPreference
+from notifications.emails import build_digest, build_message, skip_reason
+from notifications.models import Notification, NotificationPreference
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases.formatting import display_name, vn_date
 
-from .models import Notification, NotificationPreference
+from notifications.models import Notification, NotificationPreference
 
 
 def email_language() -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import Notification, NotificationPreference
+from notifications.models import Notification, NotificationPreference
 
 
 def notifications_for_user(user: Any) -> QuerySet[Notification]:

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from workflows.permissions import role_holders_sql
 
-from .models import Notification, NotificationPreference
+from notifications.models import Notification, NotificationPreference
 
 
 def notifications_enqueue(
@@ -86,7 +86,7 @@ def notifications_mark_read(*, user: Any, pk: int | None = None) -> Notification
     """
     from django.utils import timezone
 
-    from .selectors import notifications_for_user
+    from notifications.selectors import notifications_for_user
 
     mine = notifications_for_user(user)
     if pk is None:

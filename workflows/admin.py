@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from cases.formatting import vn_date
 from cases.models import RehabCase
 
-from .models import MakeUpWorkday, OfficeDayOff, OneStopProcedure, ProcedureVersion, StepTimeLimit
+from workflows.models import (
+    MakeUpWorkday,
+    OfficeDayOff,
+    OneStopProcedure,
+    ProcedureVersion,
+    StepTimeLimit,
+)
 
 
 @admin.display(description=_("date"), ordering="date")

@@ -14,7 +14,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from .exceptions import DomainError, InvalidData, NotPermitted
+from workflows.exceptions import DomainError, InvalidData, NotPermitted
 
 # DRF's default codes renamed to ours, so a client sees one vocabulary.
 CODE_ALIASES = {"permission_denied": NotPermitted.code}

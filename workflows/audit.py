@@ -15,8 +15,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from . import context
-from .models import AuditChainHead, AuditEvent
+from workflows import context
+from workflows.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (

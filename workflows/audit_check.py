@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from notifications.services import notifications_enqueue
 
-from . import audit
-from .models import AuditAlert, AuditEvent
-from .permissions import Role, is_admin, scope_for
+from workflows import audit
+from workflows.models import AuditAlert, AuditEvent
+from workflows.permissions import Role, is_admin, scope_for
 
 NOTIFY_EVENT = "audit_chain_broken"
 
@@ -88,7 +88,7 @@ def chain_label(chain: str) -> str:
 def explorer_url(chain: str, event_id: int | None) -> str:
     """The explorer opened at the broken event (first row, highlighted), or
     at its commune's newest events when no event is named."""
-    from .audit_explorer import Cursor
+    from workflows.audit_explorer import Cursor
 
     query: dict[str, Any] = {}
     pk = _commune_id(chain)

@@ -37,9 +37,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .exceptions import InvalidData, NotFound
-from .models import AuditEvent
-from .permissions import SENSITIVE_PROCESSES, Role, Scope, can_view_case, scope_for
+from workflows.exceptions import InvalidData, NotFound
+from workflows.models import AuditEvent
+from workflows.permissions import SENSITIVE_PROCESSES, Role, Scope, can_view_case, scope_for
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -422,7 +422,7 @@ MAX_VALUE = 80
 def _specs_by_name() -> tuple[dict[str, Any], dict[str, str]]:
     """Transition specs and state labels of every process and route, by name
     (the first spec that knows a name wins), for events without a case."""
-    from .registry import _routed, all_specs
+    from workflows.registry import _routed, all_specs
 
     transitions: dict[str, Any] = {}
     states: dict[str, str] = {}
@@ -435,7 +435,7 @@ def _specs_by_name() -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def _spec_of_case(case: Any) -> Any:
-    from .registry import spec_for
+    from workflows.registry import spec_for
 
     try:
         return spec_for(case)
@@ -448,7 +448,7 @@ def _value_text(field: Any, value: Any) -> str:
 
     from cases import formatting
 
-    from .forms import MoneyField
+    from workflows.forms import MoneyField
 
     if value in (None, "", [], {}):
         return ""
@@ -521,7 +521,7 @@ class EventPresenter:
         self.processes = {k: str(v) for k, v in Case.Process.choices}
 
     def row(self, ev: AuditEvent) -> EventRow:
-        from .permissions import ROLE_LABELS
+        from workflows.permissions import ROLE_LABELS
 
         hidden = redacted(self.user, ev)
         case = ev.case if ev.case_id is not None else None
@@ -574,7 +574,7 @@ class EventPresenter:
         out: list[tuple[str, str]] = []
         for key, value in data.items():
             if ev.event == "role_grant" and key == "role":
-                from .permissions import ROLE_LABELS
+                from workflows.permissions import ROLE_LABELS
 
                 value = str(ROLE_LABELS.get(value, value))
             elif key == "filters" and isinstance(value, dict):

@@ -32,7 +32,7 @@ import holidays
 from django.db.models import CharField, Value
 
 if TYPE_CHECKING:
-    from .models import StepTimeLimit
+    from workflows.models import StepTimeLimit
 
 SATURDAY = 5
 # How far past the last date asked about a one-off calendar reaches: 3 months
@@ -80,7 +80,7 @@ class WorkingCalendar:
     @classmethod
     def load(cls, first: dt.date, last: dt.date) -> WorkingCalendar:
         """The calendar for first..last with the office's declared days (one query)."""
-        from .models import MakeUpWorkday, OfficeDayOff
+        from workflows.models import MakeUpWorkday, OfficeDayOff
 
         rows = (
             OfficeDayOff.objects.filter(date__range=(first, last))
@@ -153,7 +153,7 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
 def time_limit_in_force(process: str, step: str, on: dt.date) -> StepTimeLimit | None:
     """The time limit for a step of a process in force on a date (the latest
     `effective_from` not after it), or None when none is configured."""
-    from .models import StepTimeLimit
+    from workflows.models import StepTimeLimit
 
     return (
         StepTimeLimit.objects.filter(process=process, step=step, effective_from__lte=on)

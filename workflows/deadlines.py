@@ -13,8 +13,8 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.utils import timezone
 
-from .calendar import WorkingCalendar, add_working_days, time_limit_in_force
-from .models import MakeUpWorkday, OfficeDayOff, TaskDeadline
+from workflows.calendar import WorkingCalendar, add_working_days, time_limit_in_force
+from workflows.models import MakeUpWorkday, OfficeDayOff, TaskDeadline
 
 SOON_WORKING_DAYS = 2
 OVERDUE, SOON = "overdue", "due-soon"
@@ -24,7 +24,7 @@ WINDOW = dt.timedelta(days=31)
 
 
 def _process_of(flow_class: type) -> str | None:
-    from .flows import FLOWS
+    from workflows.flows import FLOWS
 
     return next((name for name, cls in FLOWS.items() if cls is flow_class), None)
 
@@ -81,7 +81,7 @@ class DeadlineClock:
 def open_step_deadline(flow_process_id: int | None) -> tuple[TaskDeadline | None, str]:
     """The deadline of the process's open human task and its status, in one
     query (the office's declared days ride along as arrays)."""
-    from .flows import OPEN_TASK
+    from workflows.flows import OPEN_TASK
 
     if not flow_process_id:
         return None, ""

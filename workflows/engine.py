@@ -25,18 +25,18 @@ from cases.formatting import display_name
 from cases.models import Case
 from notifications.services import notifications_enqueue, notifications_enqueue_for_role
 
-from . import audit, flows, onestop
-from .exceptions import (
+from workflows import audit, flows, onestop
+from workflows.exceptions import (
     ConcurrentChange,
     InvalidData,
     NotPermitted,
     SeparationOfDuties,
     TransitionNotAllowed,
 )
-from .models import AuditEvent
-from .permissions import roles_for_case
-from .registry import all_specs, spec_for
-from .specs import ProcessSpec, TransitionSpec
+from workflows.models import AuditEvent
+from workflows.permissions import roles_for_case
+from workflows.registry import all_specs, spec_for
+from workflows.specs import ProcessSpec, TransitionSpec
 
 
 def _errors_of(form: Any) -> dict[str, list[str]]:
@@ -259,7 +259,7 @@ def bulk_transition(
         extra_sql += f", {connection.ops.quote_name(column)} = %s"
         extra_params.append(value)
     sources = sorted(s for s in fsm_transitions if s != "*")
-    from .permissions import scope_for
+    from workflows.permissions import scope_for
 
     scope = scope_for(actor)
     wanted = set(allowed_roles or ())

@@ -32,9 +32,9 @@ from cases.models import (
     VoluntaryState,
 )
 
-from .deadlines import deadline_create_for_task
-from .exceptions import NotPermitted, TransitionNotAllowed
-from .permissions import Role, may_take_task, role_permission
+from workflows.deadlines import deadline_create_for_task
+from workflows.exceptions import NotPermitted, TransitionNotAllowed
+from workflows.permissions import Role, may_take_task, role_permission
 
 S = HousingState
 G = GiftListState
@@ -269,7 +269,7 @@ FLOWS: dict[str, type[flow.Flow]] = {
 def process_start(case: Any) -> Process:
     """Start the viewflow process of a case (or list); its first task goes to
     the commune officers."""
-    from .registry import spec_for
+    from workflows.registry import spec_for
 
     flow_class = FLOWS[spec_for(case).code]
     process = flow_class.start.run(case=case)

@@ -27,8 +27,8 @@ from cases.models import (
     GiftSource,
 )
 
-from .permissions import Role
-from .specs import Errors, ProcessSpec, TransitionSpec
+from workflows.permissions import Role
+from workflows.specs import Errors, ProcessSpec, TransitionSpec
 
 L = GiftListState
 R = GiftRecipientState
@@ -76,7 +76,7 @@ def budget_overruns(campaign_id: int) -> list[str]:
 
 
 def check_submit(gift_list: Any, data: dict, actor: Any) -> Errors | None:
-    from .exceptions import InvalidData
+    from workflows.exceptions import InvalidData
 
     if not GiftRecipient.objects.filter(gift_list_id=gift_list.pk).exists():
         raise InvalidData(_("The list is empty: add recipients first."), code="gift_list_empty")
@@ -94,7 +94,7 @@ budgets_checked: ContextVar[frozenset[int]] = ContextVar("budgets_checked", defa
 def check_approve(gift_list: Any, data: dict, actor: Any) -> Errors | None:
     """Whoever prepared the list (created it, added, imported or removed rows)
     may not approve it, whatever roles they hold."""
-    from .models import AuditEvent
+    from workflows.models import AuditEvent
 
     prepared = (
         gift_list.created_by_id == actor.pk
@@ -106,7 +106,7 @@ def check_approve(gift_list: Any, data: dict, actor: Any) -> Errors | None:
         ).exists()
     )
     if prepared:
-        from .exceptions import SeparationOfDuties
+        from workflows.exceptions import SeparationOfDuties
 
         raise SeparationOfDuties(
             _("Separation of duties: you prepared this list, so another person must approve it.")
@@ -118,8 +118,8 @@ def check_approve(gift_list: Any, data: dict, actor: Any) -> Errors | None:
 
 def apply_approve(gift_list: Any, data: dict, actor: Any) -> None:
     """Approve every listed row of the list at once (one audit row each)."""
-    from .engine import bulk_transition
-    from .exceptions import InvalidData
+    from workflows.engine import bulk_transition
+    from workflows.exceptions import InvalidData
 
     result = bulk_transition(
         GiftRecipient.objects.filter(gift_list_id=gift_list.pk, state=R.LISTED),
@@ -134,7 +134,7 @@ def apply_approve(gift_list: Any, data: dict, actor: Any) -> None:
 
 
 def check_record_distribution(gift_list: Any, data: dict, actor: Any) -> Errors | None:
-    from .exceptions import InvalidData
+    from workflows.exceptions import InvalidData
 
     waiting = GiftRecipient.objects.filter(gift_list_id=gift_list.pk, state=R.APPROVED).count()
     if waiting:

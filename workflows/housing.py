@@ -21,9 +21,9 @@ from cases.models import (
     HousingState,
 )
 
-from . import forms
-from .permissions import Role
-from .specs import Errors, OneStopSpec, ProcessSpec, TransitionSpec
+from workflows import forms
+from workflows.permissions import Role
+from workflows.specs import Errors, OneStopSpec, ProcessSpec, TransitionSpec
 
 S = HousingState
 OFFICER = frozenset({Role.COMMUNE_OFFICER})
@@ -106,7 +106,7 @@ def apply_approve(case: Any, data: dict, actor: Any) -> None:
     budgets = list(qs.order_by("funding_source"))
     chosen = next((b for b in budgets if b.remaining >= amount), None)
     if chosen is None:
-        from .exceptions import InvalidData
+        from workflows.exceptions import InvalidData
 
         remaining = max((b.remaining for b in budgets), default=0)
         raise InvalidData(

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-from . import context
+from workflows import context
 
 
 class RequestContextMiddleware:

@@ -31,11 +31,11 @@ from django.utils.translation import gettext as _
 from cases.formatting import vn_date
 from cases.models import Case
 
-from . import audit
-from .calendar import MARGIN, WorkingCalendar, add_working_days
-from .exceptions import InvalidData, NotPermitted, TransitionNotAllowed
-from .models import ApologyLetter, OneStopProcedure, OneStopRecord
-from .permissions import (
+from workflows import audit
+from workflows.calendar import MARGIN, WorkingCalendar, add_working_days
+from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
+from workflows.models import ApologyLetter, OneStopProcedure, OneStopRecord
+from workflows.permissions import (
     COMMUNE_ROLES,
     Role,
     _unit_content_type,
@@ -43,8 +43,8 @@ from .permissions import (
     role_grants_sql,
     roles_for_case,
 )
-from .registry import all_specs, spec_for
-from .specs import ProcessSpec
+from workflows.registry import all_specs, spec_for
+from workflows.specs import ProcessSpec
 
 PENDING, DUE_SOON, OVERDUE, PAUSED = "pending", "due-soon", "overdue", "paused"
 ON_TIME, LATE, VOID = "on-time", "late", "void"
@@ -398,7 +398,7 @@ class Kpi:
 
 def onestop_records_for_user(user: Any) -> Any:
     """The register lines of the user's communes (all of them for district roles)."""
-    from .permissions import scope_for
+    from workflows.permissions import scope_for
 
     scope = scope_for(user)
     if not scope.sees_general:

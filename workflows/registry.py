@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .specs import ProcessSpec
+from workflows.specs import ProcessSpec
 
 
 def _specs() -> dict[str, ProcessSpec]:
     """One spec per process: for versioned processes, the latest route."""
-    from . import gifts, housing, rehab
+    from workflows import gifts, housing, rehab
 
     return {s.code: s for s in [housing.SPEC, gifts.SPEC, rehab.REFERRAL_2025, rehab.VOLUNTARY]}
 
 
 def _routed() -> dict[tuple[str, str], ProcessSpec]:
-    from . import rehab
+    from workflows import rehab
 
     return {
         (s.code, s.route): s for s in [rehab.REFERRAL_2022, rehab.REFERRAL_2025, rehab.VOLUNTARY]

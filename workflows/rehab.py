@@ -37,10 +37,10 @@ from cases.models import (
     VoluntaryState,
 )
 
-from . import forms
-from .calendar import add_working_days
-from .permissions import Role
-from .specs import Errors, ProcessSpec, TransitionSpec
+from workflows import forms
+from workflows.calendar import add_working_days
+from workflows.permissions import Role
+from workflows.specs import Errors, ProcessSpec, TransitionSpec
 
 R = ReferralState
 V = VoluntaryState
@@ -60,7 +60,7 @@ def add_months(start: dt.date, months: int) -> dt.date:
 
 
 def missing_documents(case: Any) -> list[Any]:
-    from .housing import missing_documents as missing
+    from workflows.housing import missing_documents as missing
 
     return missing(case)
 
@@ -125,7 +125,7 @@ def check_send_for_review(case: Any, data: dict, actor: Any) -> Errors | None:
 
 
 def _sent_for_review_on(case: Any) -> dt.date | None:
-    from .models import AuditEvent
+    from workflows.models import AuditEvent
 
     at = (
         AuditEvent.objects.filter(case_id=case.pk, transition="send_for_review")

@@ -31,9 +31,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from viewflow.workflow.status import STATUS
 
-from .calendar import MARGIN, WorkingCalendar
-from .models import ReminderSent, TaskDeadline
-from .permissions import (
+from workflows.calendar import MARGIN, WorkingCalendar
+from workflows.models import ReminderSent, TaskDeadline
+from workflows.permissions import (
     COMMUNE_ROLES,
     REHAB_ROLES,
     SENSITIVE_PROCESSES,

@@ -13,9 +13,9 @@ from guardian.shortcuts import assign_perm
 
 from cases.models import AdministrativeUnit
 
-from . import audit
-from .exceptions import InvalidData
-from .permissions import (
+from workflows import audit
+from workflows.exceptions import InvalidData
+from workflows.permissions import (
     COMMUNE_ROLES,
     DISTRICT_ROLES,
     Role,

@@ -2,25 +2,25 @@
 cases.selectors, state changes through workflows.engine, other writes through
 cases.services; domain errors are answered in one place (base.CaseflowView)."""
 
-from .case_detail import (
+from cases.views.case_detail import (
     CaseApologyView,
     CaseDetailView,
     CaseDocumentDownloadView,
     CaseDocumentUploadView,
     CaseTransitionView,
 )
-from .case_list import CaseListView
-from .drafts import HousingCaseCreateView, HousingCaseEditView, PersonCreateView
-from .gift_documents import CampaignReconciliationView, GiftListSignatureView
-from .gift_import import GiftListImportTemplateView, GiftListImportView
-from .notifications import (
+from cases.views.case_list import CaseListView
+from cases.views.drafts import HousingCaseCreateView, HousingCaseEditView, PersonCreateView
+from cases.views.gift_documents import CampaignReconciliationView, GiftListSignatureView
+from cases.views.gift_import import GiftListImportTemplateView, GiftListImportView
+from cases.views.notifications import (
     NotificationListView,
     NotificationPreferencesView,
     NotificationReadView,
 )
-from .onestop import OneStopKpiView
-from .process import ProcessDiagramView
-from .tasks import TaskActionView, TaskListView, home
+from cases.views.onestop import OneStopKpiView
+from cases.views.process import ProcessDiagramView
+from cases.views.tasks import TaskActionView, TaskListView, home
 
 __all__ = [
     "CampaignReconciliationView",

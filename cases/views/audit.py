@@ -32,7 +32,7 @@ from workflows.audit_explorer import (
 )
 from workflows.exceptions import DomainError, InvalidData
 
-from .base import CaseflowView, error_page
+from cases.views.base import CaseflowView, error_page
 
 
 class AuditFilterForm(forms.Form):

@@ -52,7 +52,7 @@ from workflows.permissions import (
 from workflows.registry import spec_for
 from workflows.specs import ProcessSpec
 
-from .base import ActionForm, CaseflowMixin, CaseflowView, TimelineEntryBase
+from cases.views.base import ActionForm, CaseflowMixin, CaseflowView, TimelineEntryBase
 
 UNIT_SUFFIX = re.compile(r"\s*\((đồng|đ)\)$")
 EVENT_LABELS = {

@@ -16,7 +16,7 @@ from cases.forms import CaseFilterForm
 from cases.models import Case, HousingKind, HousingProgram
 from cases.selectors import case_search
 
-from .base import CaseflowView, paginate, request_communes
+from cases.views.base import CaseflowView, paginate, request_communes
 
 
 def search_cases(user: Any, form: CaseFilterForm) -> QuerySet[Case]:

@@ -15,7 +15,7 @@ from django.views import View
 from cases.dashboard import dashboard_for
 from cases.dashboard_output import dashboard_tables, dashboard_workbook
 
-from .base import CaseflowMixin, CaseflowView
+from cases.views.base import CaseflowMixin, CaseflowView
 
 YEARS_BACK = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,8 +18,8 @@ from cases.services import housing_case_create, housing_case_update_draft, perso
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.permissions import may_create_case, may_manage_registry
 
-from .base import CaseflowView, request_communes
-from .case_detail import EDITABLE_STATES
+from cases.views.base import CaseflowView, request_communes
+from cases.views.case_detail import EDITABLE_STATES
 
 # The national-ID field offers this many of the user's people as suggestions.
 PEOPLE_SUGGESTIONS = 300

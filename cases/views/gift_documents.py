@@ -14,7 +14,7 @@ from django.views import View
 from cases import gift_documents
 from cases.gifts import gift_list_get
 
-from .base import CaseflowMixin
+from cases.views.base import CaseflowMixin
 
 
 def file_response(exported: gift_documents.ExportedFile) -> FileResponse:

@@ -18,7 +18,7 @@ from cases.gifts import _require_officer, gift_list_get
 from cases.models import GiftList, GiftListState
 from workflows.exceptions import InvalidData, TransitionNotAllowed
 
-from .base import CaseflowView
+from cases.views.base import CaseflowView
 
 # The page shows this many row errors; the API returns them all.
 SHOWN_ERRORS = 500

@@ -46,7 +46,7 @@ from workflows.exceptions import InvalidData, NotFound, NotPermitted
 from workflows.gifts import SPEC
 from workflows.permissions import Role, available_transitions, scope_for
 
-from .base import ActionForm, CaseflowView, TimelineEntryBase, paginate, request_communes
+from cases.views.base import ActionForm, CaseflowView, TimelineEntryBase, paginate, request_communes
 
 L = GiftListState
 R = GiftRecipientState

@@ -22,7 +22,7 @@ from notifications.selectors import (
 from notifications.services import notification_preference_set, notifications_mark_read
 from workflows.exceptions import InvalidData
 
-from .base import CaseflowView, paginate
+from cases.views.base import CaseflowView, paginate
 
 
 def unread_count(request: HttpRequest) -> int:

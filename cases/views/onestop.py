@@ -9,7 +9,7 @@ from cases.models import Case
 from workflows.onestop import onestop_kpi
 from workflows.permissions import SENSITIVE_PROCESSES
 
-from .base import CaseflowView, request_communes
+from cases.views.base import CaseflowView, request_communes
 
 # Drug rehab is not a one-stop procedure here, and its name is not for every role.
 GENERAL_PROCESSES = [(c, n) for c, n in Case.Process.choices if c not in SENSITIVE_PROCESSES]

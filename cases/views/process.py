@@ -10,7 +10,7 @@ from workflows.models import ProcedureVersion, StepTimeLimit
 from workflows.permissions import ROLE_LABELS
 from workflows.registry import all_specs, route_specs
 
-from .base import CaseflowView
+from cases.views.base import CaseflowView
 
 
 class ProcessDiagramView(CaseflowView):

@@ -70,8 +70,8 @@ from workflows.permissions import (
 )
 from workflows.registry import spec_for
 
-from .base import ActionForm, CaseflowMixin, CaseflowView, paginate
-from .case_detail import TimelineEntry, load_documents, upload_posted_document
+from cases.views.base import ActionForm, CaseflowMixin, CaseflowView, paginate
+from cases.views.case_detail import TimelineEntry, load_documents, upload_posted_document
 
 PURPOSE_MINUTES = 30
 EVENT_LABELS = {

@@ -22,8 +22,8 @@ from cases.report_documents import report_export
 from cases.report_text import body, default_texts, summary_vi
 from workflows.exceptions import InvalidData
 
-from .base import CaseflowView
-from .gift_documents import file_response
+from cases.views.base import CaseflowView
+from cases.views.gift_documents import file_response
 
 
 class SixMonthReportView(CaseflowView):

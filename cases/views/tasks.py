@@ -14,7 +14,7 @@ from cases.selectors import task_get, tasks_inbox, tasks_queue
 from workflows import flows
 from workflows.deadlines import DeadlineClock
 
-from .base import CaseflowView, paginate
+from cases.views.base import CaseflowView, paginate
 
 
 class TaskRow:
