@@ -20,6 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.api import ApiView, _IgnoreFormatQuery, validated_query
+from cases.audit_export import audit_export_response
+from cases.models import Case
+from cases.selectors import unit_id_by_code
+from cases.serializers import ErrorSerializer
 from workflows.audit_check import audit_verify_and_notify, may_verify
 from workflows.audit_explorer import (
     MAX_PAGE_SIZE,
@@ -30,11 +35,6 @@ from workflows.audit_explorer import (
     redacted,
 )
 from workflows.exceptions import InvalidData, NotPermitted
-
-from cases.api import ApiView, _IgnoreFormatQuery, validated_query
-from cases.audit_export import audit_export_response
-from cases.models import AdministrativeUnit, Case
-from cases.serializers import ErrorSerializer
 
 E = ErrorSerializer
 
@@ -64,11 +64,7 @@ def _filters(data: dict[str, Any]) -> AuditFilters:
         k: data[k] for k in AuditFilters.__dataclass_fields__ if data.get(k) not in (None, "")
     }
     if "commune" in values:
-        pk = (
-            AdministrativeUnit.objects.filter(code=values["commune"])
-            .values_list("pk", flat=True)
-            .first()
-        )
+        pk = unit_id_by_code(values["commune"])
         if pk is None:
             raise InvalidData(fields={"commune": [_("No commune has this code.")]})
         values["commune"] = pk

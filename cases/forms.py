@@ -3,28 +3,17 @@ engine decide (and explain, in Vietnamese) what is allowed."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Category, MeritSubtype, Person
 from notifications.models import NotificationPreference
 from workflows.forms import MoneyField, PastDateField
 from workflows.specs import TransitionSpec
-
-from cases.models import (
-    Category,
-    HousingCase,
-    HousingKind,
-    HousingProgram,
-    HousingState,
-    MeritSubtype,
-    Person,
-)
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -113,132 +102,6 @@ class OneStopKpiForm(forms.Form):
         return cls(data, **kwargs)
 
 
-class CaseFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Name or national ID"),
-        required=False,
-        max_length=120,
-        widget=forms.TextInput(attrs={"placeholder": _("Name or 12-digit national ID")}),
-    )
-    commune = forms.TypedChoiceField(label=_("Commune"), required=False, coerce=int)
-    program = forms.ChoiceField(
-        label=_("Program"),
-        required=False,
-        choices=_choices(_("All programs"), HousingProgram.choices),
-    )
-    state = forms.ChoiceField(
-        label=_("State"), required=False, choices=_choices(_("All states"), HousingState.choices)
-    )
-    created_from = VnDateField(label=_("Created from"), required=False)
-    created_to = VnDateField(label=_("to"), required=False)
-
-    def __init__(self, *args: Any, communes: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _set_choices(
-            self.fields["commune"], _choices(_("All communes"), [(c.pk, str(c)) for c in communes])
-        )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("created_from"), data.get("created_to")
-        if start and end and start > end:
-            self.add_error("created_to", _("The end date is before the start date."))
-        return data
-
-    def created_range(self) -> tuple[dt.datetime | None, dt.datetime | None]:
-        """Local days as an aware half-open range, so the created_at index is used."""
-        start, end = self.cleaned_data.get("created_from"), self.cleaned_data.get("created_to")
-        tz = timezone.get_current_timezone()
-
-        def midnight(day: dt.date) -> dt.datetime:
-            return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-
-        return (
-            midnight(start) if start else None,
-            midnight(end + dt.timedelta(days=1)) if end else None,
-        )
-
-
-class HousingCaseForm(forms.Form):
-    """Create a draft; the applicant is found by national ID among the user's people."""
-
-    commune = forms.TypedChoiceField(label=_("Commune"), coerce=int)
-    national_id = forms.CharField(
-        label=_("Applicant's national ID"),
-        max_length=12,
-        min_length=12,
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "placeholder": "001048001234",
-                "list": "people",
-                "autocomplete": "off",
-            }
-        ),
-        help_text=_("12 digits. The person must be registered in the chosen commune."),
-    )
-    program = forms.ChoiceField(
-        label=_("Program"), choices=_choices(_("Choose…"), HousingProgram.choices)
-    )
-    kind = forms.ChoiceField(
-        label=_("Kind of support"), choices=_choices(_("Choose…"), HousingKind.choices)
-    )
-    requested_amount = MoneyField(label=_("Requested amount (đồng)"), widget=money_input())
-    description = forms.CharField(
-        label=_("Current condition of the house"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-    def __init__(
-        self, *args: Any, communes: list[Any], people: QuerySet[Person], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.people = people
-        self.communes = {c.pk: c for c in communes}
-        _set_choices(self.fields["commune"], [(c.pk, str(c)) for c in communes])
-        if len(communes) == 1:
-            self.fields["commune"].initial = communes[0].pk
-        self.applicant: Person | None = None
-
-    def clean_national_id(self) -> str:
-        value = self.cleaned_data["national_id"].strip()
-        if not value.isdigit():
-            raise forms.ValidationError(_("The national ID number must be exactly 12 digits."))
-        self.applicant = self.people.select_related("commune").filter(national_id=value).first()
-        if self.applicant is None:
-            raise forms.ValidationError(
-                _(
-                    "No person with this national ID is registered in your communes. "
-                    "Register them first."
-                )
-            )
-        return value
-
-
-class HousingCaseEditForm(forms.Form):
-    program = forms.ChoiceField(label=_("Program"), choices=HousingProgram.choices)
-    kind = forms.ChoiceField(label=_("Kind of support"), choices=HousingKind.choices)
-    requested_amount = MoneyField(label=_("Requested amount (đồng)"), widget=money_input())
-    description = forms.CharField(
-        label=_("Current condition of the house"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-    @classmethod
-    def for_case(cls, case: HousingCase, data: Any = None) -> HousingCaseEditForm:
-        return cls(
-            data=data,
-            initial={
-                "program": case.program,
-                "kind": case.kind,
-                "requested_amount": money_text(case.requested_amount),
-                "description": case.description,
-            },
-        )
-
-
 class PersonForm(forms.Form):
     """Register a person. The national ID is checked by the service, which knows
     the rules (domain.md §8) and gives the Vietnamese reasons."""
@@ -285,34 +148,22 @@ class DocumentUploadForm(forms.Form):
         )
 
 
-def _transition_initial(name: str, case: Any, form_class: type[forms.Form]) -> dict[str, Any]:
-    """Sensible defaults: today's date, the amount the previous step settled on."""
+def _transition_initial(
+    tspec: TransitionSpec, case: Any, form_class: type[forms.Form]
+) -> dict[str, Any]:
+    """Sensible defaults: the dates of what is recorded default to today; the
+    process adds its own (e.g. the amount the previous step settled on)."""
     today = timezone.localdate()
-    if not isinstance(case, HousingCase):
-        # Other processes: the dates of what is recorded default to today.
-        return {
-            field: today
-            for field, f in form_class.base_fields.items()
-            if isinstance(f, PastDateField)
-        }
-    if name == "review":
-        return {"assessed_amount": money_text(case.requested_amount)}
-    if name == "approve":
-        return {
-            "approved_amount": money_text(case.assessed_amount),
-            "decision_date": today,
-        }
-    if name == "disburse":
-        remaining = (case.approved_amount or 0) - case.disbursed_amount
-        final = case.state == HousingState.COMPLETION_ACCEPTED
-        return {"paid_on": today, "amount": money_text(remaining) if final else ""}
-    if name == "accept_completion":
-        return {"accepted_on": today}
-    return {}
+    initial: dict[str, Any] = {
+        field: today for field, f in form_class.base_fields.items() if isinstance(f, PastDateField)
+    }
+    if tspec.initial is not None:
+        initial.update(tspec.initial(case))
+    return initial
 
 
 def transition_form(
-    tspec: TransitionSpec, case: HousingCase, data: Any = None, expected_state: str = ""
+    tspec: TransitionSpec, case: Any, data: Any = None, expected_state: str = ""
 ) -> forms.Form:
     """The transition's own form (the one the engine validates with), plus a
     reason when one is required and the state the user saw (stale-page check)."""
@@ -325,7 +176,7 @@ def transition_form(
             label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
         )
     form_class = type(f"{tspec.name.title()}TransitionForm", (base,), extra)
-    initial = _transition_initial(tspec.name, case, form_class)
+    initial = _transition_initial(tspec, case, form_class)
     initial["expected_state"] = expected_state or case.state
     form = form_class(data=data, initial=initial, auto_id=f"id_{tspec.name}_%s")
     for field in form.fields.values():

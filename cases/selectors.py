@@ -5,63 +5,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.http import HttpRequest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from cases.models import AdministrativeUnit, Case, Document, DocumentRequirement, Person
+from notifications.selectors import notification_unread_count
+from workflows.audit_explorer import object_timeline
 from workflows.exceptions import NotFound
-from workflows.permissions import COMMUNE_ROLES, SENSITIVE_PROCESSES, role_permission, scope_for
+from workflows.permissions import (
+    COMMUNE_ROLES,
+    SENSITIVE_PROCESSES,
+    role_permission,
+    scope_for,
+    scoped,
+)
 
-from cases.models import AdministrativeUnit, Case, HousingCase, Person
+
+def _communes() -> QuerySet[AdministrativeUnit]:
+    """Every commune: the rows the scoped selectors below narrow."""
+    return AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE)
 
 
 def communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
-    qs = AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE)
-    scope = scope_for(user)
-    if not scope.sees_general:
-        return qs.none()
-    return scope.filter_communes(qs, "id").order_by("name")
-
-
-def rehab_communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
-    """Communes where the user holds a rehab role (all of them for district rehab staff)."""
-    qs = AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE)
-    scope = scope_for(user)
-    if not scope.sees_rehab:
-        return qs.none()
-    return scope.filter_rehab(qs, "id").order_by("name")
+    return scoped(_communes(), user, field="id").order_by("name")
 
 
 def cases_for_user(user: Any) -> QuerySet[Case]:
     """Cases of the general processes. Drug-rehab cases are never here, for
-    anyone: they are read through `cases.rehab.rehab_cases_for_user`."""
-    scope = scope_for(user)
-    if not scope.sees_general:
-        return Case.objects.none()
-    return scope.filter_communes(Case.objects.exclude(process__in=SENSITIVE_PROCESSES))
-
-
-def housing_cases_for_user(user: Any) -> QuerySet[HousingCase]:
-    scope = scope_for(user)
-    if not scope.sees_general:
-        return HousingCase.objects.none()
-    return scope.filter_communes(HousingCase.objects.all())
-
-
-def housing_case_get(user: Any, pk: int, *, for_update: bool = False) -> HousingCase:
-    """Fetch and authorize in one call: another commune's case is 'not found'."""
-    qs = housing_cases_for_user(user).select_related("commune", "applicant", "budget")
-    try:
-        return qs.get(pk=pk)
-    except (HousingCase.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    anyone: they are read through `cases.rehab.selectors.rehab_cases_for_user`."""
+    return scoped(Case.objects.exclude(process__in=SENSITIVE_PROCESSES), user)
 
 
 def people_for_user(user: Any) -> QuerySet[Person]:
-    scope = scope_for(user)
-    if not scope.sees_general:
-        return Person.objects.none()
-    return scope.filter_communes(Person.objects.filter(rehab_only=False))
+    return scoped(Person.objects.filter(rehab_only=False), user)
 
 
 def person_get(user: Any, pk: int) -> Person:
@@ -132,9 +110,7 @@ def task_get(user: Any, pk: int) -> Task:
 
 def case_timeline(case: Case) -> QuerySet:
     """The case's audit events, oldest first (the caller already authorized the case)."""
-    from workflows.models import AuditEvent
-
-    return AuditEvent.objects.filter(case_id=case.pk).order_by("occurred_at", "id")
+    return object_timeline(case_id=case.pk)
 
 
 def case_document_checklist(case: Case) -> list[dict[str, Any]]:
@@ -152,33 +128,62 @@ def case_document_checklist(case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def case_search(
-    user: Any,
-    *,
-    commune: int | None = None,
-    program: str = "",
-    state: str = "",
-    created_from: Any = None,
-    created_before: Any = None,
-    q: str = "",
-) -> QuerySet[Case]:
-    """The user's cases, filtered. `q` is an exact 12-digit national ID or part
-    of the applicant's name. Joins only what a filter needs, so the COUNT of a
-    list page stays on the Case table."""
-    qs = cases_for_user(user)
-    if commune:
-        qs = qs.filter(commune_id=commune)
-    if program:
-        qs = qs.filter(housingcase__program=program)
-    if state:
-        qs = qs.filter(state=state)
-    if created_from:
-        qs = qs.filter(created_at__gte=created_from)
-    if created_before:
-        qs = qs.filter(created_at__lt=created_before)
-    q = (q or "").strip()
-    if len(q) == 12 and q.isdigit():
-        qs = qs.filter(applicant__national_id=q)
-    elif q:
-        qs = qs.filter(applicant__full_name__icontains=q)
-    return qs
+def missing_documents(case: Case) -> list[DocumentRequirement]:
+    """The required documents of the case's process (and program) not uploaded yet."""
+    program = getattr(case, "program", "")
+    present = set(Document.objects.filter(case_id=case.pk).values_list("kind", flat=True))
+    return [
+        r
+        for r in DocumentRequirement.objects.filter(
+            process=case.process, program__in=["", program], required=True
+        )
+        if r.kind not in present
+    ]
+
+
+def rehab_communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
+    """Communes where the user holds a rehab role (all of them for district rehab staff)."""
+    return scoped(_communes(), user, field="id", sensitive=True).order_by("name")
+
+
+def request_communes(request: HttpRequest) -> list[Any]:
+    """The user's communes (all of them for district roles), read once per request."""
+    cached = getattr(request, "_caseflow_communes", None)
+    if cached is None:
+        cached = list(communes_for_user(request.user))
+        request._caseflow_communes = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def unread_count(request: HttpRequest) -> int:
+    cached = getattr(request, "_caseflow_unread", None)
+    if cached is None:
+        cached = notification_unread_count(request.user)
+        request._caseflow_unread = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def unit_id_by_code(code: str) -> int | None:
+    """The id of the administrative unit with this code (codes are public)."""
+    return AdministrativeUnit.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+def case_documents(case: Case) -> list[Document]:
+    """The documents of a case the caller has authorized, also cached on the
+    case for the checklist selector."""
+    prefetch_related_objects(
+        [case],
+        Prefetch(
+            "documents",
+            queryset=Document.objects.select_related("uploaded_by").order_by("kind", "id"),
+        ),
+    )
+    return list(case.documents.all())
+
+
+def case_document_get(case: Case, pk: Any) -> Document:
+    """One document of a case the caller has authorized; NotFound otherwise."""
+    try:
+        return Document.objects.get(case_id=case.pk, pk=pk)
+    except (Document.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

@@ -2,8 +2,7 @@
 
 Input serializers only turn JSON into typed values; the services and the
 engine decide what is allowed and give the field errors (the same ones the web
-UI shows). Output serializers read objects the selectors already scoped.
-"""
+UI shows). Output serializers read objects the selectors already scoped."""
 
 from __future__ import annotations
 
@@ -18,23 +17,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from workflows.permissions import available_transitions
+from cases.models import AdministrativeUnit, Case, Category, Document, MeritSubtype, Person
+from cases.selectors import people_for_user
 from workflows.registry import all_specs, spec_for
 from workflows.specs import TransitionSpec
-
-from cases.models import (
-    AdministrativeUnit,
-    Category,
-    Disbursement,
-    Document,
-    HousingCase,
-    HousingKind,
-    HousingProgram,
-    HousingState,
-    MeritSubtype,
-    Person,
-)
-from cases.selectors import case_document_checklist, people_for_user
 
 # --- errors (what workflows.api_errors produces) ------------------------------
 
@@ -174,7 +160,7 @@ class PersonBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# --- housing cases --------------------------------------------------------------
+# --- cases ----------------------------------------------------------------------
 
 
 class ApplicantField(serializers.PrimaryKeyRelatedField):
@@ -189,74 +175,11 @@ class ApplicantField(serializers.PrimaryKeyRelatedField):
         return people_for_user(getattr(request, "user", None))
 
 
-class HousingCaseCreateSerializer(serializers.Serializer):
-    commune = CommuneCodeField(help_text="Official commune code, e.g. 00448.")
-    applicant = ApplicantField(queryset=Person.objects.none(), help_text="Person id.")
-    program = serializers.ChoiceField(choices=HousingProgram.choices)
-    kind = serializers.ChoiceField(choices=HousingKind.choices)
-    requested_amount = serializers.IntegerField(
-        min_value=1, max_value=10**13, help_text="Whole đồng."
-    )
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class HousingFilterSerializer(serializers.Serializer):
-    commune = serializers.CharField(required=False, help_text="Official commune code.")
-    state = serializers.ChoiceField(choices=HousingState.choices, required=False)
-    program = serializers.ChoiceField(choices=HousingProgram.choices, required=False)
-
-
 class StateLabelMixin:
     """`state_label`: the case's state as its process names it, translated."""
 
-    def get_state_label(self, case: HousingCase) -> str:
+    def get_state_label(self, case: Case) -> str:
         return spec_for(case).state_label(case.state)
-
-
-class HousingCaseListSerializer(StateLabelMixin, serializers.ModelSerializer):
-    commune = CommuneCodeField(read_only=True)
-    state_label = serializers.SerializerMethodField()
-    applicant = PersonBriefSerializer(read_only=True)
-
-    class Meta:
-        model = HousingCase
-        fields = [
-            "id",
-            "reference",
-            "process",
-            "state",
-            "state_label",
-            "commune",
-            "applicant",
-            "program",
-            "kind",
-            "requested_amount",
-            "approved_amount",
-            "disbursed_amount",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class AmountsSerializer(serializers.Serializer):
-    requested = serializers.IntegerField(source="requested_amount")
-    assessed = serializers.IntegerField(source="assessed_amount", allow_null=True)
-    approved = serializers.IntegerField(source="approved_amount", allow_null=True)
-    disbursed = serializers.IntegerField(source="disbursed_amount")
-
-
-class BudgetBriefSerializer(serializers.Serializer):
-    funding_source = serializers.CharField()
-    year = serializers.IntegerField()
-
-
-class DisbursementSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
-
-    class Meta:
-        model = Disbursement
-        fields = ["id", "amount", "paid_on", "recorded_by", "recorded_at"]
-        read_only_fields = fields
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -445,93 +368,6 @@ class KpiSerializer(serializers.Serializer):
     open_paused = serializers.IntegerField(help_text="Waiting for the applicant.")
 
 
-class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
-    process_label = serializers.SerializerMethodField()
-    state_label = serializers.SerializerMethodField()
-    commune = CommuneSerializer(read_only=True)
-    applicant = PersonBriefSerializer(read_only=True)
-    amounts = serializers.SerializerMethodField()
-    budget = serializers.SerializerMethodField()
-    available_transitions = serializers.SerializerMethodField()
-    required_documents = serializers.SerializerMethodField()
-    documents = DocumentSerializer(many=True, read_only=True)
-    disbursements = serializers.SerializerMethodField()
-    one_stop = serializers.SerializerMethodField()
-
-    class Meta:
-        model = HousingCase
-        fields = [
-            "id",
-            "reference",
-            "process",
-            "process_label",
-            "state",
-            "state_label",
-            "commune",
-            "applicant",
-            "program",
-            "kind",
-            "description",
-            "amounts",
-            "decision_number",
-            "decision_date",
-            "accepted_on",
-            "budget",
-            "available_transitions",
-            "required_documents",
-            "documents",
-            "disbursements",
-            "one_stop",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_process_label(self, case: HousingCase) -> str:
-        return str(spec_for(case).label)
-
-    @extend_schema_field(AmountsSerializer)
-    def get_amounts(self, case: HousingCase) -> dict[str, Any]:
-        return AmountsSerializer(case).data
-
-    @extend_schema_field(BudgetBriefSerializer(allow_null=True))
-    def get_budget(self, case: HousingCase) -> dict[str, Any] | None:
-        if case.budget is None:
-            return None
-        return BudgetBriefSerializer(case.budget).data
-
-    @extend_schema_field(AvailableTransitionSerializer(many=True))
-    def get_available_transitions(self, case: HousingCase) -> list[dict[str, Any]]:
-        user = self.context["request"].user
-        return [
-            {
-                "name": t.name,
-                "label": str(t.label),
-                "danger": t.danger,
-                "fields": transition_fields(t),
-            }
-            for t in available_transitions(user, case)
-        ]
-
-    @extend_schema_field(RequiredDocumentSerializer(many=True))
-    def get_required_documents(self, case: HousingCase) -> list[dict[str, Any]]:
-        return case_document_checklist(case)
-
-    @extend_schema_field(DisbursementSerializer(many=True))
-    def get_disbursements(self, case: HousingCase) -> Any:
-        rows = case.disbursements.select_related("recorded_by").order_by("paid_on", "id")
-        return DisbursementSerializer(rows, many=True).data
-
-    @extend_schema_field(OneStopSerializer(allow_null=True))
-    def get_one_stop(self, case: HousingCase) -> dict[str, Any] | None:
-        from workflows.onestop import onestop_record_for_case, record_status
-
-        record = onestop_record_for_case(case)
-        if record is None:
-            return None
-        return OneStopSerializer(record_status(record, case.state)).data
-
-
 # --- transitions ----------------------------------------------------------------
 
 
@@ -653,178 +489,4 @@ class TaskFilterSerializer(serializers.Serializer):
         required=False,
         default="inbox",
         help_text="inbox: tasks you hold; queue: unclaimed tasks you could take.",
-    )
-
-
-# --- gift campaigns -------------------------------------------------------------
-
-
-class GiftTallySerializer(serializers.Serializer):
-    """Counts and amounts (đồng) of recipient rows the caller may see."""
-
-    planned = serializers.IntegerField()
-    planned_amount = serializers.IntegerField()
-    delivered = serializers.IntegerField()
-    delivered_amount = serializers.IntegerField()
-    returned = serializers.IntegerField()
-    returned_amount = serializers.IntegerField()
-
-
-class GiftPackageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-    source = serializers.CharField()  # type: ignore[assignment]
-    donor = serializers.CharField()
-    commune = serializers.CharField(
-        source="commune.code", allow_null=True, default=None, help_text="Only for this commune."
-    )
-    amount = serializers.IntegerField(help_text="Đồng per recipient.")
-    categories = serializers.ListField(child=serializers.CharField())
-    merit_subtypes = serializers.ListField(child=serializers.CharField())
-    exclusive_group = serializers.CharField()
-
-
-class CampaignBudgetSerializer(serializers.Serializer):
-    source = serializers.CharField()  # type: ignore[assignment]
-    donor = serializers.CharField()
-    allocated = serializers.IntegerField()
-
-
-class CampaignSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-    year = serializers.IntegerField()
-    occasion_date = serializers.DateField()
-    decision = serializers.CharField()
-    reconciled_at = serializers.DateTimeField(allow_null=True)
-    lists = serializers.SerializerMethodField(help_text="Commune lists the caller may see.")
-    totals = serializers.SerializerMethodField()
-
-    def get_lists(self, campaign: Any) -> int:
-        return int(self.context.get("lists", {}).get(campaign.pk, 0))
-
-    @extend_schema_field(GiftTallySerializer)
-    def get_totals(self, campaign: Any) -> dict[str, int]:
-        tally = self.context.get("tallies", {}).get(campaign.pk, {})
-        names = ("planned", "planned_amount", "delivered", "delivered_amount", "returned")
-        return {k: int(tally.get(k) or 0) for k in (*names, "returned_amount")}
-
-
-class CampaignDetailSerializer(CampaignSerializer):
-    packages = GiftPackageSerializer(many=True, source="packages.all")
-    budgets = CampaignBudgetSerializer(many=True, source="budgets.all")
-
-
-class GiftListFilterSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField(required=False)
-    commune = serializers.CharField(required=False, help_text="Official commune code.")
-    state = serializers.ChoiceField(choices=[], required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from cases.models import GiftListState
-
-        super().__init__(*args, **kwargs)
-        cast(serializers.ChoiceField, self.fields["state"]).choices = GiftListState.choices
-
-
-class GiftListSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reference = serializers.CharField()
-    campaign = serializers.IntegerField(source="campaign_id")
-    campaign_name = serializers.CharField(source="campaign.name")
-    commune = serializers.CharField(source="commune.code")
-    commune_name = serializers.CharField(source="commune.name")
-    state = serializers.CharField()
-    state_label = serializers.SerializerMethodField()
-    waiting_for = serializers.SerializerMethodField(
-        help_text="The role whose step it is; empty when the list is closed."
-    )
-    rows = serializers.IntegerField(source="n_rows")
-    amount = serializers.IntegerField()
-    delivered = serializers.IntegerField()
-    returned = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-
-    def get_state_label(self, gift_list: Any) -> str:
-        return spec_for(gift_list).state_label(gift_list.state)
-
-    def get_waiting_for(self, gift_list: Any) -> str:
-        return str(spec_for(gift_list).acting_role.get(gift_list.state, ""))
-
-
-class GiftListDetailSerializer(GiftListSerializer):
-    available_transitions = serializers.SerializerMethodField()
-
-    @extend_schema_field(AvailableTransitionSerializer(many=True))
-    def get_available_transitions(self, gift_list: Any) -> list[dict[str, Any]]:
-        user = self.context["request"].user
-        return [
-            {
-                "name": t.name,
-                "label": str(t.label),
-                "danger": t.danger,
-                "fields": transition_fields(t),
-            }
-            for t in available_transitions(user, gift_list)
-        ]
-
-
-class GiftRowPersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    full_name = serializers.CharField()
-    national_id = serializers.CharField()
-    date_of_birth = serializers.DateField()
-
-
-class GiftRowSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    person = GiftRowPersonSerializer()
-    package = serializers.CharField(source="package.code")
-    amount = serializers.IntegerField()
-    state = serializers.CharField()
-    delivered_on = serializers.DateField(allow_null=True)
-    signed_by = serializers.CharField()
-    proxy_name = serializers.CharField()
-    proxy_relationship = serializers.CharField()
-    return_reason = serializers.CharField()
-    note = serializers.CharField()
-
-
-class GiftRowFilterSerializer(serializers.Serializer):
-    package = serializers.CharField(required=False, help_text="Package code.")
-    state = serializers.ChoiceField(
-        choices=["listed", "approved", "delivered", "returned"], required=False
-    )
-    q = serializers.CharField(required=False, help_text="Part of the name or of the national ID.")
-
-
-class GiftDeliveryRequestSerializer(serializers.Serializer):
-    row_ids = serializers.ListField(
-        child=serializers.IntegerField(),
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Rows to record; omitted or null: every row still waiting for delivery.",
-    )
-    delivered_on = serializers.DateField(required=False, allow_null=True, default=None)
-    signed_by = serializers.ChoiceField(
-        choices=["recipient", "proxy"], required=False, default="recipient"
-    )
-    proxy_name = serializers.CharField(required=False, allow_blank=True, default="")
-    proxy_relationship = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class GiftReturnRequestSerializer(serializers.Serializer):
-    row_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    reason = serializers.ChoiceField(choices=["unclaimed", "deceased", "moved"])
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
-
-
-class GiftBulkResultSerializer(serializers.Serializer):
-    moved = serializers.ListField(child=serializers.IntegerField(), help_text="Rows recorded.")
-    refused = serializers.DictField(
-        child=serializers.CharField(),
-        help_text="Row id -> reason not moved (wrong_state, not_permitted, ...).",
     )

@@ -1,54 +1,93 @@
 """Writes to the registry and to case records (other than their state).
 
-State changes are not here: they go through `workflows.engine.transition`.
-"""
+State changes are not here: they go through `workflows.engine.transition`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
-import uuid
 import zipfile
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflows import audit, flows
+from cases.models import AdministrativeUnit, Case, Category, Document, DocumentRequirement, Person
+from cases.validators import national_id_errors
+from workflows import audit
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.permissions import (
     DOCUMENT_ROLES,
     REHAB_COMMUNE_ROLES,
     SENSITIVE_PROCESSES,
-    may_create_case,
     may_manage_registry,
     may_upload_document,
     roles_for_case,
     scope_for,
 )
 
-from cases.models import (
-    AdministrativeUnit,
-    Case,
-    Category,
-    Document,
-    DocumentRequirement,
-    HousingCase,
-    HousingProgram,
-    HousingState,
-    Person,
-)
-from cases.validators import national_id_errors
 
-PROGRAM_CATEGORY: dict[str, str] = {
-    HousingProgram.MERIT: Category.MERIT,
-    HousingProgram.POOR: Category.POOR,
-    HousingProgram.NEAR_POOR: Category.NEAR_POOR,
-}
+def person_errors(
+    *, full_name: str, date_of_birth: dt.date | None, sex: str, national_id: str
+) -> dict[str, list[str]]:
+    """What is wrong with a person's identity fields (the same rules for every registry)."""
+    errors: dict[str, list[str]] = {}
+    if not (full_name or "").strip():
+        errors["full_name"] = [_("Please enter the full name.")]
+    if date_of_birth is None:
+        errors["date_of_birth"] = [_("Please enter the date of birth.")]
+    nid_errors = national_id_errors(national_id or "", date_of_birth, sex)
+    if nid_errors:
+        errors["national_id"] = nid_errors
+    return errors
+
+
+def person_insert(
+    *,
+    actor: Any,
+    event: str,
+    commune: AdministrativeUnit,
+    national_id: str,
+    full_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    address: str = "",
+    categories: list[str] | None = None,
+    merit_subtype: str = "",
+    rehab_only: bool = False,
+    actor_role: str = "",
+) -> Person | None:
+    """The one way a person enters a registry: the row and its audit event in
+    one transaction. None when the same national ID entered that registry a
+    moment ago (the caller says what that means). Checks are the caller's."""
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                full_name=full_name.strip(),
+                date_of_birth=date_of_birth,
+                sex=sex,
+                national_id=national_id,
+                commune=commune,
+                address=address,
+                categories=list(categories or []),
+                merit_subtype=merit_subtype,
+                rehab_only=rehab_only,
+            )
+            audit.record(
+                actor=actor,
+                actor_role=actor_role,
+                commune_id=commune.pk,
+                event=event,
+                object_type="cases.person",
+                object_id=str(person.pk),
+                data={"national_id": national_id, "full_name": person.full_name},
+            )
+    except IntegrityError:
+        return None
+    return person
 
 
 def person_create(
@@ -67,12 +106,9 @@ def person_create(
     with a pointer to the existing record when the actor may see it."""
     if not may_manage_registry(actor, commune.pk):
         raise NotPermitted(_("You cannot register people in this commune."))
-    errors: dict[str, list[str]] = {}
-    nid_errors = national_id_errors(national_id or "", date_of_birth, sex)
-    if nid_errors:
-        errors["national_id"] = nid_errors
-    if not (full_name or "").strip():
-        errors["full_name"] = [_("Please enter the full name.")]
+    errors = person_errors(
+        full_name=full_name, date_of_birth=date_of_birth, sex=sex, national_id=national_id
+    )
     bad = [c for c in categories or [] if c not in Category.values]
     if bad:
         errors["categories"] = [_("Unknown category: %(c)s.") % {"c": ", ".join(bad)}]
@@ -81,31 +117,23 @@ def person_create(
     existing = Person.objects.filter(national_id=national_id, rehab_only=False).first()
     if existing is not None:
         raise _duplicate_person(actor, existing)
-    try:
-        with transaction.atomic():
-            person = Person.objects.create(
-                full_name=full_name.strip(),
-                date_of_birth=date_of_birth,
-                sex=sex,
-                national_id=national_id,
-                commune=commune,
-                address=address,
-                categories=list(categories or []),
-                merit_subtype=merit_subtype,
-            )
-            audit.record(
-                actor=actor,
-                commune_id=commune.pk,
-                event="person_create",
-                object_type="cases.person",
-                object_id=str(person.pk),
-                data={"national_id": national_id, "full_name": person.full_name},
-            )
-    except IntegrityError:
+    person = person_insert(
+        actor=actor,
+        event="person_create",
+        commune=commune,
+        national_id=national_id,
+        full_name=full_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        address=address,
+        categories=categories,
+        merit_subtype=merit_subtype,
+    )
+    if person is None:
         # Someone registered the same national ID a moment ago.
         raise _duplicate_person(
             actor, Person.objects.get(national_id=national_id, rehab_only=False)
-        ) from None
+        )
     return person
 
 
@@ -125,132 +153,6 @@ def _duplicate_person(actor: Any, existing: Person) -> InvalidData:
         code="duplicate_national_id",
         extra={"existing_id": existing.pk if visible else None},
     )
-
-
-def housing_case_create(
-    *,
-    actor: Any,
-    commune: AdministrativeUnit,
-    applicant: Person,
-    program: str,
-    kind: str,
-    requested_amount: int,
-    description: str = "",
-) -> HousingCase:
-    """Open a draft housing case and its viewflow process (first task: prepare)."""
-    if not may_create_case(actor, commune.pk):
-        raise NotPermitted(_("Only an officer of this commune can open a case here."))
-    errors = _housing_errors(
-        commune=commune,
-        applicant=applicant,
-        program=program,
-        kind=kind,
-        requested_amount=requested_amount,
-    )
-    if errors:
-        raise InvalidData(fields=errors)
-    with transaction.atomic():
-        case = HousingCase.objects.create(
-            reference=uuid.uuid4().hex[:20],
-            process=Case.Process.HOUSING,
-            commune=commune,
-            applicant=applicant,
-            created_by=actor,
-            program=program,
-            kind=kind,
-            requested_amount=requested_amount,
-            description=description,
-        )
-        case.reference = f"HT-{timezone.localdate(case.created_at).year}-{case.pk:06d}"
-        HousingCase.objects.filter(pk=case.pk).update(reference=case.reference)
-        audit.record(
-            actor=actor,
-            actor_role="commune_officer",
-            commune_id=commune.pk,
-            case_id=case.pk,
-            object_type="cases.case",
-            object_id=str(case.pk),
-            event="create",
-            to_state=case.state,
-            data={"program": program, "kind": kind, "requested_amount": requested_amount},
-        )
-        flows.process_start(case)
-    return case
-
-
-def _housing_errors(
-    *,
-    commune: AdministrativeUnit,
-    applicant: Person,
-    program: str,
-    kind: str,
-    requested_amount: Any,
-) -> dict[str, list[str]]:
-    from cases.models import HousingKind
-
-    errors: dict[str, list[str]] = {}
-    if program not in HousingProgram.values:
-        errors["program"] = [_("Choose a program.")]
-    if kind not in HousingKind.values:
-        errors["kind"] = [_("Choose build new or repair.")]
-    if not isinstance(requested_amount, int) or requested_amount <= 0:
-        errors["requested_amount"] = [_("Enter a positive amount in đồng.")]
-    elif not errors:
-        from cases.formatting import money
-        from workflows.housing import cap_in_force
-
-        cap = cap_in_force(program, kind, timezone.localdate())
-        if cap is not None and requested_amount > cap.amount:
-            errors["requested_amount"] = [
-                _("%(amount)s is over the cap of %(cap)s for this program and kind.")
-                % {"amount": money(requested_amount), "cap": money(cap.amount)}
-            ]
-    if applicant.commune_id != commune.pk:
-        errors["applicant"] = [_("The applicant does not live in this commune.")]
-    elif program in PROGRAM_CATEGORY and PROGRAM_CATEGORY[program] not in applicant.categories:
-        errors["applicant"] = [
-            _("The applicant is not registered in the category this program requires.")
-        ]
-    return errors
-
-
-def housing_case_update_draft(*, actor: Any, case: HousingCase, **fields: Any) -> HousingCase:
-    """Edit a draft (or returned) case's own fields; the state is not touched."""
-    if case.state not in (HousingState.DRAFT, HousingState.RETURNED):
-        from workflows.exceptions import TransitionNotAllowed
-
-        raise TransitionNotAllowed(_("Only a draft or returned case can be edited."))
-    if not may_create_case(actor, case.commune_id):
-        raise NotPermitted()
-    allowed = {"program", "kind", "requested_amount", "description"}
-    changes = {k: v for k, v in fields.items() if k in allowed and getattr(case, k) != v}
-    merged = {k: changes.get(k, getattr(case, k)) for k in ("program", "kind", "requested_amount")}
-    errors = _housing_errors(commune=case.commune, applicant=case.applicant, **merged)
-    if errors:
-        raise InvalidData(fields=errors)
-    if not changes:
-        return case
-    with transaction.atomic():
-        locked = HousingCase.objects.select_for_update().get(pk=case.pk)
-        if locked.state not in (HousingState.DRAFT, HousingState.RETURNED):
-            # Submitted since the caller read it: the check above saw a stale state.
-            from workflows.exceptions import TransitionNotAllowed
-
-            raise TransitionNotAllowed(_("Only a draft or returned case can be edited."))
-        old = {k: getattr(locked, k) for k in changes}
-        for k, v in changes.items():
-            setattr(locked, k, v)
-        locked.save(update_fields=[*changes, "updated_at"])
-        audit.record(
-            actor=actor,
-            commune_id=case.commune_id,
-            case_id=case.pk,
-            object_type="cases.case",
-            object_id=str(case.pk),
-            event="edit",
-            data={k: [old[k], v] for k, v in changes.items()},
-        )
-    return locked
 
 
 SIGNATURES = {

@@ -33,6 +33,11 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "cases",
+    "cases.housing",
+    "cases.gifts",
+    "cases.rehab",
+    "cases.reporting",
+    "cases.demo",
     "workflows",
     "notifications",
 ]

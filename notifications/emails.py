@@ -13,7 +13,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.formatting import display_name, vn_date
-
 from notifications.models import Notification, NotificationPreference
 
 

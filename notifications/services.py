@@ -8,9 +8,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from workflows.permissions import role_holders_sql
-
 from notifications.models import Notification, NotificationPreference
+from workflows.permissions import role_holders_sql
 
 
 def notifications_enqueue(

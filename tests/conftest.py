@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from cases.demo import seed_configuration, upload_all_documents
-from cases.models import HousingCase, HousingKind, HousingProgram, HousingState
-from cases.services import housing_case_create
+from cases.demo.base import seed_configuration, upload_all_documents
+from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
+from cases.housing.services import housing_case_create
 from workflows import engine
 from workflows.permissions import Role, forget_scope
 from workflows.services import role_grant
@@ -181,7 +181,7 @@ def make_case(users: SimpleNamespace, config: None, applicant: Any) -> Callable[
         person: Any = None,
     ) -> HousingCase:
         if requested_amount is None:  # the most the program and kind allow
-            from workflows.housing import cap_in_force
+            from cases.housing.spec import cap_in_force
 
             cap = cap_in_force(program, kind, timezone.localdate())
             requested_amount = cap.amount if cap else 1

@@ -8,7 +8,8 @@ import itertools
 import factory
 from django.contrib.auth import get_user_model
 
-from cases.models import AdministrativeUnit, Category, HousingKind, HousingProgram, Person
+from cases.housing.models import HousingKind, HousingProgram
+from cases.models import AdministrativeUnit, Category, Person
 
 _nid_counter = itertools.count(1)
 

@@ -1,4 +1,4 @@
-from cases.models import HousingCase, HousingState
+from cases.housing.models import HousingCase, HousingState
 from workflows.audit import verify
 
 

@@ -11,8 +11,7 @@ from django.utils.dates import WEEKDAYS  # translated by Django: "Thứ bảy"
 from django.utils.translation import gettext_lazy as _
 
 from cases.formatting import vn_date
-from cases.models import RehabCase
-
+from cases.models import Case
 from workflows.models import (
     MakeUpWorkday,
     OfficeDayOff,
@@ -52,6 +51,15 @@ class StepTimeLimitAdmin(admin.ModelAdmin):
     list_filter = ("process", "verified", "step")
 
 
+def _bound_cases(version: ProcedureVersion) -> bool:
+    """Whether any case (of whichever process) is bound to the version."""
+    return any(
+        rel.related_model._default_manager.filter(**{rel.field.name: version}).exists()
+        for rel in version._meta.related_objects
+        if issubclass(rel.related_model, Case)
+    )
+
+
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(admin.ModelAdmin):
     """Which version of a procedure applies from which date (cases keep theirs)."""
@@ -71,7 +79,7 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         # Cases are bound to their version: a version in use cannot go.
-        if obj is not None and RehabCase.objects.filter(procedure_version=obj).exists():
+        if obj is not None and _bound_cases(obj):
             return False
         return super().has_delete_permission(request, obj)
 

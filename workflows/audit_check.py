@@ -18,10 +18,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from notifications.services import notifications_enqueue
-
 from workflows import audit
 from workflows.models import AuditAlert, AuditEvent
+from workflows.outbox import outbox
 from workflows.permissions import Role, is_admin, scope_for
 
 NOTIFY_EVENT = "audit_chain_broken"
@@ -148,7 +147,7 @@ def audit_verify_and_notify() -> Verdict:
                 body = _("%(problem)s. Open the audit trail to see the chain.") % {
                     "problem": verdict.message
                 }
-            alert.notified = notifications_enqueue(
+            alert.notified = outbox().enqueue(
                 recipients=_admins(),
                 event=NOTIFY_EVENT,
                 title=_("The audit trail is broken: an event was altered or removed"),

@@ -312,6 +312,21 @@ def export_events(user: Any, filters: AuditFilters, cap: int = EXPORT_CAP) -> It
 # --- single objects --------------------------------------------------------------
 
 
+def object_timeline(
+    *, case_id: int | None = None, object_type: str = "", object_id: Any = "", reads: bool = True
+) -> QuerySet[AuditEvent]:
+    """The events of one case (or another object: its type and id), oldest
+    first, with their actor. The caller has authorized the object already.
+    `reads=False` leaves out the logged reads (a sensitive case's page)."""
+    if case_id is not None:
+        qs = AuditEvent.objects.filter(case_id=case_id)
+    else:
+        qs = AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id))
+    if not reads:
+        qs = qs.exclude(event="read")
+    return qs.select_related("actor").order_by("occurred_at", "id")
+
+
 def audit_case_get(user: Any, pk: int) -> Any:
     """A case whose timeline the user may read: auditors any case, rehab roles
     their rehab cases, general roles the cases they see. Otherwise NotFound."""
@@ -422,11 +437,11 @@ MAX_VALUE = 80
 def _specs_by_name() -> tuple[dict[str, Any], dict[str, str]]:
     """Transition specs and state labels of every process and route, by name
     (the first spec that knows a name wins), for events without a case."""
-    from workflows.registry import _routed, all_specs
+    from workflows.registry import all_specs, routed_specs
 
     transitions: dict[str, Any] = {}
     states: dict[str, str] = {}
-    for spec in [*all_specs().values(), *_routed().values()]:
+    for spec in [*all_specs().values(), *routed_specs()]:
         for name, tspec in spec.transitions.items():
             transitions.setdefault(name, tspec)
         for value, label in spec.states.choices:
@@ -447,7 +462,6 @@ def _value_text(field: Any, value: Any) -> str:
     from django import forms
 
     from cases import formatting
-
     from workflows.forms import MoneyField
 
     if value in (None, "", [], {}):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from workflows.calendar import WorkingCalendar, add_working_days, time_limit_in_force
 from workflows.models import MakeUpWorkday, OfficeDayOff, TaskDeadline
+from workflows.registry import flow_code
 
 SOON_WORKING_DAYS = 2
 OVERDUE, SOON = "overdue", "due-soon"
@@ -24,9 +25,7 @@ WINDOW = dt.timedelta(days=31)
 
 
 def _process_of(flow_class: type) -> str | None:
-    from workflows.flows import FLOWS
-
-    return next((name for name, cls in FLOWS.items() if cls is flow_class), None)
+    return flow_code(flow_class)
 
 
 def deadline_create_for_task(task: Any) -> TaskDeadline | None:
@@ -81,7 +80,7 @@ class DeadlineClock:
 def open_step_deadline(flow_process_id: int | None) -> tuple[TaskDeadline | None, str]:
     """The deadline of the process's open human task and its status, in one
     query (the office's declared days ride along as arrays)."""
-    from workflows.flows import OPEN_TASK
+    from workflows.task_status import OPEN_TASK
 
     if not flow_process_id:
         return None, ""

@@ -23,8 +23,6 @@ from django.utils.translation import gettext as _
 
 from cases.formatting import display_name
 from cases.models import Case
-from notifications.services import notifications_enqueue, notifications_enqueue_for_role
-
 from workflows import audit, flows, onestop
 from workflows.exceptions import (
     ConcurrentChange,
@@ -34,6 +32,7 @@ from workflows.exceptions import (
     TransitionNotAllowed,
 )
 from workflows.models import AuditEvent
+from workflows.outbox import outbox
 from workflows.permissions import roles_for_case
 from workflows.registry import all_specs, spec_for
 from workflows.specs import ProcessSpec, TransitionSpec
@@ -111,7 +110,7 @@ def _write_next(spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec
     }
     next_role = spec.acting_role.get(case.state)
     if next_role:
-        notifications_enqueue_for_role(
+        outbox().enqueue_for_role(
             role=next_role,
             commune_id=case.commune_id,
             event="task_waiting",
@@ -120,7 +119,7 @@ def _write_next(spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec
             **common,
         )
     else:
-        notifications_enqueue(
+        outbox().enqueue(
             recipients=[case.created_by_id],
             commune_id=case.commune_id,
             event="case_finished",
@@ -177,9 +176,7 @@ def transition(
         _check_separation(spec, tspec, locked, actor)
         cleaned = clean_data(tspec, data, reason)
         if tspec.check is not None:
-            errors = tspec.check(locked, cleaned, actor)
-            if errors:
-                raise InvalidData(fields={k: [str(m) for m in v] for k, v in errors.items()})
+            tspec.check(locked, cleaned, actor)
         from_state = locked.state
         fields = locked._meta.concrete_fields
         before = {f.attname: getattr(locked, f.attname) for f in fields}

@@ -1,44 +1,35 @@
-"""Viewflow processes: one per housing case, tasks routed by the case's state.
+"""Viewflow processes built from a process's spec: one process per case (or
+gift list), its tasks routed by the object's state.
 
-The graph is a hub: after every human task a Switch reads the case's state
-(which only the engine changes) and opens the task for whoever must act next,
-so viewflow's task list, queue and history always follow the state machine.
-The engine completes the open task in the same transaction as the transition.
-"""
+The graph is a hub: after every human task a Switch reads the object's state
+(which only the engine changes) and opens the task of the spec's step for that
+state, so viewflow's task list, queue and history always follow the state
+machine. The engine completes the open task in the same transaction as the
+transition."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View as DjangoView
 from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import (
-    AdministrativeUnit,
-    Case,
-    GiftList,
-    GiftListState,
-    HousingState,
-    ReferralState,
-    RehabCase,
-    Route,
-    VoluntaryState,
-)
-
+from cases.models import AdministrativeUnit
 from workflows.deadlines import deadline_create_for_task
 from workflows.exceptions import NotPermitted, TransitionNotAllowed
-from workflows.permissions import Role, may_take_task, role_permission
+from workflows.permissions import may_take_task, role_permission
+from workflows.registry import flow_for, spec_for
+from workflows.specs import ProcessSpec, Step
+from workflows.task_status import OPEN_TASK
 
-S = HousingState
-G = GiftListState
-OPEN_TASK = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+Condition = Callable[[Any], bool]
 
 
 class OpenCaseView(DjangoView):
@@ -50,228 +41,104 @@ class OpenCaseView(DjangoView):
         return redirect(flow_class.detail_url, pk=task.process.artifact_object_id)
 
 
-def _case_state(activation: Any) -> str:
-    """State of the process's case (or list), read fresh once per activation."""
-    if not hasattr(activation, "_case_state"):
+def _artifact_value(activation: Any, field: str) -> Any:
+    """A field of the process's case (or list), read fresh once per activation."""
+    cache = activation.__dict__.setdefault("_artifact_values", {})
+    if field not in cache:
         model = activation.flow_class.artifact_model
-        activation._case_state = (
+        cache[field] = (
             model.objects.filter(pk=activation.process.artifact_object_id)
-            .values_list("state", flat=True)
+            .values_list(field, flat=True)
             .get()
         )
-    return activation._case_state
+    return cache[field]
 
 
-def _in(*states: str) -> Any:
-    return lambda activation: _case_state(activation) in states
+def state_in(*states: str) -> Condition:
+    return lambda activation: _artifact_value(activation, "state") in states
 
 
-def _case_route(activation: Any) -> str:
-    """Route of the process's rehab case (the procedure version's steps)."""
-    if not hasattr(activation, "_case_route"):
-        activation._case_route = (
-            RehabCase.objects.filter(pk=activation.process.artifact_object_id)
-            .values_list("route", flat=True)
-            .get()
-        )
-    return activation._case_route
+def on_route(states_by_route: dict[str, tuple[str, ...]]) -> Condition:
+    """In one of the route's states, for a case on one of these routes."""
+    return lambda activation: (
+        _artifact_value(activation, "state")
+        in states_by_route.get(str(_artifact_value(activation, "route")), ())
+    )
 
 
-def _on(route: str, *states: str) -> Any:
-    return lambda activation: _case_route(activation) == route and _case_state(activation) in states
-
-
-def _commune(process: Process) -> AdministrativeUnit:
+def process_commune(process: Process) -> AdministrativeUnit:
     model = process.flow_class.artifact_model
     return AdministrativeUnit.objects.get(
         pk__in=model.objects.filter(pk=process.artifact_object_id).values("commune_id")
     )
 
 
-def _task(role: str, title: Any = None) -> Any:
+def human_task(role: str, title: Any = None) -> Any:
     return (
         flow.View(OpenCaseView.as_view())
         .Annotation(title=title)
-        .Permission(role_permission(role), obj=_commune)
+        .Permission(role_permission(role), obj=process_commune)
         .onCreate(lambda activation: deadline_create_for_task(activation.task))
         .Next(this.route)
     )
 
 
-class HousingFlow(flow.Flow):
-    """Housing support
+def _start_case(self: Any, activation: Any, case: Any) -> Process:
+    activation.process.artifact = case
+    return activation.process
 
-    Build new or repair a house for people with meritorious service and poor households.
-    """
 
-    lock_impl = lock.select_for_update_lock
-    artifact_model = Case
-    detail_url = "case_detail"
+def _nodes(specs: Sequence[ProcessSpec]) -> dict[str, tuple[Step, dict[str, tuple[str, ...]]]]:
+    """Every step of every route, by node name, with its states on each route."""
+    nodes: dict[str, tuple[Step, dict[str, tuple[str, ...]]]] = {}
+    for spec in specs:
+        for step in spec.steps:
+            first, by_route = nodes.setdefault(step.name, (step, {}))
+            if (first.role, str(first.title)) != (step.role, str(step.title)):
+                raise ValueError(f"step {step.name} differs between the routes of {spec.code}")
+            by_route[str(spec.route)] = tuple(str(s) for s in step.states)
+    return nodes
 
-    start = flow.StartHandle(this.start_case).Next(this.route)
-    route = (
-        flow.Switch()
-        .Case(this.prepare, _in(S.DRAFT, S.RETURNED))
-        .Case(this.verify, _in(S.SUBMITTED))
-        .Case(this.review, _in(S.COMMUNE_VERIFIED))
-        .Case(this.approve, _in(S.DISTRICT_REVIEWED))
-        .Case(this.disburse_advance, _in(S.APPROVED))
-        .Case(this.accept_completion, _in(S.PARTIALLY_DISBURSED))
-        .Case(this.disburse_final, _in(S.COMPLETION_ACCEPTED))
-        .Default(this.end)
+
+def flow_from_spec(
+    *specs: ProcessSpec, name: str, module: str, artifact_model: type[Any], doc: str
+) -> type[flow.Flow]:
+    """The viewflow flow of a process: one human task per step of its spec (of
+    every route, for a versioned process), a Switch choosing the step by the
+    object's state (and route), an end when no step waits.
+
+    `name` and `module` place the class where viewflow's stored references
+    (process and task rows) find it; `doc` is its title and description."""
+    switch = flow.Switch()
+    attrs: dict[str, Any] = {}
+    for node, (step, by_route) in _nodes(specs).items():
+        everywhere = len(by_route) == len(specs) and len(set(by_route.values())) == 1
+        condition = state_in(*step.states) if everywhere else on_route(by_route)
+        switch = switch.Case(getattr(this, node), condition)
+        attrs[node] = human_task(step.role, step.title)
+    return type(
+        name,
+        (flow.Flow,),
+        {
+            "__module__": module,
+            "__qualname__": name,
+            "__doc__": doc,
+            "lock_impl": lock.select_for_update_lock,
+            "artifact_model": artifact_model,
+            "detail_url": specs[0].detail_url,
+            "start": flow.StartHandle(this.start_case).Next(this.route),
+            "route": switch.Default(this.end),
+            **attrs,
+            "end": flow.End(),
+            "start_case": _start_case,
+        },
     )
-    prepare = _task(Role.COMMUNE_OFFICER, gettext_lazy("Prepare and submit the dossier"))
-    verify = _task(Role.COMMUNE_LEADER, gettext_lazy("Confirm (commune)"))
-    review = _task(Role.DISTRICT_SPECIALIST, gettext_lazy("Review (district)"))
-    approve = _task(Role.OFFICE_HEAD, gettext_lazy("Approve"))
-    disburse_advance = _task(Role.ACCOUNTANT, gettext_lazy("Pay the first tranche"))
-    accept_completion = _task(Role.COMMUNE_OFFICER, gettext_lazy("Accept completion (nghiệm thu)"))
-    disburse_final = _task(Role.ACCOUNTANT, gettext_lazy("Pay the final tranche"))
-    end = flow.End()
-
-    def start_case(self, activation: Any, case: Case) -> Process:
-        activation.process.artifact = case
-        return activation.process
-
-
-class GiftListFlow(flow.Flow):
-    """Commune gift list
-
-    A commune's recipient list for a gift campaign, from preparation to closing.
-    """
-
-    lock_impl = lock.select_for_update_lock
-    artifact_model = GiftList
-    detail_url = "gift_list_detail"
-
-    start = flow.StartHandle(this.start_case).Next(this.route)
-    route = (
-        flow.Switch()
-        .Case(this.prepare, _in(G.PREPARING))
-        .Case(this.confirm, _in(G.SUBMITTED))
-        .Case(this.review, _in(G.CONFIRMED))
-        .Case(this.approve, _in(G.REVIEWED))
-        .Case(this.distribute, _in(G.APPROVED))
-        .Case(this.close, _in(G.DISTRIBUTED))
-        .Default(this.end)
-    )
-    prepare = _task(Role.COMMUNE_OFFICER, gettext_lazy("Prepare and submit the list"))
-    confirm = _task(Role.COMMUNE_LEADER, gettext_lazy("Confirm the list (commune)"))
-    review = _task(Role.DISTRICT_SPECIALIST, gettext_lazy("Review the list (district)"))
-    approve = _task(Role.OFFICE_HEAD, gettext_lazy("Approve the list"))
-    distribute = _task(Role.COMMUNE_OFFICER, gettext_lazy("Record the distribution"))
-    close = _task(Role.COMMUNE_LEADER, gettext_lazy("Close the list"))
-    end = flow.End()
-
-    def start_case(self, activation: Any, case: GiftList) -> Process:
-        activation.process.artifact = case
-        return activation.process
-
-
-R = ReferralState
-V = VoluntaryState
-R22, R25 = Route.ND116_2022, Route.TTLT03_2025
-
-
-class RehabReferralFlow(flow.Flow):
-    """Compulsory drug rehab referral
-
-    From the dossier to the court's decision, placement, post-rehab management and
-    completion. The route (who compiles, whether the district office reviews) is the
-    procedure version's the case bound to at filing.
-    """
-
-    lock_impl = lock.select_for_update_lock
-    artifact_model = RehabCase
-    detail_url = "rehab_detail"
-
-    start = flow.StartHandle(this.start_case).Next(this.route)
-    route = (
-        flow.Switch()
-        .Case(this.compile, _on(R22, R.DRAFT))
-        .Case(this.police_compile, _on(R25, R.DRAFT))
-        .Case(this.reading, _on(R22, R.NOTIFIED))
-        .Case(this.police_file, _on(R25, R.NOTIFIED))
-        .Case(this.legality_review, _on(R22, R.LEGALITY_REVIEW))
-        .Case(this.court_decision, _on(R22, R.FILED))
-        .Case(this.police_court_decision, _on(R25, R.FILED))
-        .Case(this.placement, _in(R.DECIDED))
-        .Case(this.postponed, _in(R.POSTPONED))
-        .Case(this.treatment, _in(R.IN_TREATMENT))
-        .Case(this.post_rehab, _in(R.POST_REHAB))
-        .Default(this.end)
-    )
-    compile = _task(Role.COMMUNE_REHAB, gettext_lazy("Compile the dossier and notify the family"))
-    police_compile = _task(
-        Role.COMMUNE_POLICE, gettext_lazy("Compile the dossier and notify the family")
-    )
-    reading = _task(
-        Role.COMMUNE_REHAB, gettext_lazy("Send for legality review after the reading period")
-    )
-    police_file = _task(
-        Role.COMMUNE_POLICE, gettext_lazy("File with the court after the reading period")
-    )
-    legality_review = _task(Role.DISTRICT_REHAB, gettext_lazy("Legality review and court filing"))
-    court_decision = _task(Role.DISTRICT_REHAB, gettext_lazy("Record the court decision"))
-    police_court_decision = _task(Role.COMMUNE_POLICE, gettext_lazy("Record the court decision"))
-    placement = _task(Role.COMMUNE_REHAB, gettext_lazy("Place the person in the centre"))
-    postponed = _task(Role.COMMUNE_REHAB, gettext_lazy("Follow the postponement"))
-    treatment = _task(Role.COMMUNE_REHAB, gettext_lazy("Record the release"))
-    post_rehab = _task(Role.COMMUNE_REHAB, gettext_lazy("Post-rehab management"))
-    end = flow.End()
-
-    def start_case(self, activation: Any, case: Case) -> Process:
-        activation.process.artifact = case
-        return activation.process
-
-
-class VoluntaryRehabFlow(flow.Flow):
-    """Voluntary drug rehab
-
-    Registration at the commune, the chairman's decision within 3 working days,
-    treatment at home, in the community or at a facility, post-rehab management.
-    """
-
-    lock_impl = lock.select_for_update_lock
-    artifact_model = RehabCase
-    detail_url = "rehab_detail"
-
-    start = flow.StartHandle(this.start_case).Next(this.route)
-    route = (
-        flow.Switch()
-        .Case(this.register, _in(V.DRAFT))
-        .Case(this.decide, _in(V.REGISTERED))
-        .Case(this.begin, _in(V.APPROVED))
-        .Case(this.treatment, _in(V.IN_TREATMENT))
-        .Case(this.post_rehab, _in(V.POST_REHAB))
-        .Default(this.end)
-    )
-    register = _task(Role.COMMUNE_REHAB, gettext_lazy("Register the voluntary rehab"))
-    decide = _task(Role.COMMUNE_REHAB, gettext_lazy("Record the commune decision"))
-    begin = _task(Role.COMMUNE_REHAB, gettext_lazy("Record the start of treatment"))
-    treatment = _task(Role.COMMUNE_REHAB, gettext_lazy("Record the end of treatment"))
-    post_rehab = _task(Role.COMMUNE_REHAB, gettext_lazy("Post-rehab management"))
-    end = flow.End()
-
-    def start_case(self, activation: Any, case: Case) -> Process:
-        activation.process.artifact = case
-        return activation.process
-
-
-FLOWS: dict[str, type[flow.Flow]] = {
-    Case.Process.HOUSING: HousingFlow,
-    "gift_list": GiftListFlow,
-    Case.Process.REHAB_COMPULSORY: RehabReferralFlow,
-    Case.Process.REHAB_VOLUNTARY: VoluntaryRehabFlow,
-}
 
 
 def process_start(case: Any) -> Process:
     """Start the viewflow process of a case (or list); its first task goes to
     the commune officers."""
-    from workflows.registry import spec_for
-
-    flow_class = FLOWS[spec_for(case).code]
+    flow_class = flow_for(spec_for(case).code)
     process = flow_class.start.run(case=case)
     type(case).objects.filter(pk=case.pk).update(flow_process=process)
     case.flow_process = process

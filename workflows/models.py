@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.formatting import vn_date
-from cases.models import Case, Route
+from cases.models import Case
+from workflows.registry import route_choices
 
 
 class AuditEvent(models.Model):
@@ -168,7 +169,7 @@ class ProcedureVersion(models.Model):
     """A version of a procedure, in force from a date until the next version's
     date. A case binds at filing to the version in force that day and keeps it.
 
-    `route` names the steps the version follows (defined in workflows.rehab);
+    `route` names the steps the version follows (registered by its process);
     the durations are the version's own data (changed by law, e.g. Luật
     120/2025 from 01/7/2026).
     """
@@ -180,7 +181,8 @@ class ProcedureVersion(models.Model):
     route = models.CharField(
         _("route (steps)"),
         max_length=10,
-        choices=Route.choices,
+        # The routes are the processes' own (registered with the engine).
+        choices=route_choices,
     )
     effective_from = models.DateField(_("effective from"))
     adult_months_min = models.PositiveSmallIntegerField(_("adults: shortest term (months)"))

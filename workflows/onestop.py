@@ -30,11 +30,11 @@ from django.utils.translation import gettext as _
 
 from cases.formatting import vn_date
 from cases.models import Case
-
 from workflows import audit
 from workflows.calendar import MARGIN, WorkingCalendar, add_working_days
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.models import ApologyLetter, OneStopProcedure, OneStopRecord
+from workflows.outbox import outbox
 from workflows.permissions import (
     COMMUNE_ROLES,
     Role,
@@ -42,6 +42,7 @@ from workflows.permissions import (
     role_codename,
     role_grants_sql,
     roles_for_case,
+    scoped,
 )
 from workflows.registry import all_specs, spec_for
 from workflows.specs import ProcessSpec
@@ -293,8 +294,6 @@ def apology_prompts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """Prompt, once per appointment date, the people responsible for every
     open dossier whose appointment is within `PROMPT_WORKING_DAYS` working
     days (or past): one statement, whatever the number of dossiers."""
-    from notifications.models import Notification
-
     today = today or timezone.localdate()
     calendar = WorkingCalendar.load(today, today + MARGIN)
     horizon = calendar.add_working_days(today, prompt_working_days())
@@ -323,7 +322,7 @@ def apology_prompts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         )
     sql = PROMPT_SQL.format(
         records=OneStopRecord._meta.db_table,
-        notifications=Notification._meta.db_table,
+        notifications=outbox().table,
         holders=role_grants_sql("%(ct)s"),
     )
     params: dict[str, Any] = {
@@ -343,7 +342,7 @@ def apology_prompts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         "body": body,
         "url": reverse("case_detail", kwargs={"pk": ID_SENTINEL}),
         "sentinel": str(ID_SENTINEL),
-        "pending": Notification.EmailStatus.PENDING,
+        "pending": outbox().pending,
     }
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(sql, params)
@@ -398,12 +397,7 @@ class Kpi:
 
 def onestop_records_for_user(user: Any) -> Any:
     """The register lines of the user's communes (all of them for district roles)."""
-    from workflows.permissions import scope_for
-
-    scope = scope_for(user)
-    if not scope.sees_general:
-        return OneStopRecord.objects.none()
-    return scope.filter_communes(OneStopRecord.objects.all())
+    return scoped(OneStopRecord, user)
 
 
 def onestop_kpi(

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
+from workflows.exceptions import NotFound
+
 if TYPE_CHECKING:
     from cases.models import Case
+
+M = TypeVar("M", bound=Model)
 
 
 class Role(StrEnum):
@@ -221,6 +226,30 @@ def scope_for(user: Any) -> Scope:
     scope = Scope(district, {r: frozenset(ids) for r, ids in commune.items()})
     user._caseflow_scope = scope
     return scope
+
+
+def scoped(
+    rows: QuerySet[M] | type[M], user: Any, *, field: str = "commune", sensitive: bool = False
+) -> QuerySet[M]:
+    """The one scoped read: `rows` (a queryset or a commune-owned model)
+    narrowed to what `user` may see. Nothing without a role for them; else the
+    rows of the user's communes (by `field`), or all of them for district
+    roles. Sensitive records (drug rehab) follow the rehab roles instead."""
+    qs = rows._default_manager.all() if isinstance(rows, type) else rows
+    scope = scope_for(user)
+    if sensitive:
+        return scope.filter_rehab(qs, field) if scope.sees_rehab else qs.none()
+    return scope.filter_communes(qs, field) if scope.sees_general else qs.none()
+
+
+def get_scoped_or_404(rows: QuerySet[M] | type[M], user: Any, pk: Any, **scope: Any) -> M:
+    """Fetch and authorize in one call: a row of another commune (or a
+    malformed id) answers exactly like one that does not exist (NotFound)."""
+    qs = scoped(rows, user, **scope)
+    try:
+        return qs.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
 
 
 def forget_scope(user: Any) -> None:

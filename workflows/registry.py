@@ -1,39 +1,62 @@
-"""Which process spec governs a case or another process object (a gift list).
+"""Which process spec and viewflow flow govern a case or another process object.
 
-A process with procedure versions has one spec per route; a case is governed
-by the route of the version it bound to at filing (`case.route`).
+Each process package registers itself here from its `AppConfig.ready()`; the
+engine reads the registry and never imports a process. A process with
+procedure versions registers one spec per route; a case is governed by the
+route of the version it bound to at filing (`case.route`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from workflows.specs import ProcessSpec
 
-
-def _specs() -> dict[str, ProcessSpec]:
-    """One spec per process: for versioned processes, the latest route."""
-    from workflows import gifts, housing, rehab
-
-    return {s.code: s for s in [housing.SPEC, gifts.SPEC, rehab.REFERRAL_2025, rehab.VOLUNTARY]}
+_specs: dict[str, ProcessSpec] = {}
+_routed: dict[tuple[str, str], ProcessSpec] = {}
+_flows: dict[str, type[Any]] = {}
 
 
-def _routed() -> dict[tuple[str, str], ProcessSpec]:
-    from workflows import rehab
-
-    return {
-        (s.code, s.route): s for s in [rehab.REFERRAL_2022, rehab.REFERRAL_2025, rehab.VOLUNTARY]
-    }
+def register(spec: ProcessSpec, *, flow: type[Any], routes: Iterable[ProcessSpec] = ()) -> None:
+    """Make a process known to the engine: its current spec, its viewflow flow
+    and, for a versioned process, the spec of every route."""
+    _specs[spec.code] = spec
+    _flows[spec.code] = flow
+    for route in routes:
+        _routed[(route.code, route.route)] = route
 
 
 def all_specs() -> dict[str, ProcessSpec]:
-    return _specs()
+    """One spec per process (for versioned processes, the latest route), in
+    the order the processes registered."""
+    return dict(_specs)
+
+
+def routed_specs() -> list[ProcessSpec]:
+    """The spec of every route of every versioned process."""
+    return list(_routed.values())
 
 
 def route_specs(code: str) -> list[ProcessSpec]:
     """Every route of a process (one for processes without versions)."""
-    routed = [s for (c, _r), s in _routed().items() if c == code]
-    return routed or [s for c, s in _specs().items() if c == code]
+    routed = [s for (c, _r), s in _routed.items() if c == code]
+    return routed or [s for c, s in _specs.items() if c == code]
+
+
+def route_choices() -> list[tuple[str, Any]]:
+    """The routes (steps) of every versioned process, for a procedure version's
+    `route` field (each route's spec names it by its `route` choice)."""
+    return [(str(s.route), getattr(s.route, "label", s.route)) for s in _routed.values()]
+
+
+def flow_for(code: str) -> type[Any]:
+    return _flows[code]
+
+
+def flow_code(flow_class: type[Any]) -> str | None:
+    """The process code of a viewflow flow class (None for a flow not registered)."""
+    return next((code for code, cls in _flows.items() if cls is flow_class), None)
 
 
 def spec_for(obj: Any) -> ProcessSpec:
@@ -41,5 +64,5 @@ def spec_for(obj: Any) -> ProcessSpec:
     process = getattr(obj, "process", None)
     if process:
         route = str(getattr(obj, "route", "") or "")
-        return _routed().get((str(process), route)) or _specs()[process]
-    return next(s for s in _specs().values() if isinstance(obj, s.model))
+        return _routed.get((str(process), route)) or _specs[process]
+    return next(s for s in _specs.values() if isinstance(obj, s.model))

@@ -33,6 +33,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows.calendar import MARGIN, WorkingCalendar
 from workflows.models import ReminderSent, TaskDeadline
+from workflows.outbox import outbox
 from workflows.permissions import (
     COMMUNE_ROLES,
     REHAB_ROLES,
@@ -130,12 +131,10 @@ def _setting(name: str, default: int) -> int:
 
 
 def _sql(escalation: bool) -> str:
-    from notifications.models import Notification
-
     return SWEEP_SQL.format(
         reminders=ReminderSent._meta.db_table,
         deadlines=TaskDeadline._meta.db_table,
-        notifications=Notification._meta.db_table,
+        notifications=outbox().table,
         holders=role_grants_sql("%(ct)s"),
         target_codename=ESCALATION_CODENAME if escalation else CODENAME,
         target_pk=ESCALATION_PK if escalation else TARGET_PK,
@@ -158,8 +157,6 @@ def threshold_windows(
 def reminders_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """Send the reminders and escalations due today; returns, per threshold,
     the number of tasks newly reminded (and "notifications": rows written)."""
-    from notifications.models import Notification
-
     today = today or timezone.localdate()
     before = _setting("REMINDER_WORKING_DAYS_BEFORE", 2)
     escalate_after = _setting("ESCALATE_AFTER_WORKING_DAYS", 2)
@@ -180,7 +177,7 @@ def reminders_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         "url": url,
         "list_url": reverse("gift_list_detail", kwargs={"pk": ID_SENTINEL}),
         "sentinel": str(ID_SENTINEL),
-        "pending": Notification.EmailStatus.PENDING,
+        "pending": outbox().pending,
     }
     counts: dict[str, int] = {}
     total = 0

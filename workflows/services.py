@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from cases.models import AdministrativeUnit
-
 from workflows import audit
 from workflows.exceptions import InvalidData
 from workflows.permissions import (

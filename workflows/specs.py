@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+
+from workflows.exceptions import InvalidData
 
 if TYPE_CHECKING:
     from cases.models import Case
 
 Errors = dict[str, list[Any]]
-Check = Callable[["Case", dict[str, Any], Any], Errors | None]
+# One contract for a process's hooks. A check refuses by raising a DomainError
+# (field errors through `refuse`, anything else with its own code) and returns
+# nothing; an effect (`apply`) runs after the state changed, in the same
+# transaction, and refuses the same way.
+Check = Callable[["Case", dict[str, Any], Any], None]
 Apply = Callable[["Case", dict[str, Any], Any], None]
+# What the transition's form shows filled in (the UI's defaults, never the engine's).
+Initial = Callable[[Any], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class TransitionSpec:
     check: Check | None = None
     apply: Apply | None = None
     danger: bool = False
+    initial: Initial | None = None
 
     def roles_from(self, state: str) -> frozenset[str]:
         return self.roles.get(state, self.roles.get("*", frozenset()))
@@ -53,14 +63,27 @@ class OneStopSpec:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A human task: while the object is in one of `states`, `role` must act.
+
+    `name` is the viewflow node's name: open tasks refer to it, so it stays."""
+
+    name: str
+    states: tuple[str, ...]
+    role: str
+    title: Any
+
+
+@dataclass(frozen=True)
 class ProcessSpec:
     code: str
     label: Any
     model: type[Any]
     states: Any  # TextChoices
     transitions: Mapping[str, TransitionSpec]
-    # Who must act next in each waiting state (drives tasks and notifications).
-    acting_role: Mapping[str, str]
+    # Who must act next in each waiting state: the tasks of the flow built from
+    # this spec, and whom the outbox tells.
+    steps: tuple[Step, ...]
     happy_path: tuple[str, ...]
     terminal: frozenset[str] = field(default_factory=frozenset)
     one_stop: OneStopSpec | None = None
@@ -73,6 +96,11 @@ class ProcessSpec:
     # Sensitive (drug rehab): only rehab roles see it; reads are logged.
     sensitive: bool = False
 
+    @cached_property
+    def acting_role(self) -> dict[str, str]:
+        """The role that must act next, by waiting state (from the steps)."""
+        return {str(state): step.role for step in self.steps for state in step.states}
+
     @property
     def is_case(self) -> bool:
         from cases.models import Case
@@ -81,3 +109,9 @@ class ProcessSpec:
 
     def state_label(self, state: str) -> str:
         return str(dict(self.states.choices).get(state, state))
+
+
+def refuse(errors: Errors | None) -> None:
+    """Refuse the transition with these field errors, if there are any."""
+    if errors:
+        raise InvalidData(fields={k: [str(m) for m in v] for k, v in errors.items()})

@@ -11,13 +11,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from cases import formatting
-from cases.models import HousingState
+from cases.selectors import rehab_communes_for_user, request_communes, unread_count
 from workflows.permissions import ROLE_LABELS as _ROLE_LABELS
 from workflows.permissions import Role, scope_for
+from workflows.registry import spec_for
+from workflows.specs import ProcessSpec
 
 register = template.Library()
 
-STATE_LABELS = dict(HousingState.choices)
 ROLE_LABELS: dict[str, Any] = {str(k): v for k, v in _ROLE_LABELS.items()}
 
 
@@ -70,11 +71,6 @@ def vn_datetime(value: Any) -> str:
 register.filter("display_name", formatting.display_name)
 
 
-@register.filter
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
-
-
 def badge(css_prefix: str, labels: dict[str, Any], state: str) -> str:
     """<span class="badge PREFIX-STATE">label</span>, or "" for no state."""
     if not state:
@@ -84,9 +80,15 @@ def badge(css_prefix: str, labels: dict[str, Any], state: str) -> str:
     )
 
 
+def spec_badge(spec: ProcessSpec, state: str) -> str:
+    """The badge of a state as the process names it."""
+    return badge("state", dict(spec.states.choices), state)
+
+
 @register.simple_tag
-def state_badge(state: str) -> str:
-    return badge("state", STATE_LABELS, state)
+def state_badge(case: Any) -> str:
+    """The badge of a case's (or list's) state, named by its own process."""
+    return spec_badge(spec_for(case), case.state)
 
 
 @register.filter
@@ -97,15 +99,11 @@ def role_label(role: str) -> str:
 @register.simple_tag(takes_context=True)
 def current_roles(context: Any) -> str:
     """'Commune officer (Phù Lỗ)' or 'District specialist': who the user acts as."""
-    from cases.views.base import request_communes
-
     request = context.get("request")
     user = getattr(request, "user", None)
     scope = scope_for(user)
     parts = [str(ROLE_LABELS[r]) for r in sorted(scope.district_roles)]
     if scope.commune_roles:
-        from cases.selectors import rehab_communes_for_user
-
         names = {c.pk: c.name for c in request_communes(request)}
         names.update((c.pk, c.name) for c in rehab_communes_for_user(user))
         for role, ids in sorted(scope.commune_roles.items()):
@@ -116,8 +114,6 @@ def current_roles(context: Any) -> str:
 
 @register.simple_tag(takes_context=True)
 def unread_notifications(context: Any) -> int:
-    from cases.views.notifications import unread_count
-
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return 0

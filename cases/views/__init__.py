@@ -1,18 +1,9 @@
-"""Server-rendered web UI (Vietnamese first). Views are thin: reads go through
-cases.selectors, state changes through workflows.engine, other writes through
-cases.services; domain errors are answered in one place (base.CaseflowView)."""
+"""Shared web pages (tasks, people, notifications, processes, one-stop KPI,
+audit). Views are thin: reads go through selectors, state changes through
+`workflows.engine`, other writes through services; domain errors are answered
+in one place (`cases.views.base.CaseflowView`). Each process keeps its own pages
+in its package."""
 
-from cases.views.case_detail import (
-    CaseApologyView,
-    CaseDetailView,
-    CaseDocumentDownloadView,
-    CaseDocumentUploadView,
-    CaseTransitionView,
-)
-from cases.views.case_list import CaseListView
-from cases.views.drafts import HousingCaseCreateView, HousingCaseEditView, PersonCreateView
-from cases.views.gift_documents import CampaignReconciliationView, GiftListSignatureView
-from cases.views.gift_import import GiftListImportTemplateView, GiftListImportView
 from cases.views.notifications import (
     NotificationListView,
     NotificationPreferencesView,
@@ -23,23 +14,10 @@ from cases.views.process import ProcessDiagramView
 from cases.views.tasks import TaskActionView, TaskListView, home
 
 __all__ = [
-    "CampaignReconciliationView",
-    "GiftListSignatureView",
-    "CaseApologyView",
-    "OneStopKpiView",
-    "CaseDetailView",
-    "CaseDocumentDownloadView",
-    "CaseDocumentUploadView",
-    "CaseListView",
-    "CaseTransitionView",
-    "GiftListImportTemplateView",
-    "GiftListImportView",
-    "HousingCaseCreateView",
-    "HousingCaseEditView",
     "NotificationListView",
     "NotificationPreferencesView",
     "NotificationReadView",
-    "PersonCreateView",
+    "OneStopKpiView",
     "ProcessDiagramView",
     "TaskActionView",
     "TaskListView",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cases.audit_export import audit_export_response
+from cases.views.base import CaseflowView, error_page
 from workflows.audit_check import audit_verify_and_notify, may_verify
 from workflows.audit_explorer import (
     EVENT_LABELS,
@@ -31,8 +32,6 @@ from workflows.audit_explorer import (
     is_auditor,
 )
 from workflows.exceptions import DomainError, InvalidData
-
-from cases.views.base import CaseflowView, error_page
 
 
 class AuditFilterForm(forms.Form):

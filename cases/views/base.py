@@ -14,20 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from cases.forms import attach_errors
-from cases.selectors import communes_for_user
 from workflows.exceptions import DomainError, NotFound
 from workflows.permissions import scope_for
 
 PAGE_SIZE = 25
-
-
-def request_communes(request: HttpRequest) -> list[Any]:
-    """The user's communes (all of them for district roles), read once per request."""
-    cached = getattr(request, "_caseflow_communes", None)
-    if cached is None:
-        cached = list(communes_for_user(request.user))
-        request._caseflow_communes = cached  # type: ignore[attr-defined]
-    return cached
 
 
 def error_page(request: HttpRequest, exc: DomainError | str, status: int = 403) -> HttpResponse:

@@ -14,23 +14,13 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from cases.forms import NotificationPreferenceForm
+from cases.views.base import CaseflowView, paginate
 from notifications.selectors import (
     notification_preference_for_user,
-    notification_unread_count,
     notifications_for_user,
 )
 from notifications.services import notification_preference_set, notifications_mark_read
 from workflows.exceptions import InvalidData
-
-from cases.views.base import CaseflowView, paginate
-
-
-def unread_count(request: HttpRequest) -> int:
-    cached = getattr(request, "_caseflow_unread", None)
-    if cached is None:
-        cached = notification_unread_count(request.user)
-        request._caseflow_unread = cached  # type: ignore[attr-defined]
-    return cached
 
 
 class NotificationListView(CaseflowView):

@@ -6,10 +6,10 @@ from typing import Any
 
 from cases.forms import OneStopKpiForm
 from cases.models import Case
+from cases.selectors import request_communes
+from cases.views.base import CaseflowView
 from workflows.onestop import onestop_kpi
 from workflows.permissions import SENSITIVE_PROCESSES
-
-from cases.views.base import CaseflowView, request_communes
 
 # Drug rehab is not a one-stop procedure here, and its name is not for every role.
 GENERAL_PROCESSES = [(c, n) for c, n in Case.Process.choices if c not in SENSITIVE_PROCESSES]

@@ -6,11 +6,10 @@ from typing import Any
 
 from django.http import Http404
 
+from cases.views.base import CaseflowView
 from workflows.models import ProcedureVersion, StepTimeLimit
 from workflows.permissions import ROLE_LABELS
 from workflows.registry import all_specs, route_specs
-
-from cases.views.base import CaseflowView
 
 
 class ProcessDiagramView(CaseflowView):

@@ -7,14 +7,16 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from cases.selectors import task_get, tasks_inbox, tasks_queue
+from cases.templatetags.caseflow import spec_badge
+from cases.views.base import CaseflowView, paginate
 from workflows import flows
 from workflows.deadlines import DeadlineClock
-
-from cases.views.base import CaseflowView, paginate
+from workflows.registry import spec_for
 
 
 class TaskRow:
@@ -31,14 +33,9 @@ class TaskRow:
         self.url = self.badge = ""
         if self.case is not None:
             # Each process has its own page (rehab cases: the rehab page) and labels.
-            from django.urls import reverse
-
-            from cases.views.rehab import rehab_badge
-            from workflows.registry import spec_for
-
             spec = spec_for(self.case)
             self.url = reverse(spec.detail_url, args=[self.case.pk])
-            self.badge = rehab_badge(spec, self.case.state)
+            self.badge = spec_badge(spec, self.case.state)
         deadline = getattr(task, "deadline", None)
         self.due_on = deadline.due_on if deadline else None
         self.due_status = clock.status(self.due_on)

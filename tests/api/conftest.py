@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases.demo import PDF
-from cases.models import HousingCase, HousingKind, HousingProgram
-from cases.services import housing_case_create
+from cases.demo.base import PDF
+from cases.housing.models import HousingCase, HousingKind, HousingProgram
+from cases.housing.services import housing_case_create
 from tests.factories import PersonFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

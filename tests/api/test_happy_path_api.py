@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from cases.models import Budget, HousingCase, HousingState
+from cases.housing.models import Budget, HousingCase, HousingState
 from tests.factories import national_id_for
 from workflows.audit import verify
 from workflows.models import AuditEvent

@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from cases.models import Budget, Document, HousingCase, HousingProgram, HousingState
+from cases.housing.models import Budget, HousingCase, HousingProgram, HousingState
+from cases.models import Document
 from tests.conftest import PASSWORD
 from tests.factories import PersonFactory
 from workflows.models import AuditEvent

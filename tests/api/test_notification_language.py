@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import HousingKind, HousingProgram
-from cases.services import document_upload, housing_case_create
+from cases.housing.models import HousingKind, HousingProgram
+from cases.housing.services import housing_case_create
+from cases.services import document_upload
 from tests.factories import CommuneFactory, PersonFactory
 from workflows import flows
 from workflows.services import role_grant

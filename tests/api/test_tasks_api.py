@@ -6,7 +6,7 @@ import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from tests.conftest import upload_all
 from workflows import engine
 

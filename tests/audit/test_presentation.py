@@ -13,8 +13,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from cases.housing import spec as housing
 from cases.templatetags.caseflow import count
-from workflows import audit, housing
+from workflows import audit
 from workflows.audit_explorer import (
     EVENT_LABELS,
     EXPORT_COLUMNS,

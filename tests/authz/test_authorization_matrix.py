@@ -34,8 +34,8 @@ from rest_framework.authtoken.models import Token
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.demo import PDF
-from cases.models import HousingState
+from cases.demo.base import PDF
+from cases.housing.models import HousingState
 from notifications.models import Notification
 from workflows.calendar import add_working_days
 from workflows.models import OneStopRecord
@@ -169,7 +169,7 @@ def import_xlsx(_w: SimpleNamespace) -> dict[str, Any]:
 
     from openpyxl import Workbook
 
-    from cases.gift_import import COLUMNS
+    from cases.gifts.import_rows import COLUMNS
     from tests.factories import national_id_for
 
     wb = Workbook()
@@ -642,7 +642,7 @@ def approved_gift_list(users: SimpleNamespace, communes: SimpleNamespace) -> Any
     signature list and reconciliation documents)."""
     import datetime as dt
 
-    from cases.models import Campaign, GiftList, GiftPackage, GiftRecipient
+    from cases.gifts.models import Campaign, GiftList, GiftPackage, GiftRecipient
     from tests.factories import PersonFactory
 
     campaign = Campaign.objects.create(
@@ -715,8 +715,8 @@ def _import_list(users: SimpleNamespace, communes: SimpleNamespace) -> Any:
     """A gift list of commune A being prepared, with one package open to anyone."""
     import datetime as dt
 
-    from cases.gifts import gift_list_open
-    from cases.models import Campaign, GiftPackage
+    from cases.gifts.models import Campaign, GiftPackage
+    from cases.gifts.services import gift_list_open
 
     campaign = Campaign.objects.create(
         code="authz-import", name="Tết thử", year=2024, occasion_date=dt.date(2024, 2, 10)
@@ -738,8 +738,8 @@ def _submitted_gift_list(users: SimpleNamespace, communes: SimpleNamespace) -> A
     the engine: waiting for the commune A leader (its process task too)."""
     import datetime as dt
 
-    from cases import gifts
-    from cases.models import Campaign, CampaignBudget, GiftList, GiftPackage
+    from cases.gifts import services as gifts
+    from cases.gifts.models import Campaign, CampaignBudget, GiftList, GiftPackage
     from tests.factories import PersonFactory
     from workflows import engine
 
@@ -766,7 +766,7 @@ def rehab_referral(communes: SimpleNamespace, rehab_users: SimpleNamespace) -> t
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cases.rehab import referral_create, rehab_person
+    from cases.rehab.services import referral_create, rehab_person
     from cases.services import document_upload
     from tests.factories import national_id_for
 

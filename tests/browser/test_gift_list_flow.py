@@ -20,18 +20,17 @@ from django.utils import timezone, translation
 from docx import Document
 from openpyxl import Workbook, load_workbook
 
-from cases.gift_import import COLUMNS
-from cases.models import (
+from cases.gifts.import_rows import COLUMNS
+from cases.gifts.models import (
     Campaign,
     CampaignBudget,
-    Category,
     GiftList,
     GiftListState,
     GiftPackage,
     GiftRecipient,
     GiftRecipientState,
-    Person,
 )
+from cases.models import Category, Person
 from tests.browser.session import BrowserSession
 from tests.factories import national_id_for
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from cases.demo import PDF
-from cases.models import HousingCase, HousingState
+from cases.demo.base import PDF
+from cases.housing.models import HousingCase, HousingState
 from tests.browser.session import BrowserSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

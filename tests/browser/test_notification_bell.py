@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from notifications.models import Notification
 from tests.conftest import PASSWORD
 from tests.factories import PersonFactory

@@ -18,8 +18,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from cases.demo import PDF
-from cases.models import ReferralState, RehabReferral
+from cases.demo.base import PDF
+from cases.rehab.models import ReferralState, RehabReferral
 from tests.browser.session import BrowserSession
 from tests.factories import national_id_for
 from workflows.calendar import add_working_days

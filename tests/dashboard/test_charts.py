@@ -6,7 +6,7 @@ import re
 
 from django.utils import translation
 
-from cases.charts import Series, _nice_top, bar_chart, compact_money, line_chart, plain
+from cases.reporting.charts import Series, _nice_top, bar_chart, compact_money, line_chart, plain
 
 
 def test_a_bar_chart_draws_one_bar_per_label_and_series_with_title_and_desc():

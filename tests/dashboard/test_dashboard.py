@@ -16,7 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from cases.dashboard import (
+from cases.housing.models import Budget, HousingProgram, HousingState
+from cases.housing.services import housing_case_create
+from cases.rehab.models import ReferralState, VoluntaryState
+from cases.reporting.dashboard import (
     budget_by_program_source,
     by_commune,
     cases_by_process_state,
@@ -27,8 +30,6 @@ from cases.dashboard import (
     period,
     rehab_cases_by_process_state,
 )
-from cases.models import Budget, HousingProgram, HousingState, ReferralState, VoluntaryState
-from cases.services import housing_case_create
 from tests.factories import PersonFactory
 from tests.rehab.helpers import ON_2022, make_referral, make_voluntary, travel
 
@@ -359,7 +360,7 @@ def gift_world(users, communes) -> None:
     returned row."""
     import datetime as dt
 
-    from cases.models import Campaign, GiftPackage
+    from cases.gifts.models import Campaign, GiftPackage
     from tests.report.conftest import _gifts
 
     tet = Campaign.objects.create(
@@ -435,7 +436,7 @@ def test_gifts_appear_as_chart_table_and_sheet_never_for_rehab_roles(
 def test_rehab_chart_labels_use_a_short_process_prefix_and_its_table_is_open(
     rehab_world, rehab_users, client_for
 ):
-    from cases.dashboard_output import dashboard_tables
+    from cases.reporting.dashboard_output import dashboard_tables
 
     table = next(
         t
@@ -452,7 +453,7 @@ def test_rehab_chart_labels_use_a_short_process_prefix_and_its_table_is_open(
 
 
 def test_sheet_titles_are_short_and_never_cut_mid_word() -> None:
-    from cases.dashboard_output import sheet_title
+    from cases.reporting.dashboard_output import sheet_title
 
     taken: set[str] = set()
     assert sheet_title("Hồ sơ cai nghiện theo quy trình và trạng thái", taken) == (
@@ -464,7 +465,7 @@ def test_sheet_titles_are_short_and_never_cut_mid_word() -> None:
 
 
 def test_every_sheet_has_its_short_title(world, rehab_world, users, rehab_users, client_for):
-    from cases.dashboard_output import dashboard_tables, sheet_title
+    from cases.reporting.dashboard_output import dashboard_tables, sheet_title
 
     for user in (users.head, rehab_users.district_rehab):
         response = client_for(user).get(reverse("dashboard_xlsx"))

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from cases.models import HousingState
-from cases.services import housing_case_create
+from cases.housing.models import HousingState
+from cases.housing.services import housing_case_create
 from workflows import flows
 from workflows.calendar import add_working_days
 from workflows.deadlines import deadline_create_for_task

@@ -14,12 +14,13 @@ import pytest
 from django.db import connections
 from viewflow.workflow.models import Task
 
-from cases.models import Budget, Case
+from cases.housing.models import Budget
+from cases.models import Case
 from notifications.models import Notification
-from workflows.flows import OPEN_TASK
 from workflows.models import AuditEvent
 from workflows.permissions import Role, forget_scope
 from workflows.services import role_grant
+from workflows.task_status import OPEN_TASK
 
 from ..conftest import PASSWORD
 
@@ -85,7 +86,7 @@ class Snapshot:
 
     @classmethod
     def take(cls, case: Case) -> Snapshot:
-        from cases.models import HousingCase
+        from cases.housing.models import HousingCase
 
         row = HousingCase.objects.filter(pk=case.pk).values_list(
             "state",

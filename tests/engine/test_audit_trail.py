@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from workflows import audit
 from workflows.models import AuditChainHead, AuditEvent
 

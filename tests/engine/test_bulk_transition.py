@@ -14,15 +14,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import (
-    Campaign,
-    GiftList,
-    GiftPackage,
-    GiftRecipient,
-    GiftRecipientState,
-    HousingCase,
-    Person,
-)
+from cases.gifts.models import Campaign, GiftList, GiftPackage, GiftRecipient, GiftRecipientState
+from cases.housing.models import HousingCase
+from cases.models import Person
 from workflows import audit, engine
 from workflows.exceptions import TransitionNotAllowed
 from workflows.models import AuditEvent

@@ -11,11 +11,11 @@ import pytest
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from cases.models import Budget, HousingCase, HousingProgram, HousingState
+from cases.housing.flow import HousingFlow
+from cases.housing.models import Budget, HousingCase, HousingProgram, HousingState
 from notifications.models import Notification
 from workflows import audit, engine, flows
 from workflows.exceptions import ConcurrentChange, InvalidData, TransitionNotAllowed
-from workflows.flows import HousingFlow
 from workflows.models import AuditEvent
 
 from .conftest import open_human_tasks, run_together

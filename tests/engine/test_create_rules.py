@@ -2,8 +2,8 @@
 
 import pytest
 
-from cases.models import HousingKind, HousingProgram
-from cases.services import housing_case_create
+from cases.housing.models import HousingKind, HousingProgram
+from cases.housing.services import housing_case_create
 from workflows.exceptions import InvalidData
 from workflows.forms import MoneyField
 

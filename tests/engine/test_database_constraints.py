@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cases.models import Budget, HousingCase, HousingProgram, HousingState, Person
+from cases.housing.models import Budget, HousingCase, HousingProgram, HousingState
+from cases.models import Person
 from cases.services import person_create
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.models import AuditEvent

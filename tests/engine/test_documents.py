@@ -16,8 +16,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from cases.demo import PDF
-from cases.models import Document, HousingState
+from cases.demo.base import PDF
+from cases.housing.models import HousingState
+from cases.models import Document
 from cases.services import document_upload
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.models import AuditEvent

@@ -1,4 +1,4 @@
-"""Editing a draft (cases.services.housing_case_update_draft) never touches a
+"""Editing a draft (cases.housing.services.housing_case_update_draft) never touches a
 case that has left draft, even through a stale object."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cases.models import HousingCase, HousingState
-from cases.services import housing_case_update_draft
+from cases.housing.models import HousingCase, HousingState
+from cases.housing.services import housing_case_update_draft
 from workflows import engine
 from workflows.exceptions import NotPermitted, TransitionNotAllowed
 from workflows.models import AuditEvent

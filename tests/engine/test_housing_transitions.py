@@ -15,7 +15,8 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import Budget, Disbursement, HousingCase, HousingProgram, HousingState
+from cases.housing.flow import HousingFlow
+from cases.housing.models import Budget, Disbursement, HousingCase, HousingProgram, HousingState
 from notifications.models import Notification
 from workflows import engine
 from workflows.exceptions import (
@@ -25,7 +26,6 @@ from workflows.exceptions import (
     SeparationOfDuties,
     TransitionNotAllowed,
 )
-from workflows.flows import HousingFlow
 from workflows.models import AuditEvent
 from workflows.permissions import Role
 
@@ -469,7 +469,7 @@ def test_submit_with_missing_documents_lists_the_missing_ones(
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cases.demo import DOCUMENTS, PDF
+    from cases.demo.base import DOCUMENTS, PDF
     from cases.services import document_upload
 
     case = make_case(S.DRAFT, documents=False)

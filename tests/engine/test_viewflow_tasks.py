@@ -12,10 +12,10 @@ from viewflow.workflow import lock
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import HousingCase, HousingState
+from cases.housing.flow import HousingFlow
+from cases.housing.models import HousingCase, HousingState
 from workflows import engine, flows
 from workflows.exceptions import NotPermitted, TransitionNotAllowed
-from workflows.flows import HousingFlow
 
 from ..factories import PersonFactory
 from .conftest import open_human_tasks
@@ -69,7 +69,7 @@ def test_a_district_specialist_sees_review_tasks_of_every_commune(
 
 
 def make_case_in_b(users: SimpleNamespace, communes: SimpleNamespace) -> HousingCase:
-    from cases.services import housing_case_create
+    from cases.housing.services import housing_case_create
 
     from ..conftest import upload_all
 

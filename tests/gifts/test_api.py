@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from cases.models import GiftList, GiftListState, GiftRecipient, GiftRecipientState
+from cases.gifts.models import GiftList, GiftListState, GiftRecipient, GiftRecipientState
 
 from .ui_helpers import advance, built_list, make_campaign, make_poor_people
 

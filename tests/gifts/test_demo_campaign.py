@@ -20,17 +20,11 @@ from django.db import connection, transaction
 from django.test import override_settings
 from viewflow.workflow.models import Process, Task
 
-from cases.demo import seed_demo
-from cases.demo_gifts import JULY, TET
-from cases.gifts import campaign_reconciliation
-from cases.models import (
-    Campaign,
-    CampaignBudget,
-    GiftList,
-    GiftPackage,
-    GiftRecipient,
-    Person,
-)
+from cases.demo.gifts import JULY, TET
+from cases.demo.seed import seed_demo
+from cases.gifts.models import Campaign, CampaignBudget, GiftList, GiftPackage, GiftRecipient
+from cases.gifts.selectors import campaign_reconciliation
+from cases.models import Person
 from cases.validators import national_id_errors
 from notifications.models import Notification
 from workflows.audit import verify

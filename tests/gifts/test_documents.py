@@ -19,19 +19,20 @@ from django.utils import translation
 from docx.shared import Mm
 from rest_framework.authtoken.models import Token
 
-from cases import gift_documents, official_docx
-from cases.models import (
+from cases.gifts import documents as gift_documents
+from cases.gifts.models import (
     Campaign,
-    Category,
     GiftList,
     GiftListState,
     GiftPackage,
     GiftRecipient,
     GiftRecipientState,
-    MeritSubtype,
     ReturnReason,
     SignedBy,
 )
+from cases.gifts.reconciliation import reconciliation_docx, reconciliation_xlsx
+from cases.models import Category, MeritSubtype
+from cases.official import docx as official_docx
 from tests.factories import PersonFactory
 from workflows import audit
 from workflows.models import AuditEvent
@@ -267,7 +268,7 @@ def sheet_tallies(ws: Any) -> tuple[list[list[Any]], list[Any]]:
 
 def test_reconciliation_totals_add_up_by_source_and_by_commune(tet, users) -> None:
     wb = openpyxl.load_workbook(
-        io.BytesIO(gift_documents.reconciliation_xlsx(users.specialist, tet.campaign, on=ON))
+        io.BytesIO(reconciliation_xlsx(users.specialist, tet.campaign, on=ON))
     )
     assert wb.sheetnames == ["Theo nguồn kinh phí", "Theo xã, thị trấn"]
     by_source, source_total = sheet_tallies(wb["Theo nguồn kinh phí"])
@@ -289,7 +290,7 @@ def test_reconciliation_totals_add_up_by_source_and_by_commune(tet, users) -> No
 
 def test_a_commune_user_reconciles_only_their_commune(tet, users) -> None:
     wb = openpyxl.load_workbook(
-        io.BytesIO(gift_documents.reconciliation_xlsx(users.officer_b, tet.campaign, on=ON))
+        io.BytesIO(reconciliation_xlsx(users.officer_b, tet.campaign, on=ON))
     )
     by_commune, total = sheet_tallies(wb["Theo xã, thị trấn"])
     assert [r[1] for r in by_commune] == ["Minh Trí"]
@@ -299,9 +300,7 @@ def test_a_commune_user_reconciles_only_their_commune(tet, users) -> None:
 
 
 def test_reconciliation_docx_is_a_report_of_the_office_with_both_tables(tet, users) -> None:
-    document = docx.Document(
-        io.BytesIO(gift_documents.reconciliation_docx(users.head, tet.campaign, on=ON))
-    )
+    document = docx.Document(io.BytesIO(reconciliation_docx(users.head, tet.campaign, on=ON)))
     all_text = texts(document)
     assert bold(document, "PHÒNG LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI")
     assert "UBND HUYỆN SÓC SƠN" in all_text

@@ -21,17 +21,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from rest_framework.authtoken.models import Token
 
-from cases import gifts
-from cases.gift_import import COLUMNS, gift_import, gift_import_template
-from cases.models import (
-    Campaign,
-    Category,
-    GiftList,
-    GiftPackage,
-    GiftRecipient,
-    MeritSubtype,
-    Person,
-)
+from cases.gifts import services as gifts
+from cases.gifts.import_rows import COLUMNS
+from cases.gifts.import_template import gift_import_template
+from cases.gifts.imports import gift_import
+from cases.gifts.models import Campaign, GiftList, GiftPackage, GiftRecipient
+from cases.models import Category, MeritSubtype, Person
 from cases.validators import national_id_errors
 from tests.factories import PersonFactory, national_id_for
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed

@@ -13,20 +13,24 @@ import pytest
 from django.db import IntegrityError, transaction
 from viewflow.workflow.models import Task
 
-from cases import gifts
-from cases.models import (
+from cases.gifts import services as gifts
+from cases.gifts.models import (
     Campaign,
     CampaignBudget,
-    Category,
     GiftList,
     GiftListState,
     GiftPackage,
     GiftRecipient,
     GiftRecipientState,
-    MeritSubtype,
-    Person,
     SignedBy,
 )
+from cases.gifts.selectors import (
+    campaign_people_in_several_communes,
+    campaign_reconciliation,
+    gift_list_get,
+    gift_rows_for_user,
+)
+from cases.models import Category, MeritSubtype, Person
 from tests.engine.conftest import grant, run_together
 from tests.factories import PersonFactory
 from workflows import audit, engine, flows
@@ -207,7 +211,7 @@ def test_the_whole_process_from_preparation_to_reconciliation(built, users, camp
     done = gifts.campaign_reconcile(actor=users.specialist, campaign=campaign.campaign)
     assert done.reconciled_at is not None
 
-    rec = gifts.campaign_reconciliation(users.head, campaign.campaign)
+    rec = campaign_reconciliation(users.head, campaign.campaign)
     assert (rec.total.planned, rec.total.delivered, rec.total.returned, rec.total.pending) == (
         7,
         6,
@@ -346,7 +350,7 @@ def test_someone_listed_in_two_communes_is_flagged_for_the_district(
     gifts.gift_rows_add(
         actor=users.officer_b, gift_list=other, pairs=[(people_a.hero.pk, own_b)], how="manual"
     )
-    assert list(gifts.campaign_people_in_several_communes(users.specialist, campaign.campaign)) == [
+    assert list(campaign_people_in_several_communes(users.specialist, campaign.campaign)) == [
         people_a.hero
     ]
 
@@ -382,11 +386,11 @@ def test_two_officers_delivering_at_once_pay_each_gift_once(communes, users, con
 
 
 def test_lists_and_rows_are_commune_scoped(built, users):
-    assert gifts.gift_list_get(users.officer, built.pk) == built
-    assert gifts.gift_list_get(users.auditor, built.pk) == built
+    assert gift_list_get(users.officer, built.pk) == built
+    assert gift_list_get(users.auditor, built.pk) == built
     with pytest.raises(NotFound):
-        gifts.gift_list_get(users.officer_b, built.pk)
-    assert not gifts.gift_rows_for_user(users.officer_b).filter(gift_list=built).exists()
+        gift_list_get(users.officer_b, built.pk)
+    assert not gift_rows_for_user(users.officer_b).filter(gift_list=built).exists()
     assert not gifts.gift_lists_for_user(users.admin).exists()
 
 

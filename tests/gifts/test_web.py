@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from viewflow.workflow.models import Task
 
-from cases import gifts
-from cases.models import GiftList, GiftListState, GiftRecipient, GiftRecipientState
+from cases.gifts import services as gifts
+from cases.gifts.models import GiftList, GiftListState, GiftRecipient, GiftRecipientState
 from workflows.models import AuditEvent
 
 from .ui_helpers import advance, built_list, make_campaign, make_poor_people

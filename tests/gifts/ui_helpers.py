@@ -8,8 +8,9 @@ import datetime as dt
 from types import SimpleNamespace
 from typing import Any
 
-from cases import gifts
-from cases.models import Campaign, CampaignBudget, Category, GiftList, GiftPackage
+from cases.gifts import services as gifts
+from cases.gifts.models import Campaign, CampaignBudget, GiftList, GiftPackage
+from cases.models import Category
 from tests.factories import PersonFactory
 from workflows import engine
 

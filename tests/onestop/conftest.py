@@ -14,8 +14,9 @@ import pytest
 import time_machine
 from django.test import Client
 
-from cases.models import HousingCase, HousingKind, HousingProgram, Person
-from cases.services import housing_case_create
+from cases.housing.models import HousingCase, HousingKind, HousingProgram
+from cases.housing.services import housing_case_create
+from cases.models import Person
 from tests.conftest import steps, upload_all
 from tests.factories import PersonFactory
 from workflows import engine

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from notifications.models import Notification
 from workflows import engine
 from workflows.onestop import PROMPT_EVENT, apology_issue, apology_prompts_sweep, onestop_kpi

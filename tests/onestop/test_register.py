@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from cases.models import HousingCase, HousingState
+from cases.housing.models import HousingCase, HousingState
 from workflows import engine
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.models import ApologyLetter, AuditEvent, OneStopProcedure, OneStopRecord

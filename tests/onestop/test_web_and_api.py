@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from workflows.models import ApologyLetter, OneStopRecord
 
 from .conftest import APPOINTMENT

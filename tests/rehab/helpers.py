@@ -21,10 +21,8 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cases.models import (
-    Case,
-    Document,
-    DocumentRequirement,
+from cases.models import Case, Document, DocumentRequirement
+from cases.rehab.models import (
     PendingManagement,
     ReferralGround,
     ReferralState,
@@ -34,7 +32,7 @@ from cases.models import (
     VoluntaryRehab,
     VoluntaryState,
 )
-from cases.rehab import referral_create, rehab_person, voluntary_create
+from cases.rehab.services import referral_create, rehab_person, voluntary_create
 from cases.services import document_upload
 from workflows import engine, flows
 from workflows.calendar import add_working_days

@@ -20,8 +20,9 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import Case, Person, ReferralState, RehabCase, VoluntaryState
-from cases.rehab import mask_national_id
+from cases.models import Case, Person
+from cases.rehab.models import ReferralState, RehabCase, VoluntaryState
+from cases.rehab.selectors import mask_national_id
 from tests.api.conftest import assert_error
 from tests.factories import national_id_for
 from workflows.models import AuditEvent

@@ -23,12 +23,13 @@ from django.test import override_settings
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from cases.demo import DEMO_USERS, demo_logins_table, seed_units, seed_users
-from cases.demo_rehab import REHAB_DEMO_USERS, seed_rehab
-from cases.models import (
-    Case,
-    Document,
-    Person,
+from cases.demo.base import DEMO_USERS, seed_units, seed_users
+from cases.demo.rehab import seed_rehab
+from cases.demo.rehab_history import REHAB_DEMO_USERS
+from cases.demo.seed import demo_logins_table
+from cases.housing.selectors import case_search
+from cases.models import Case, Document, Person
+from cases.rehab.models import (
     PostRehabCheckin,
     ReferralState,
     RehabCase,
@@ -37,14 +38,13 @@ from cases.models import (
     VoluntaryRehab,
     VoluntaryState,
 )
-from cases.rehab import may_export, rehab_cases_for_user, rehab_search
-from cases.selectors import case_search, cases_for_user, tasks_inbox, tasks_queue
+from cases.rehab.selectors import may_export, rehab_cases_for_user, rehab_search
+from cases.selectors import cases_for_user, missing_documents, tasks_inbox, tasks_queue
 from cases.validators import national_id_errors
 from notifications.models import Notification
 from workflows.audit import verify
 from workflows.models import AuditEvent
 from workflows.permissions import forget_scope
-from workflows.rehab import missing_documents
 
 H1 = (dt.date(2024, 1, 1), dt.date(2024, 6, 30))
 R, V = ReferralState, VoluntaryState

@@ -12,14 +12,14 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone, translation
 from viewflow.workflow.models import Process
 
-from cases.models import (
+from cases.rehab.models import (
     PendingManagement,
     ReferralGround,
     ReferralState,
     RehabReferral,
     Route,
 )
-from cases.rehab import referral_create
+from cases.rehab.services import referral_create
 from notifications.models import Notification
 from workflows import engine, flows
 from workflows.calendar import add_working_days
@@ -603,7 +603,7 @@ def test_minor_relapse_opens_no_new_referral(communes, rehab_users):
 
 def test_rehab_person_reuses_the_registry_and_checks_the_id(communes, rehab_users):
     from cases.models import Person
-    from cases.rehab import rehab_person
+    from cases.rehab.services import rehab_person
 
     from ..factories import national_id_for
 

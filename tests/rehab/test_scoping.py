@@ -14,8 +14,10 @@ from django.utils import translation
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import Case, ReferralState, RehabReferral, VoluntaryRehab, VoluntaryState
-from cases.rehab import (
+from cases.housing.selectors import case_search
+from cases.models import Case
+from cases.rehab.models import ReferralState, RehabReferral, VoluntaryRehab, VoluntaryState
+from cases.rehab.selectors import (
     case_events,
     case_reads,
     mask_national_id,
@@ -24,11 +26,10 @@ from cases.rehab import (
     read_log_cases,
     rehab_case_get,
     rehab_cases_for_user,
-    rehab_export_record,
-    rehab_read_record,
     rehab_search,
 )
-from cases.selectors import case_search, cases_for_user, task_get, tasks_inbox, tasks_queue
+from cases.rehab.services import rehab_export_record, rehab_read_record
+from cases.selectors import cases_for_user, task_get, tasks_inbox, tasks_queue
 from notifications.models import Notification
 from workflows import flows
 from workflows.exceptions import InvalidData, NotFound, NotPermitted, TransitionNotAllowed

@@ -11,14 +11,14 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone, translation
 
-from cases.models import PendingManagement, ReferralState, RehabSetting, Route, VoluntaryState
-from cases.rehab import referral_create, voluntary_create
+from cases.rehab.models import PendingManagement, ReferralState, RehabSetting, Route, VoluntaryState
+from cases.rehab.services import referral_create, voluntary_create
+from cases.rehab.spec import REFERRAL_2022, REFERRAL_2025
 from workflows import engine
 from workflows.calendar import add_working_days
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.models import ProcedureVersion, StepTimeLimit, TaskDeadline
 from workflows.registry import spec_for
-from workflows.rehab import REFERRAL_2022, REFERRAL_2025
 
 from .helpers import (
     ON_2022,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone, translation
 
-from cases.models import (
+from cases.rehab.models import (
     PostRehabCheckin,
     ReferralGround,
     ReferralState,
@@ -20,7 +20,8 @@ from cases.models import (
     Route,
     VoluntaryState,
 )
-from cases.rehab import checkin_record, support_rate, voluntary_create
+from cases.rehab.selectors import support_rate
+from cases.rehab.services import checkin_record, voluntary_create
 from notifications.models import Notification
 from workflows import engine, flows
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed

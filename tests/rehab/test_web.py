@@ -13,8 +13,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import Document, DocumentRequirement, ReferralState, RehabReferral
-from cases.rehab import referral_create, rehab_person
+from cases.models import Document, DocumentRequirement
+from cases.rehab.models import ReferralState, RehabReferral
+from cases.rehab.services import referral_create, rehab_person
 from tests.conftest import PASSWORD
 from tests.factories import national_id_for
 from workflows.models import AuditEvent
@@ -255,7 +256,7 @@ def test_voluntary_case_page_works_at_every_step_for_the_rehab_officer(communes,
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
-    from cases.rehab import voluntary_create
+    from cases.rehab.services import voluntary_create
 
     dob = dt.date(1995, 1, 5)
     subject = rehab_person(

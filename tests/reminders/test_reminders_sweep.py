@@ -15,7 +15,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from notifications.models import Notification
 from workflows import flows
 from workflows.models import ReminderSent, TaskDeadline

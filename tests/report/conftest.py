@@ -12,17 +12,10 @@ from typing import Any
 
 import pytest
 
-from cases.models import (
-    Campaign,
-    Category,
-    GiftList,
-    GiftPackage,
-    GiftRecipient,
-    HousingCase,
-    Person,
-    RehabReferral,
-    VoluntaryRehab,
-)
+from cases.gifts.models import Campaign, GiftList, GiftPackage, GiftRecipient
+from cases.housing.models import HousingCase
+from cases.models import Category, Person
+from cases.rehab.models import RehabReferral, VoluntaryRehab
 from tests.factories import CommuneFactory, DistrictFactory, PersonFactory, ProvinceFactory
 from workflows.models import OneStopProcedure, OneStopRecord, ProcedureVersion
 

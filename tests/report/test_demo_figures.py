@@ -18,11 +18,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import override_settings
 
-from cases.demo import seed_demo
-from cases.demo_report import seed_report_data
-from cases.models import AdministrativeUnit, HousingProgram
-from cases.report import six_month_report
-from cases.report_documents import ReportOptions, report_export
+from cases.demo.report import seed_report_data
+from cases.demo.seed import seed_demo
+from cases.housing.models import HousingProgram
+from cases.models import AdministrativeUnit
+from cases.reporting.report import six_month_report
+from cases.reporting.report_documents import ReportOptions, report_export
 
 MILLION = 1_000_000
 H1 = (dt.date(2024, 1, 1), dt.date(2024, 6, 30))

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from cases.report_documents import ReportOptions, report_export
+from cases.reporting.report_documents import ReportOptions, report_export
 from workflows.models import AuditEvent
 
 from .conftest import END, EXPECTED, START
@@ -248,7 +248,7 @@ def test_docx_header_gives_the_national_title_room_for_one_line(
 ) -> None:
     from docx.shared import Mm
 
-    from cases import official_docx as od
+    from cases.official import docx as od
 
     document = docx.Document(io.BytesIO(export(users.head, report_world, "docx")))
     section = document.sections[0]
@@ -277,7 +277,7 @@ def test_counts_are_written_with_dots_on_the_page_and_as_formatted_numbers_in_th
 ) -> None:
     from django.template import Context, Template
 
-    from cases.report import count_vi
+    from cases.reporting.report import count_vi
 
     assert count_vi(26553) == "26.553" and count_vi(4818) == "4.818"
     assert Template("{% load caseflow %}{{ n|count }}").render(Context({"n": 26553})) == "26.553"
@@ -310,7 +310,7 @@ def test_a_campaigns_gifts_have_their_own_labelled_total_in_the_annex(
 
 
 def test_a_period_that_is_not_a_half_year_reads_well(report_world: SimpleNamespace) -> None:
-    from cases.report_text import default_texts, period_vi, summary_vi
+    from cases.reporting.report_text import default_texts, period_vi, summary_vi
 
     start, end = dt.date(2024, 3, 1), dt.date(2024, 5, 31)
     assert period_vi(start, end) == "thời gian từ ngày 01/03/2024 đến ngày 31/05/2024"
@@ -333,7 +333,7 @@ def test_a_period_that_is_not_a_half_year_reads_well(report_world: SimpleNamespa
 def test_absurd_periods_are_refused_with_a_field_error(
     users: SimpleNamespace, report_world: SimpleNamespace, start: str, end: str, field: str
 ) -> None:
-    from cases.forms_report import ReportPeriodForm
+    from cases.reporting.forms import ReportPeriodForm
 
     query = {"district": report_world.district.pk, "start": start, "end": end}
     form = ReportPeriodForm(query)
@@ -355,8 +355,8 @@ def test_absurd_periods_are_refused_with_a_field_error(
 def test_the_issue_date_defaults_sensibly_and_is_the_same_in_the_docx_and_the_annex(
     users: SimpleNamespace, report_world: SimpleNamespace
 ) -> None:
-    from cases.forms_report import ReportDocumentForm
-    from cases.report import default_issued_on
+    from cases.reporting.forms import ReportDocumentForm
+    from cases.reporting.report import default_issued_on
 
     end = dt.date(2024, 6, 30)
     assert default_issued_on(end, dt.date(2026, 12, 2)) == end  # long past: the last day

@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.report import million_vi, six_month_report
-from cases.report_text import body, default_texts, period_vi, summary_vi
+from cases.reporting.report import million_vi, six_month_report
+from cases.reporting.report_text import body, default_texts, period_vi, summary_vi
 from workflows.exceptions import NotFound, NotPermitted
 
 from .conftest import END, EXPECTED, START, _gifts
@@ -150,7 +150,7 @@ def test_body_writes_the_figures_in_the_seed_reports_words(
 
 
 def test_figures_are_written_as_the_office_writes_them() -> None:
-    from cases.report import count_vi, percent_vi
+    from cases.reporting.report import count_vi, percent_vi
 
     assert million_vi(17_120_000_000) == "17.120"
     assert million_vi(65_500_000) == "65,5"

@@ -6,8 +6,9 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases.demo_report import H1_2024
-from cases.models import AdministrativeUnit, Case, HousingCap
+from cases.demo.report import H1_2024
+from cases.housing.models import HousingCap
+from cases.models import AdministrativeUnit, Case
 from notifications.models import Notification
 from workflows.audit import verify
 from workflows.models import ApologyLetter, OneStopRecord, TaskDeadline

@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.demo import PDF
-from cases.models import Document, HousingCase, HousingState
+from cases.demo.base import PDF
+from cases.housing.models import HousingCase, HousingState
+from cases.models import Document
 from workflows.models import AuditEvent
 
 

@@ -7,8 +7,9 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, HousingState
-from cases.services import housing_case_create
+from cases.housing.models import HousingState
+from cases.housing.services import housing_case_create
+from cases.models import Case
 from tests.factories import PersonFactory
 
 

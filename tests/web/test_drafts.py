@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.urls import reverse
 
-from cases.models import HousingCase, HousingState, Person
+from cases.housing.models import HousingCase, HousingState
+from cases.models import Person
 from tests.factories import PersonFactory, national_id_for
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from cases.forms import NOTIFICATION_EVENTS
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from notifications.delivery import deliver_due
 from notifications.models import Notification, NotificationPreference
 from notifications.services import notification_preference_set

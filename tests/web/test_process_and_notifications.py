@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 from notifications.models import Notification
 
 

@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
-from cases.demo import PDF
-from cases.models import HousingState
-from cases.services import document_upload, housing_case_create
+from cases.demo.base import PDF
+from cases.housing.models import HousingState
+from cases.housing.services import housing_case_create
+from cases.services import document_upload
 from workflows import flows
 
 

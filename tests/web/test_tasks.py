@@ -6,7 +6,7 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import HousingState
+from cases.housing.models import HousingState
 
 
 def _open_task(case):
@@ -92,7 +92,7 @@ def test_district_specialist_sees_tasks_of_every_commune(make_case, users, clien
 
     mine = make_case(HousingState.COMMUNE_VERIFIED)
     other_person = PersonFactory(commune=communes.b)
-    from cases.services import housing_case_create
+    from cases.housing.services import housing_case_create
     from tests.conftest import upload_all
     from workflows import engine
 

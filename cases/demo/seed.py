@@ -1,0 +1,57 @@
+"""`seed_demo`: every demo builder in order (units and users first), and the
+table of demo logins."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.demo.base import (
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    SOC_SON_UNITS,
+    seed_configuration,
+    seed_units,
+    seed_users,
+)
+from cases.demo.gifts import seed_gift_campaigns
+from cases.demo.housing import seed_housing
+from cases.demo.rehab import seed_rehab
+from cases.demo.rehab_history import REHAB_DEMO_USERS
+from cases.demo.report import seed_report_data
+from workflows.permissions import Role
+
+
+@transaction.atomic
+def seed_demo() -> str:
+    from cases.reference_data import ensure_reference_data
+
+    ensure_reference_data()  # the data migrations' rows, if a flush removed them
+    units = seed_units()
+    seed_configuration(timezone.localdate().year)
+    users = seed_users()
+    seed_gift_campaigns(units, users)
+    seed_rehab(units)
+    if not seed_housing(units, users):
+        seed_report_data(units, users)
+        return "demo data already present"
+    seed_report_data(units, users)
+    return "demo data created"
+
+
+def demo_logins_table() -> str:
+    names = {code: name for code, name, _kind in SOC_SON_UNITS}
+    lines = [
+        "Open http://127.0.0.1:8000 and log in as one of these demo users.",
+        f"Password for all: {DEMO_PASSWORD}",
+        f"  {'username':<17} {'role':<20} communes",
+    ]
+    for username, role, communes, name in [*DEMO_USERS, *REHAB_DEMO_USERS]:
+        if communes:
+            where = ", ".join(f"{c} {names[c]}" for c in communes)
+        elif role == Role.ADMIN:
+            where = "configuration only (/admin/)"
+        else:
+            where = "all communes"
+        lines.append(f"  {username:<17} {role.value:<20} {where}  ({name})")
+    return "\n".join(lines)

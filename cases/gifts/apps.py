@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GiftsConfig(AppConfig):
+    """Gift campaigns (Tết, 27/7): registers the commune list's spec and flow."""
+
+    name = "cases.gifts"
+    label = "gifts"
+    verbose_name = _("Gift campaigns")
+
+    def ready(self) -> None:
+        # Models (and so the spec and flow) may be imported only once the app registry is ready.
+        from cases.gifts.flow import GiftListFlow
+        from cases.gifts.spec import SPEC
+        from workflows import registry
+
+        registry.register(SPEC, flow=GiftListFlow)

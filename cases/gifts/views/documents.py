@@ -1,0 +1,50 @@
+"""Downloads of a gift campaign's documents: a commune list's signature list
+and the campaign reconciliation, as .xlsx or .docx. Thin: the list is read
+through its scope (404 for another commune), the service checks the state
+(409 before approval), builds the file and audits the export."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.views import View
+
+from cases.gifts import documents as gift_documents
+from cases.gifts.reconciliation import reconciliation_export
+from cases.gifts.selectors import campaign_get, gift_list_get
+from cases.views.base import CaseflowMixin
+
+
+def file_response(exported: gift_documents.ExportedFile) -> FileResponse:
+    return FileResponse(
+        io.BytesIO(exported.content),
+        as_attachment=True,
+        filename=exported.filename,
+        content_type=exported.content_type,
+    )
+
+
+class GiftListSignatureView(CaseflowMixin, View):
+    rerender_on_error = False
+    fmt = "xlsx"
+
+    def get(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponseBase:
+        gift_list = gift_list_get(request.user, pk)
+        return file_response(
+            gift_documents.signature_list_export(
+                actor=request.user, gift_list=gift_list, fmt=self.fmt
+            )
+        )
+
+
+class CampaignReconciliationView(CaseflowMixin, View):
+    rerender_on_error = False
+    fmt = "xlsx"
+
+    def get(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponseBase:
+        campaign = campaign_get(request.user, pk, figures=True)
+        return file_response(
+            reconciliation_export(actor=request.user, campaign=campaign, fmt=self.fmt)
+        )

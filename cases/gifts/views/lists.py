@@ -1,0 +1,371 @@
+"""Gift campaigns in the web UI: the campaign list and page, a commune's list
+page with its rows, and the posts that move lists and rows.
+
+Reads go through `cases.gifts.selectors` (scoped: another commune's list is 404); list
+states move through `workflows.engine.transition`, rows through the services
+of `cases.gifts.services` (bulk transitions). Domain errors are answered by
+`CaseflowView`: the page is shown again with the Vietnamese message.
+
+The list page reads a fixed number of queries whatever the number of rows:
+the list, its packages, the totals by package (one grouped query), one COUNT
+and the page of rows (ids first), the open step's deadline and the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.formatting import vn_date
+from cases.forms import date_input
+from cases.gifts import services as gifts
+from cases.gifts.models import (
+    GiftList,
+    GiftListState,
+    GiftPackage,
+    GiftRecipient,
+    GiftRecipientState,
+    ReturnReason,
+    SignedBy,
+)
+from cases.gifts.selectors import TALLY, gift_list_get, gift_rows_for_user
+from cases.gifts.spec import SPEC
+from cases.gifts.templatetags.gift_ui import gift_list_badge
+from cases.models import AdministrativeUnit
+from cases.selectors import request_communes
+from cases.views.base import CaseflowView, TimelineEntryBase, paginate
+from cases.views.transitions import ActionPostMixin, TransitionPostMixin, transition_actions
+from workflows.audit_explorer import object_timeline
+from workflows.deadlines import open_step_deadline
+from workflows.exceptions import InvalidData
+from workflows.permissions import Role, scope_for
+
+L = GiftListState
+R = GiftRecipientState
+EVENT_LABELS = {
+    "gift_list_create": gettext_lazy("Opened the list"),
+    "gift_rows_add": gettext_lazy("Added recipients"),
+    "gift_import": gettext_lazy("Imported recipients from a file"),
+    "gift_rows_remove": gettext_lazy("Removed recipients"),
+    "gift_rows_deliver": gettext_lazy("Recorded gifts as delivered"),
+    "gift_rows_return": gettext_lazy("Recorded gifts as not delivered"),
+    "export": gettext_lazy("Downloaded a document"),
+}
+HOW_LABELS = {
+    "registry": gettext_lazy("from the registry"),
+    "import": gettext_lazy("from a file"),
+    "xlsx": gettext_lazy("from a file"),
+}
+
+
+ROW_TALLY = {
+    "n_rows": Count("rows"),
+    "amount": Sum("rows__amount", default=0),
+    "delivered": Count("rows", filter=Q(rows__state=R.DELIVERED)),
+    "returned": Count("rows", filter=Q(rows__state=R.RETURNED)),
+}
+
+
+def officer_communes(user: Any, request: HttpRequest) -> list[AdministrativeUnit]:
+    ids = scope_for(user).commune_roles.get(Role.COMMUNE_OFFICER, frozenset())
+    return [c for c in request_communes(request) if c.pk in ids]
+
+
+def parse_date(value: str) -> dt.date | None:
+    """dd/mm/yyyy (as typed) or yyyy-mm-dd (date inputs); None when neither."""
+    value = (value or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def row_ids_from(post: Any) -> list[int]:
+    return [int(v) for v in post.getlist("rows") if str(v).isdigit()]
+
+
+# Date inputs post ISO dates; typed dates are dd/mm/yyyy.
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+# --- forms (only for display and for attaching the services' field errors) ----
+
+
+class DeliverAllForm(forms.Form):
+    delivered_on = forms.DateField(
+        label=gettext_lazy("Delivered on"), widget=date_input(), input_formats=DATE_FORMATS
+    )
+
+
+class RowsDeliverForm(forms.Form):
+    delivered_on = forms.DateField(
+        label=gettext_lazy("Delivered on"), widget=date_input(), input_formats=DATE_FORMATS
+    )
+    signed_by = forms.ChoiceField(
+        label=gettext_lazy("Signed by"), choices=SignedBy.choices, initial=SignedBy.PROXY
+    )
+    proxy_name = forms.CharField(label=gettext_lazy("Proxy's name"), required=False)
+    proxy_relationship = forms.CharField(
+        label=gettext_lazy("Relationship to the recipient"), required=False
+    )
+
+
+class RowsReturnForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason not delivered"),
+        choices=[("", "—"), *ReturnReason.choices],
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=300)
+
+
+class RowFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Name or national ID"), required=False)
+    package = forms.ChoiceField(label=gettext_lazy("Gift package"), required=False)
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"), required=False, choices=[("", "—"), *R.choices]
+    )
+
+    def __init__(self, *args: Any, packages: list[GiftPackage], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["package"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (str(p.pk), p.name) for p in packages
+        ]
+
+
+# --- a commune's list ---------------------------------------------------------
+
+
+class TimelineEntry(TimelineEntryBase):
+    """One audit event of the list as the timeline shows it."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__(event, gift_list_badge)
+        data = event.data or {}
+        tspec = SPEC.transitions.get(event.transition) if event.transition else None
+        if tspec is not None:
+            self.action = str(tspec.label)
+            return
+        self.action = str(EVENT_LABELS.get(event.event, event.event))
+        if "added" in data:
+            how = HOW_LABELS.get(data.get("how", ""), "")
+            self.note(
+                _("%(count)s rows added") % {"count": data["added"]} + (f" ({how})" if how else "")
+            )
+        if "removed" in data:
+            self.note(_("%(count)s rows removed") % {"count": data["removed"]})
+        if "delivered" in data:
+            self.note(
+                _("%(count)s gifts, handed over on %(date)s")
+                % {
+                    "count": data["delivered"],
+                    "date": vn_date(dt.date.fromisoformat(data["delivered_on"])),
+                }
+            )
+        if "returned" in data:
+            self.note(_("%(count)s gifts") % {"count": data["returned"]})
+        if event.event == "export":
+            self.note(str(data.get("document", "")))
+
+    def note(self, text: str) -> None:
+        self.details.append(("", text))
+
+
+class GiftListDetailView(CaseflowView):
+    template_name = "gifts/gift_list_detail.html"
+    bound_action = ""
+
+    def get_list(self) -> GiftList:
+        return gift_list_get(self.request.user, self.kwargs["pk"])
+
+    def filtered_rows(self, gift_list: GiftList, form: RowFilterForm) -> QuerySet[GiftRecipient]:
+        qs = gift_rows_for_user(self.request.user).filter(gift_list_id=gift_list.pk)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data.get("package"):
+                qs = qs.filter(package_id=data["package"])
+            if data.get("state"):
+                qs = qs.filter(state=data["state"])
+            q = (data.get("q") or "").strip()
+            if q.isdigit():
+                qs = qs.filter(person__national_id__startswith=q)
+            elif q:
+                qs = qs.filter(person__full_name__icontains=q)
+        return qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        gift_list = self.get_list()
+        packages = gifts.campaign_packages(gift_list.campaign, gift_list.commune)
+        by_package: dict[int, Any] = {
+            r["package_id"]: r
+            for r in gift_rows_for_user(user)
+            .filter(gift_list_id=gift_list.pk)
+            .values("package_id")
+            .annotate(**TALLY)
+            .order_by()
+        }
+        totals = []
+        grand: dict[str, int] = {k: 0 for k in TALLY}
+        for p in packages:
+            tally = by_package.get(p.pk)
+            if tally is None:
+                continue
+            totals.append({"package": p, **tally})
+            for k in grand:
+                grand[k] += tally[k]
+        form = RowFilterForm(self.request.GET or None, packages=packages)
+        qs = (
+            self.filtered_rows(gift_list, form)
+            .select_related("person", "package")
+            .order_by("person__full_name", "id")
+        )
+        page = paginate(self.request, qs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+
+        actions = transition_actions(self, user, gift_list)
+
+        is_officer = Role.COMMUNE_OFFICER in scope_for(user).roles_in(gift_list.commune_id)
+        preparing = gift_list.state == L.PREPARING
+        distributing = gift_list.state == L.APPROVED and is_officer
+        today = timezone.localdate()
+
+        def bound(kind: type[forms.Form], **initial: Any) -> forms.Form:
+            if isinstance(self.bound_form, kind):
+                return self.bound_form
+            return kind(initial=initial, auto_id=f"id_{kind.__name__.lower()}_%s")
+
+        deadline, deadline_status = open_step_deadline(gift_list.flow_process_id)
+        events = object_timeline(object_type=gifts.OBJECT_TYPE, object_id=gift_list.pk)
+        context.update(
+            gift_list=gift_list,
+            campaign=gift_list.campaign,
+            spec=SPEC,
+            acting_role=SPEC.acting_role.get(gift_list.state, ""),
+            open_deadline=deadline,
+            open_deadline_status=deadline_status,
+            totals=totals,
+            grand=grand,
+            form=form,
+            filtered=bool(form.is_bound and any(form.data.get(k) for k in form.fields)),
+            page=page,
+            querystring=query.urlencode(),
+            actions=actions,
+            can_prepare=preparing and is_officer,
+            can_distribute=distributing,
+            selectable=(preparing or distributing) and is_officer,
+            deliver_all_form=bound(DeliverAllForm, delivered_on=today) if distributing else None,
+            deliver_form=bound(RowsDeliverForm, delivered_on=today) if distributing else None,
+            return_form=bound(RowsReturnForm) if distributing else None,
+            show_documents=gift_list.state in (L.APPROVED, L.DISTRIBUTED, L.CLOSED),
+            # Build/import or deliver-all stand beside the transitions.
+            has_other_actions=(preparing and is_officer) or distributing,
+            timeline=[TimelineEntry(e) for e in events],
+        )
+        return context
+
+
+class GiftListActionView(ActionPostMixin, GiftListDetailView):
+    """A post on the list page."""
+
+    page_url_name = "gift_list_detail"
+
+    def done(self, gift_list: GiftList, message: str) -> HttpResponse:
+        messages.success(self.request, message)
+        return redirect("gift_list_detail", pk=gift_list.pk)
+
+
+class GiftListTransitionView(TransitionPostMixin, GiftListActionView):
+    done_message = gettext_lazy("%(action)s: done. The list is now “%(state)s”.")
+
+    def get_transition_object(self) -> Any:
+        return self.get_list()
+
+
+class GiftListBuildView(GiftListActionView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        gift_list = self.get_list()
+        result = gifts.gift_list_build(actor=request.user, gift_list=gift_list)
+        skipped = sum(result.skipped.values())
+        return self.done(
+            gift_list,
+            _("%(added)s rows added from the registry; %(skipped)s already listed.")
+            % {"added": result.added, "skipped": skipped},
+        )
+
+
+class GiftListRemoveRowsView(GiftListActionView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        gift_list = self.get_list()
+        removed = gifts.gift_rows_remove(
+            actor=request.user, gift_list=gift_list, row_ids=row_ids_from(request.POST)
+        )
+        return self.done(gift_list, _("%(count)s rows removed.") % {"count": removed})
+
+
+def _moved_message(result: Any, done: str) -> str:
+    text = done % {"count": len(result.moved)}
+    if result.refused:
+        text += " " + _("%(count)s rows were not changed (not waiting for delivery).") % {
+            "count": len(result.refused)
+        }
+    return text
+
+
+class GiftListDeliverView(GiftListActionView):
+    """Every remaining row (`all`), or the selected rows, as delivered: signed
+    by the recipient or by a named proxy."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        gift_list = self.get_list()
+        post = request.POST
+        every = post.get("all") == "1"
+        self.bound_form = (DeliverAllForm if every else RowsDeliverForm)(
+            post, auto_id=f"id_{'deliverallform' if every else 'rowsdeliverform'}_%s"
+        )
+        row_ids = None if every else row_ids_from(post)
+        if row_ids == []:
+            raise InvalidData(_("Select the rows first."), code="no_rows_selected")
+        result = gifts.gift_rows_deliver(
+            actor=request.user,
+            gift_list=gift_list,
+            row_ids=row_ids,
+            delivered_on=parse_date(post.get("delivered_on", "")),
+            signed_by=SignedBy.RECIPIENT if every else post.get("signed_by", ""),
+            proxy_name=post.get("proxy_name", ""),
+            proxy_relationship=post.get("proxy_relationship", ""),
+        )
+        return self.done(
+            gift_list, _moved_message(result, _("%(count)s gifts recorded as delivered."))
+        )
+
+
+class GiftListReturnView(GiftListActionView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        gift_list = self.get_list()
+        self.bound_form = RowsReturnForm(request.POST, auto_id="id_rowsreturnform_%s")
+        row_ids = row_ids_from(request.POST)
+        if not row_ids:
+            raise InvalidData(_("Select the rows first."), code="no_rows_selected")
+        result = gifts.gift_rows_return(
+            actor=request.user,
+            gift_list=gift_list,
+            row_ids=row_ids,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )
+        return self.done(
+            gift_list, _moved_message(result, _("%(count)s gifts recorded as returned."))
+        )

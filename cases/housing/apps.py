@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HousingConfig(AppConfig):
+    """Housing support (hỗ trợ nhà ở): registers its spec and flow with the engine."""
+
+    name = "cases.housing"
+    label = "housing"
+    verbose_name = _("Housing support")
+
+    def ready(self) -> None:
+        # Django requires the app registry to be ready before models (and so the
+        # spec and flow that use them) are imported.
+        from cases.housing.flow import HousingFlow
+        from cases.housing.spec import SPEC
+        from workflows import registry
+
+        registry.register(SPEC, flow=HousingFlow)

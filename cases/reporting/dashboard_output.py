@@ -1,0 +1,394 @@
+"""The dashboard's tables, charts and workbook, from one definition.
+
+Each section is a `Table` (headers, raw rows, which columns are money, a total
+row) plus its chart; the page shows the chart with the same table under it,
+and the .xlsx export writes the same tables, one sheet each, so what is
+downloaded is what was shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from cases import formatting
+from cases.official.docx import FONT, LEFT, RIGHT, Column
+from cases.official.xlsx import data_table, to_bytes
+from cases.reporting.charts import (
+    NARROW,
+    PALETTE,
+    WIDE,
+    Series,
+    bar_chart,
+    compact_money,
+    line_chart,
+    plain,
+)
+from cases.reporting.dashboard import PROCESS_LABELS, Dashboard, Overdue, StateCount
+
+# Chart labels of the processes that share a chart (the rehab dashboard).
+SHORT_PROCESS_LABELS: dict[str, Any] = {
+    "rehab_compulsory": gettext_lazy("Compulsory"),
+    "rehab_voluntary": gettext_lazy("Voluntary"),
+}
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    money: set[int] = field(default_factory=set)  # 0-based columns holding đồng
+    total: list[Any] | None = None
+    chart: SafeString | None = None
+    note: str = ""
+    sheet: str = ""  # the short title of its .xlsx sheet (Excel allows 31 characters)
+    wide: bool = False
+
+    def _cell(self, j: int, value: Any) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, dt.date):
+            return value.strftime("%m/%Y")
+        if j in self.money:
+            return formatting.money(value)
+        if isinstance(value, int):
+            return plain(value)
+        return str(value)
+
+    def _display(self, row: Sequence[Any]) -> list[tuple[str, bool]]:
+        return [
+            (self._cell(j, v), isinstance(v, int) or v is None and j in self.money)
+            for j, v in enumerate(row)
+        ]
+
+    @property
+    def numeric(self) -> set[int]:
+        """Columns of numbers (right-aligned on the page and in the sheet)."""
+        return self.money | {
+            j
+            for j in range(len(self.headers))
+            if self.rows and all(isinstance(r[j], int) or r[j] is None for r in self.rows)
+        }
+
+    @property
+    def header_cells(self) -> list[tuple[str, bool]]:
+        numeric = self.numeric
+        return [(h, j in numeric) for j, h in enumerate(self.headers)]
+
+    @property
+    def display_rows(self) -> list[list[tuple[str, bool]]]:
+        """(text, is a number) per cell, for the page."""
+        return [self._display(r) for r in self.rows]
+
+    @property
+    def display_total(self) -> list[tuple[str, bool]] | None:
+        return self._display(self.total) if self.total is not None else None
+
+
+def short_process_label(process: str) -> str:
+    """A word or two for chart labels: 'Compulsory', 'Voluntary', 'Housing'."""
+    return str(SHORT_PROCESS_LABELS.get(process) or PROCESS_LABELS.get(process, process))
+
+
+def _state_table(
+    key: str, title: str, rows: list[StateCount], desc: str, *, sheet: str, wide: bool = False
+) -> Table:
+    single = len({r.process for r in rows}) <= 1
+    # A short process prefix: the full process name would cut the state off.
+    labels = [
+        r.state_label if single else f"{short_process_label(r.process)} · {r.state_label}"
+        for r in rows
+    ]
+    return Table(
+        key=key,
+        title=title,
+        sheet=sheet,
+        wide=wide,
+        headers=[_("Process"), _("State"), _("Cases")],
+        rows=[[r.process_label, r.state_label, r.count] for r in rows],
+        total=[_("Total"), "", sum(r.count for r in rows)] if rows else None,
+        chart=bar_chart(
+            title=title,
+            desc=desc,
+            labels=labels,
+            series=[Series(_("Cases"), [r.count for r in rows])],
+            empty=_("No case yet."),
+            width=WIDE if wide else NARROW,
+        ),
+    )
+
+
+def _overdue_tables(
+    prefix: str, title: str, overdue: Overdue, *, sheets: tuple[str, str]
+) -> list[Table]:
+    counts = Table(
+        key=f"{prefix}overdue",
+        title=title,
+        sheet=sheets[0],
+        headers=[_("Process"), _("Overdue tasks")],
+        rows=[[label, n] for label, n in overdue.by_process],
+        total=[_("Total"), overdue.total] if overdue.by_process else None,
+        chart=bar_chart(
+            title=title,
+            desc=_("Open tasks past their due date, by process."),
+            labels=[label for label, _n in overdue.by_process],
+            series=[Series(_("Overdue tasks"), [n for _l, n in overdue.by_process])],
+            empty=_("No task is overdue."),
+        ),
+    )
+    oldest = Table(
+        key=f"{prefix}overdue_oldest",
+        title=_("Longest overdue tasks"),
+        sheet=sheets[1],
+        headers=[
+            _("Reference"),
+            _("Process"),
+            _("Commune"),
+            _("Step"),
+            _("Due on"),
+            _("Days late"),
+        ],
+        rows=[
+            [
+                t.reference,
+                t.process_label,
+                t.commune,
+                t.step,
+                formatting.vn_date(t.deadline.due_on),
+                t.days_late,
+            ]
+            for t in overdue.oldest
+        ],
+    )
+    return [counts, oldest]
+
+
+def dashboard_tables(dash: Dashboard) -> list[Table]:
+    """The sections the user may see, in page order."""
+    tables: list[Table] = []
+    if dash.general:
+        tables.append(
+            _state_table(
+                "by_state",
+                _("Cases by process and state, created %(period)s") % {"period": _period(dash)},
+                dash.by_state,
+                _("Number of cases created in the period in each state, for every process."),
+                sheet=_("Cases by state"),
+            )
+        )
+        assert dash.overdue is not None
+        tables += _overdue_tables(
+            "",
+            _("Overdue tasks (as of today)"),
+            dash.overdue,
+            sheets=(_("Overdue tasks"), _("Longest overdue")),
+        )
+        tables.append(_budget_table(dash))
+        tables.append(_months_table(dash))
+        tables.append(_communes_table(dash))
+        tables.append(_gifts_table(dash))
+    if dash.rehab:
+        tables.append(
+            _state_table(
+                "rehab_by_state",
+                _("Drug rehab cases by process and state (all time)"),
+                dash.rehab_by_state,
+                _("Number of drug rehab cases in each state."),
+                sheet=_("Drug rehab cases"),
+                wide=True,
+            )
+        )
+        assert dash.rehab_overdue is not None
+        tables += _overdue_tables(
+            "rehab_",
+            _("Overdue drug rehab tasks (as of today)"),
+            dash.rehab_overdue,
+            sheets=(_("Drug rehab overdue"), _("Drug rehab longest overdue")),
+        )
+    return tables
+
+
+def _period(dash: Dashboard) -> str:
+    """'01/2025 – 12/2025': the months of the chosen year or the last 12 months."""
+    last = dash.months_to - dt.timedelta(days=1)
+    return f"{dash.months_from:%m/%Y} – {last:%m/%Y}"
+
+
+def _budget_table(dash: Dashboard) -> Table:
+    title = _("Budget %(year)s by program and funding source") % {"year": dash.year}
+    rows = dash.budget
+    series = [
+        Series(_("Reserved"), [r.committed for r in rows], PALETTE[1]),
+        Series(_("Disbursed"), [r.disbursed for r in rows], PALETTE[2]),
+    ]
+    if dash.district_budget:
+        series.insert(0, Series(_("Allocated"), [r.allocated or 0 for r in rows], PALETTE[0]))
+    total = [
+        _("Total"),
+        "",
+        sum(r.allocated or 0 for r in rows) if dash.district_budget else None,
+        sum(r.committed for r in rows),
+        sum(r.disbursed for r in rows),
+    ]
+    return Table(
+        key="budget",
+        title=title,
+        sheet=_("Budget %(year)s") % {"year": dash.year},
+        headers=[_("Program"), _("Funding source"), _("Allocated"), _("Reserved"), _("Disbursed")],
+        rows=[
+            [r.program_label, r.source_label, r.allocated, r.committed, r.disbursed] for r in rows
+        ],
+        money={2, 3, 4},
+        total=total if rows else None,
+        note=""
+        if dash.district_budget
+        else _(
+            "Budgets are allocated district-wide: the figures are what was reserved for "
+            "and paid to your commune's cases."
+        ),
+        chart=bar_chart(
+            title=title,
+            desc=_("Allocated, reserved and disbursed amounts in đồng."),
+            labels=[r.label for r in rows],
+            series=series,
+            fmt=compact_money,
+            empty=_("No budget for this year."),
+            width=WIDE,
+        ),
+    )
+
+
+def _months_table(dash: Dashboard) -> Table:
+    title = _("Disbursements %(start)s – %(end)s") % {
+        "start": dash.months_from.strftime("%m/%Y"),
+        "end": (dash.months_to - dt.timedelta(days=1)).strftime("%m/%Y"),
+    }
+    rows = dash.months
+    return Table(
+        key="months",
+        title=title,
+        sheet=_("Disbursements by month"),
+        headers=[_("Month"), _("Payments"), _("Amount")],
+        rows=[[m.month, m.payments, m.amount] for m in rows],
+        money={2},
+        total=[_("Total"), sum(m.payments for m in rows), sum(m.amount for m in rows)],
+        chart=line_chart(
+            title=title,
+            desc=_("Amount paid to housing cases each month, in đồng."),
+            labels=[m.month.strftime("%m/%y") for m in rows],
+            values=[m.amount for m in rows],
+            fmt=compact_money,
+        ),
+    )
+
+
+def _communes_table(dash: Dashboard) -> Table:
+    title = _("Cases by commune, created %(period)s") % {"period": _period(dash)}
+    rows = dash.communes
+    return Table(
+        key="communes",
+        title=title,
+        sheet=_("Cases by commune"),
+        headers=[_("Commune"), _("Cases"), _("Approved"), _("Disbursed")],
+        rows=[[c.name, c.cases, c.approved, c.disbursed] for c in rows],
+        money={2, 3},
+        total=[
+            _("Total"),
+            sum(c.cases for c in rows),
+            sum(c.approved for c in rows),
+            sum(c.disbursed for c in rows),
+        ]
+        if rows
+        else None,
+        chart=bar_chart(
+            title=title,
+            desc=_("Number of cases created in the period in each commune."),
+            labels=[c.name for c in rows],
+            series=[Series(_("Cases"), [c.cases for c in rows])],
+            width=WIDE,
+        ),
+    )
+
+
+def _gifts_table(dash: Dashboard) -> Table:
+    title = _("Gifts delivered in %(year)s by funding source") % {"year": dash.year}
+    rows = dash.gifts
+    return Table(
+        key="gifts",
+        title=title,
+        sheet=_("Gifts %(year)s") % {"year": dash.year},
+        headers=[_("Funding source"), _("Gifts"), _("Amount")],
+        rows=[[r.label, r.gifts, r.amount] for r in rows],
+        money={2},
+        total=[_("Total"), sum(r.gifts for r in rows), sum(r.amount for r in rows)]
+        if rows
+        else None,
+        chart=bar_chart(
+            title=title,
+            desc=_("Number of gifts delivered and their amount in đồng, by funding source."),
+            labels=[r.label for r in rows],
+            series=[Series(_("Amount"), [r.amount for r in rows])],
+            fmt=compact_money,
+            empty=_("No gift delivered this year."),
+        ),
+    )
+
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(text: str, taken: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique. A
+    longer title (a translation) is cut at a word, never mid-word."""
+    base = _SHEET_FORBIDDEN.sub("-", text).strip()
+    if len(base) > 31:
+        cut = base[:32]  # a space after the 31st character keeps the last word
+        base = (cut.rsplit(" ", 1)[0] if " " in cut else cut[:31]).rstrip(" ·,-–")
+    name, i = base, 2
+    while name.lower() in taken:
+        suffix = f" ({i})"
+        name, i = base[: 31 - len(suffix)] + suffix, i + 1
+    taken.add(name.lower())
+    return name
+
+
+def dashboard_workbook(tables: list[Table]) -> bytes:
+    """One sheet per table: a title, then the bordered table with its total."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for table in tables:
+        ws = wb.create_sheet(sheet_title(table.sheet or table.title, taken))
+        ws.cell(row=1, column=1, value=table.title).font = Font(name=FONT, bold=True, size=13)
+        start = 3
+        if table.note:
+            ws.cell(row=2, column=1, value=table.note).font = Font(name=FONT, italic=True)
+            start = 4
+        numeric = table.numeric
+        columns = [
+            Column(h, 70 if j == 0 else 45, RIGHT if j in numeric else LEFT)
+            for j, h in enumerate(table.headers)
+        ]
+        rows = [
+            [v.strftime("%m/%Y") if isinstance(v, dt.date) else v for v in r] for r in table.rows
+        ]
+        data_table(
+            ws,
+            start,
+            columns,
+            rows,
+            money_columns={j + 1 for j in table.money},
+            total=table.total,
+        )
+    return to_bytes(wb)

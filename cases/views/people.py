@@ -1,0 +1,81 @@
+"""Register a person in the shared registry (the commune officer's own communes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from cases.forms import PersonForm
+from cases.models import AdministrativeUnit
+from cases.selectors import request_communes
+from cases.services import person_create
+from cases.views.base import CaseflowView
+from workflows.exceptions import InvalidData, NotPermitted
+from workflows.permissions import may_create_case, may_manage_registry
+
+# The national-ID field offers this many of the user's people as suggestions.
+PEOPLE_SUGGESTIONS = 300
+
+
+def officer_communes(request: HttpRequest) -> list[AdministrativeUnit]:
+    """Communes where the user may open a case (only their own)."""
+    communes = [c for c in request_communes(request) if may_create_case(request.user, c.pk)]
+    if not communes:
+        raise NotPermitted(_("Only a commune officer can open a case."))
+    return communes
+
+
+class PersonCreateView(CaseflowView):
+    template_name = "cases/person_form.html"
+
+    def communes(self) -> list[AdministrativeUnit]:
+        communes = [
+            c
+            for c in request_communes(self.request)
+            if may_manage_registry(self.request.user, c.pk)
+        ]
+        if not communes:
+            raise NotPermitted(_("You cannot register people."))
+        return communes
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        communes = self.communes()
+        form = self.bound_form or PersonForm(
+            initial={"commune": communes[0].pk if len(communes) == 1 else None},
+            communes=communes,
+        )
+        context["form"] = form
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.bound_form = PersonForm(request.POST, communes=self.communes())
+        if not form.is_valid():
+            raise InvalidData()
+        data = form.cleaned_data
+        person = person_create(
+            actor=request.user,
+            full_name=data["full_name"],
+            date_of_birth=data["date_of_birth"],
+            sex=data["sex"],
+            national_id=data["national_id"].strip(),
+            commune=form.communes[data["commune"]],
+            address=data["address"],
+            categories=data["categories"],
+            merit_subtype=data["merit_subtype"] or "",
+        )
+        messages.success(
+            request,
+            _("%(name)s is registered. You can now open a case for them.")
+            % {"name": person.full_name},
+        )
+        if may_create_case(request.user, person.commune_id):
+            query = urlencode({"national_id": person.national_id})
+            return redirect(f"{reverse('case_create')}?{query}")
+        return redirect("case_list")

@@ -1,0 +1,80 @@
+"""The transitions on an object's page (a case or a gift list): the form of
+each transition the user may fire, and the one POST that fires one through
+the engine. A refusal re-renders the page with the posted form and the
+reason (`CaseflowView`); success redirects to the page with a message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy
+
+from cases.forms import transition_data, transition_form
+from cases.views.base import ActionForm
+from workflows import engine
+from workflows.permissions import available_transitions
+from workflows.registry import spec_for
+
+
+def transition_actions(view: Any, user: Any, obj: Any) -> list[ActionForm]:
+    """What `user` may fire on `obj`, each with its form. The form just refused
+    keeps what was posted, now checked against the state the page shows."""
+    actions = []
+    for tspec in available_transitions(user, obj):
+        if view.bound_form is not None and tspec.name == view.bound_action:
+            form = view.bound_form
+            form.data = form.data.copy()
+            form.data["expected_state"] = obj.state
+        else:
+            form = transition_form(tspec, obj)
+        actions.append(ActionForm(tspec, form))
+    return actions
+
+
+class ActionPostMixin:
+    """A form post on an object's page. Re-rendered at the post's URL on
+    refusal, so a reload (GET) of that URL leads back to the page."""
+
+    http_method_names: Sequence[str] = ["get", "post"]
+    page_url_name = ""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect(self.page_url_name, pk=kwargs["pk"])
+
+
+class TransitionPostMixin(ActionPostMixin):
+    """POST one transition of the page's object through the engine."""
+
+    done_message = gettext_lazy("%(action)s: done. The case is now “%(state)s”.")
+    bound_action: str
+    bound_form: Any
+
+    def get_transition_object(self) -> Any:
+        raise NotImplementedError
+
+    def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        obj = self.get_transition_object()
+        spec = spec_for(obj)
+        tspec = spec.transitions.get(name)
+        if tspec is not None:
+            self.bound_action = name
+            self.bound_form = transition_form(tspec, obj, data=request.POST)
+        engine.transition(
+            obj,
+            name,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            data=transition_data(tspec, request.POST) if tspec else {},
+            expected_state=request.POST.get("expected_state") or None,
+        )
+        obj.refresh_from_db(fields=["state"])
+        messages.success(
+            request,
+            self.done_message
+            % {"action": tspec.label if tspec else name, "state": spec.state_label(obj.state)},
+        )
+        return redirect(spec.detail_url, pk=obj.pk)
