@@ -21,15 +21,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from workflows import audit
-from workflows.audit_explorer import (
-    EXPORT_CAP,
-    EXPORT_COLUMNS,
-    AuditFilters,
-    EventPresenter,
-    export_cells,
-    export_events,
-    export_headers,
-)
+from workflows.actors import Reader
+from workflows.audit_explorer import EXPORT_CAP, AuditFilters, export_events
+from workflows.audit_presenter import EXPORT_COLUMNS, EventPresenter, export_cells, export_headers
 from workflows.permissions import scope_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,7 +36,7 @@ def _truncated_note(cap: int) -> str:
     }
 
 
-def _log(user: Any, filters: AuditFilters, fmt: str, via: str) -> None:
+def _log(user: Reader, filters: AuditFilters, fmt: str, via: str) -> None:
     scope = scope_for(user)
     roles = sorted(scope.all_roles())
     audit.record(
@@ -59,7 +53,7 @@ class _Echo:
         return value
 
 
-def _csv_lines(user: Any, filters: AuditFilters, cap: int) -> Iterator[str]:
+def _csv_lines(user: Reader, filters: AuditFilters, cap: int) -> Iterator[str]:
     writer = csv.writer(_Echo())
     presenter = EventPresenter(user)
     yield "\ufeff" + writer.writerow(export_headers())
@@ -72,7 +66,7 @@ def _csv_lines(user: Any, filters: AuditFilters, cap: int) -> Iterator[str]:
         yield writer.writerow(cells)
 
 
-def _xlsx(user: Any, filters: AuditFilters, cap: int) -> bytes:
+def _xlsx(user: Reader, filters: AuditFilters, cap: int) -> bytes:
     """Column widths, a bold frozen header row and real (local, naive) datetimes."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Audit trail"))
@@ -106,7 +100,7 @@ def _filename(fmt: str) -> str:
 
 
 def audit_export_response(
-    user: Any, filters: AuditFilters, fmt: str, *, via: str = "web", cap: int = EXPORT_CAP
+    user: Reader, filters: AuditFilters, fmt: str, *, via: str = "web", cap: int = EXPORT_CAP
 ) -> HttpResponse | StreamingHttpResponse:
     """The export as a download; logs it first (who exported which filters)."""
     _log(user, filters, fmt, via)

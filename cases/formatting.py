@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+
+from django.contrib.auth.models import User
 
 
 def money(amount: int | None) -> str:
@@ -13,7 +14,7 @@ def money(amount: int | None) -> str:
     return f"{sign}{abs(int(amount)):,}".replace(",", ".") + " đ"
 
 
-def display_name(user: Any) -> str:
+def display_name(user: User) -> str:
     """Vietnamese order, family name first: 'Nguyễn Thị Hoa' (last_name holds
     the family and middle names, first_name the given name)."""
     if user is None:

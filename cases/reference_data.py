@@ -13,6 +13,8 @@ import importlib
 
 from django.apps import apps
 
+from workflows.models import OneStopProcedure, ProcedureVersion, StepTimeLimit
+
 SEEDING_MIGRATIONS = [
     "workflows.migrations.0003_housing_step_time_limits",
     "workflows.migrations.0007_housing_one_stop_procedure",
@@ -23,7 +25,6 @@ SEEDING_MIGRATIONS = [
 
 def ensure_reference_data() -> None:
     """Run the data migrations' seeds again when their data is missing."""
-    from workflows.models import OneStopProcedure, ProcedureVersion, StepTimeLimit
 
     if (
         ProcedureVersion.objects.exists()

@@ -12,6 +12,7 @@ from viewflow.workflow.status import STATUS
 
 from cases.models import AdministrativeUnit, Case, Document, DocumentRequirement, Person
 from notifications.selectors import notification_unread_count
+from workflows.actors import Reader, signed_in
 from workflows.audit_explorer import object_timeline
 from workflows.exceptions import NotFound
 from workflows.permissions import (
@@ -28,28 +29,28 @@ def _communes() -> QuerySet[AdministrativeUnit]:
     return AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE)
 
 
-def communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
+def communes_for_user(user: Reader) -> QuerySet[AdministrativeUnit]:
     return scoped(_communes(), user, field="id").order_by("name")
 
 
-def cases_for_user(user: Any) -> QuerySet[Case]:
+def cases_for_user(user: Reader) -> QuerySet[Case]:
     """Cases of the general processes. Drug-rehab cases are never here, for
     anyone: they are read through `cases.rehab.selectors.rehab_cases_for_user`."""
     return scoped(Case.objects.exclude(process__in=SENSITIVE_PROCESSES), user)
 
 
-def people_for_user(user: Any) -> QuerySet[Person]:
+def people_for_user(user: Reader) -> QuerySet[Person]:
     return scoped(Person.objects.filter(rehab_only=False), user)
 
 
-def person_get(user: Any, pk: int) -> Person:
+def person_get(user: Reader, pk: int) -> Person:
     try:
         return people_for_user(user).get(pk=pk)
     except (Person.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
 
-def _task_scope_q(user: Any) -> Q:
+def _task_scope_q(user: Reader) -> Q:
     """Tasks whose permission the user holds, in a commune they may act in."""
     scope = scope_for(user)
     q = Q(pk__in=[])
@@ -65,7 +66,7 @@ def _task_scope_q(user: Any) -> Q:
     return q
 
 
-def tasks_inbox(user: Any) -> QuerySet[Task]:
+def tasks_inbox(user: Reader) -> QuerySet[Task]:
     """Tasks assigned to the user and still open (in communes they still serve)."""
     return (
         Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
@@ -81,7 +82,7 @@ def tasks_inbox(user: Any) -> QuerySet[Task]:
     )
 
 
-def tasks_queue(user: Any) -> QuerySet[Task]:
+def tasks_queue(user: Reader) -> QuerySet[Task]:
     """Unclaimed tasks the user could take."""
     return (
         Task.objects.filter(status=STATUS.NEW, owner__isnull=True, flow_task_type="HUMAN")
@@ -97,7 +98,7 @@ def tasks_queue(user: Any) -> QuerySet[Task]:
     )
 
 
-def task_get(user: Any, pk: int) -> Task:
+def task_get(user: Reader, pk: int) -> Task:
     try:
         return (
             Task.objects.filter(Q(owner=user) | _task_scope_q(user))
@@ -116,7 +117,6 @@ def case_timeline(case: Case) -> QuerySet:
 def case_document_checklist(case: Case) -> list[dict[str, Any]]:
     """Each configured document kind for the case's process and program, with
     whether the case has one. Uses prefetched `documents` when present."""
-    from cases.models import DocumentRequirement
 
     present = {d.kind for d in case.documents.all()}
     program = getattr(case, "program", "")
@@ -141,7 +141,7 @@ def missing_documents(case: Case) -> list[DocumentRequirement]:
     ]
 
 
-def rehab_communes_for_user(user: Any) -> QuerySet[AdministrativeUnit]:
+def rehab_communes_for_user(user: Reader) -> QuerySet[AdministrativeUnit]:
     """Communes where the user holds a rehab role (all of them for district rehab staff)."""
     return scoped(_communes(), user, field="id", sensitive=True).order_by("name")
 
@@ -158,7 +158,7 @@ def request_communes(request: HttpRequest) -> list[Any]:
 def unread_count(request: HttpRequest) -> int:
     cached = getattr(request, "_caseflow_unread", None)
     if cached is None:
-        cached = notification_unread_count(request.user)
+        cached = notification_unread_count(signed_in(request))
         request._caseflow_unread = cached  # type: ignore[attr-defined]
     return cached
 

@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import AdministrativeUnit, Case, Category, Document, MeritSubtype, Person
-from cases.selectors import people_for_user
+from cases.selectors import communes_for_user, people_for_user
 from workflows.registry import all_specs, spec_for
 from workflows.specs import TransitionSpec
 
@@ -324,7 +324,6 @@ class KpiQuerySerializer(serializers.Serializer):
         cast(serializers.ChoiceField, self.fields["process"]).choices = choices
 
     def validate_commune(self, value: int) -> int:
-        from cases.selectors import communes_for_user
 
         if not communes_for_user(self.context["request"].user).filter(pk=value).exists():
             raise serializers.ValidationError(_("Not one of your communes."))

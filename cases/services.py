@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from cases.models import AdministrativeUnit, Case, Category, Document, DocumentRequirement, Person
 from cases.validators import national_id_errors
 from workflows import audit
-from workflows.exceptions import InvalidData, NotPermitted
+from workflows.actors import User
+from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.permissions import (
     DOCUMENT_ROLES,
     REHAB_COMMUNE_ROLES,
@@ -47,7 +48,7 @@ def person_errors(
 
 def person_insert(
     *,
-    actor: Any,
+    actor: User,
     event: str,
     commune: AdministrativeUnit,
     national_id: str,
@@ -92,7 +93,7 @@ def person_insert(
 
 def person_create(
     *,
-    actor: Any,
+    actor: User,
     full_name: str,
     date_of_birth: dt.date,
     sex: str,
@@ -137,7 +138,7 @@ def person_create(
     return person
 
 
-def _duplicate_person(actor: Any, existing: Person) -> InvalidData:
+def _duplicate_person(actor: User, existing: Person) -> InvalidData:
     scope = scope_for(actor)
     visible = scope.sees_all_communes or existing.commune_id in scope.commune_ids
     if visible:
@@ -182,12 +183,11 @@ def sniff_type(head: bytes, blob: bytes) -> str | None:
 
 
 def _no_documents_now() -> Exception:
-    from workflows.exceptions import TransitionNotAllowed
 
     return TransitionNotAllowed(_("Documents cannot be added in the case's current state."))
 
 
-def document_upload(*, actor: Any, case: Case, kind: str, upload: Any) -> Document:
+def document_upload(*, actor: User, case: Case, kind: str, upload: Any) -> Document:
     """Attach a document. Type is checked by content (pdf, jpg, png, docx) and
     must agree with the file name; size is capped; the SHA-256 is stored."""
     roles = roles_for_case(actor, case)

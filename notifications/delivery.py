@@ -66,6 +66,7 @@ from django.utils import timezone
 
 from notifications.emails import build_digest, build_message, skip_reason
 from notifications.models import Notification, NotificationPreference
+from workflows.actors import User
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +249,7 @@ def _load(ids: list[int]) -> list[Notification]:
     return notes
 
 
-def _pref(user: Any) -> NotificationPreference | None:
+def _pref(user: User) -> NotificationPreference | None:
     try:
         return user.notification_preference
     except NotificationPreference.DoesNotExist:

@@ -4,7 +4,6 @@ with absolute links to the cases, and who must not be emailed at all."""
 from __future__ import annotations
 
 import socket
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cases.formatting import display_name, vn_date
 from notifications.models import Notification, NotificationPreference
+from workflows.actors import User
 
 
 def email_language() -> str:
@@ -69,7 +69,7 @@ def build_message(note: Notification) -> EmailMessage:
     )
 
 
-def build_digest(user: Any, notes: list[Notification]) -> EmailMessage:
+def build_digest(user: User, notes: list[Notification]) -> EmailMessage:
     """The day's notifications of one user in one email, one link per item."""
     with translation.override(email_language()):
         day = vn_date(timezone.localdate())

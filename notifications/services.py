@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from notifications.models import Notification, NotificationPreference
+from notifications.selectors import notifications_for_user
+from workflows.actors import User
 from workflows.permissions import role_holders_sql
 
 
@@ -78,14 +80,12 @@ def notifications_enqueue_for_role(
         return cur.rowcount
 
 
-def notifications_mark_read(*, user: Any, pk: int | None = None) -> Notification | None:
+def notifications_mark_read(*, user: User, pk: int | None = None) -> Notification | None:
     """Mark one notification of `user` read (or all, without `pk`).
 
     Returns the notification, or None when `pk` is not one of the user's.
     """
     from django.utils import timezone
-
-    from notifications.selectors import notifications_for_user
 
     mine = notifications_for_user(user)
     if pk is None:
@@ -98,7 +98,7 @@ def notifications_mark_read(*, user: Any, pk: int | None = None) -> Notification
     return note
 
 
-def notifications_mark_read_for_case(*, user: Any, case_id: int) -> int:
+def notifications_mark_read_for_case(*, user: User, case_id: int) -> int:
     """The user opened the case: its unread notifications are read."""
     from django.utils import timezone
 
@@ -107,7 +107,7 @@ def notifications_mark_read_for_case(*, user: Any, case_id: int) -> int:
     ).update(read_at=timezone.now())
 
 
-def notifications_email_retry(*, actor: Any, queryset: QuerySet[Notification]) -> int:
+def notifications_email_retry(*, actor: User, queryset: QuerySet[Notification]) -> int:
     """Put parked (failed) or skipped emails back in the queue with a fresh set
     of attempts; rows already sent or still pending are left alone (resending a
     sent email would be a duplicate). Returns the number of rows requeued."""
@@ -125,8 +125,8 @@ def notifications_email_retry(*, actor: Any, queryset: QuerySet[Notification]) -
 
 def notification_preference_set(
     *,
-    actor: Any,
-    user: Any,
+    actor: User,
+    user: User,
     email_enabled: bool | None = None,
     digest: str | None = None,
     muted_events: Iterable[str] | None = None,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from workflows import context
+from workflows.actors import User
 from workflows.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
@@ -77,7 +78,7 @@ def _lock_heads(chains: Iterable[str]) -> dict[str, AuditChainHead]:
 
 def new_event(
     *,
-    actor: Any = None,
+    actor: User | None = None,
     actor_role: str = "",
     commune_id: int | None = None,
     case_id: int | None = None,

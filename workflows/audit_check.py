@@ -18,7 +18,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.models import AdministrativeUnit
 from workflows import audit
+from workflows.actors import Reader
+from workflows.audit_explorer import Cursor
 from workflows.models import AuditAlert, AuditEvent
 from workflows.outbox import outbox
 from workflows.permissions import Role, is_admin, scope_for
@@ -57,7 +60,7 @@ class Verdict:
         }
 
 
-def may_verify(user: Any) -> bool:
+def may_verify(user: Reader) -> bool:
     """Auditors and the administrators run the tamper check."""
     return Role.AUDITOR in scope_for(user).district_roles or is_admin(user)
 
@@ -71,7 +74,6 @@ def _commune_id(chain: str) -> int | None:
 
 def chain_label(chain: str) -> str:
     """A chain as people know it: the commune's name, or the district-wide chain."""
-    from cases.models import AdministrativeUnit
 
     if chain == "system":
         return _("the district-wide chain")
@@ -87,7 +89,6 @@ def chain_label(chain: str) -> str:
 def explorer_url(chain: str, event_id: int | None) -> str:
     """The explorer opened at the broken event (first row, highlighted), or
     at its commune's newest events when no event is named."""
-    from workflows.audit_explorer import Cursor
 
     query: dict[str, Any] = {}
     pk = _commune_id(chain)

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 import holidays
 from django.db.models import CharField, Value
 
+from workflows.models import MakeUpWorkday, OfficeDayOff, StepTimeLimit
+
 if TYPE_CHECKING:
     from workflows.models import StepTimeLimit
 
@@ -80,7 +82,6 @@ class WorkingCalendar:
     @classmethod
     def load(cls, first: dt.date, last: dt.date) -> WorkingCalendar:
         """The calendar for first..last with the office's declared days (one query)."""
-        from workflows.models import MakeUpWorkday, OfficeDayOff
 
         rows = (
             OfficeDayOff.objects.filter(date__range=(first, last))
@@ -153,7 +154,6 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
 def time_limit_in_force(process: str, step: str, on: dt.date) -> StepTimeLimit | None:
     """The time limit for a step of a process in force on a date (the latest
     `effective_from` not after it), or None when none is configured."""
-    from workflows.models import StepTimeLimit
 
     return (
         StepTimeLimit.objects.filter(process=process, step=step, effective_from__lte=on)

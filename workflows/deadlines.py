@@ -16,6 +16,7 @@ from django.utils import timezone
 from workflows.calendar import WorkingCalendar, add_working_days, time_limit_in_force
 from workflows.models import MakeUpWorkday, OfficeDayOff, TaskDeadline
 from workflows.registry import flow_code
+from workflows.task_status import OPEN_TASK
 
 SOON_WORKING_DAYS = 2
 OVERDUE, SOON = "overdue", "due-soon"
@@ -80,7 +81,6 @@ class DeadlineClock:
 def open_step_deadline(flow_process_id: int | None) -> tuple[TaskDeadline | None, str]:
     """The deadline of the process's open human task and its status, in one
     query (the office's declared days ride along as arrays)."""
-    from workflows.task_status import OPEN_TASK
 
     if not flow_process_id:
         return None, ""

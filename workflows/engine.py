@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from cases.formatting import display_name
 from cases.models import Case
 from workflows import audit, flows, onestop
+from workflows.actors import User
 from workflows.exceptions import (
     ConcurrentChange,
     InvalidData,
@@ -33,7 +34,7 @@ from workflows.exceptions import (
 )
 from workflows.models import AuditEvent
 from workflows.outbox import outbox
-from workflows.permissions import roles_for_case
+from workflows.permissions import roles_for_case, scope_for
 from workflows.registry import all_specs, spec_for
 from workflows.specs import ProcessSpec, TransitionSpec
 
@@ -70,7 +71,7 @@ def subject_events(spec: ProcessSpec, obj: Any) -> Any:
     return AuditEvent.objects.filter(object_type=spec.object_type, object_id=str(obj.pk))
 
 
-def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Any, actor: Any) -> None:
+def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Any, actor: User) -> None:
     if not tspec.not_by_actors_of:
         return
     earlier = (
@@ -91,7 +92,7 @@ def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Any, actor
 
 
 def _notify_next(
-    spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec, from_state: str
+    spec: ProcessSpec, case: Case, actor: User, tspec: TransitionSpec, from_state: str
 ) -> None:
     """Outbox rows for whoever must act next in the case's commune, or for the
     officer who filed it once the case is finished. Written in the office's
@@ -100,7 +101,7 @@ def _notify_next(
         _write_next(spec, case, actor, tspec)
 
 
-def _write_next(spec: ProcessSpec, case: Case, actor: Any, tspec: TransitionSpec) -> None:
+def _write_next(spec: ProcessSpec, case: Case, actor: User, tspec: TransitionSpec) -> None:
     state_label = spec.state_label(case.state)
     common = {
         "body": _("%(actor)s: %(action)s.") % {"actor": display_name(actor), "action": tspec.label},
@@ -132,7 +133,7 @@ def transition(
     case: Any,
     name: str,
     *,
-    actor: Any,
+    actor: User,
     reason: str = "",
     data: dict[str, Any] | None = None,
     expected_state: str | None = None,
@@ -217,7 +218,7 @@ def bulk_transition(
     queryset: QuerySet,
     name: str,
     *,
-    actor: Any,
+    actor: User,
     reason: str = "",
     data: dict[str, Any] | None = None,
     allowed_roles: Iterable[str] | None = None,
@@ -256,7 +257,6 @@ def bulk_transition(
         extra_sql += f", {connection.ops.quote_name(column)} = %s"
         extra_params.append(value)
     sources = sorted(s for s in fsm_transitions if s != "*")
-    from workflows.permissions import scope_for
 
     scope = scope_for(actor)
     wanted = set(allowed_roles or ())

@@ -22,6 +22,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from cases.models import AdministrativeUnit
+from workflows.actors import Reader, User
 from workflows.deadlines import deadline_create_for_task
 from workflows.exceptions import NotPermitted, TransitionNotAllowed
 from workflows.permissions import may_take_task, role_permission
@@ -155,7 +156,7 @@ def open_tasks(case: Any) -> list[Task]:
     )
 
 
-def task_complete_for(case: Any, actor: Any) -> None:
+def task_complete_for(case: Any, actor: User) -> None:
     """Complete the case's open human task as `actor`; the Switch opens the next one.
 
     Called by the engine inside its transaction, after the state changed. The
@@ -186,7 +187,7 @@ def _lock_case_of(task: Task) -> None:
     )
 
 
-def task_claim(task: Task, user: Any) -> None:
+def task_claim(task: Task, user: Reader) -> None:
     """Assign an unclaimed task to `user`, who must hold its role in its commune.
 
     NotPermitted (403) otherwise; TransitionNotAllowed (409, code already_claimed
@@ -207,7 +208,7 @@ def task_claim(task: Task, user: Any) -> None:
             activation.assign(user)
 
 
-def task_release(task: Task, user: Any) -> None:
+def task_release(task: Task, user: Reader) -> None:
     """Put a task `user` holds back in the queue (or any task, for flow managers)."""
     with transaction.atomic():
         _lock_case_of(task)

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from cases.formatting import vn_date
 from cases.models import Case
 from workflows import audit
+from workflows.actors import Reader, User
 from workflows.calendar import MARGIN, WorkingCalendar, add_working_days
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.models import ApologyLetter, OneStopProcedure, OneStopRecord
@@ -171,14 +172,14 @@ def responsible_roles(case: Case) -> set[str]:
     return {Role.COMMUNE_OFFICER} | ({acting} if acting else set())
 
 
-def may_issue_apology(user: Any, case: Case) -> bool:
+def may_issue_apology(user: Reader, case: Case) -> bool:
     return bool(roles_for_case(user, case) & responsible_roles(case))
 
 
 def apology_issue(
     case: Case,
     *,
-    actor: Any,
+    actor: User,
     new_due_on: dt.date | None,
     reason: str,
     today: dt.date | None = None,
@@ -395,13 +396,13 @@ class Kpi:
     by: tuple[str, ...]
 
 
-def onestop_records_for_user(user: Any) -> Any:
+def onestop_records_for_user(user: Reader) -> Any:
     """The register lines of the user's communes (all of them for district roles)."""
     return scoped(OneStopRecord, user)
 
 
 def onestop_kpi(
-    user: Any,
+    user: Reader,
     *,
     year: int,
     month: int | None = None,

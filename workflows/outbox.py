@@ -5,45 +5,16 @@ never imports it (notifications sits above the engine)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-
-class Enqueue(Protocol):
-    def __call__(
-        self,
-        *,
-        recipients: Iterable[Any],
-        event: str,
-        title: str,
-        body: str = "",
-        url: str = "",
-        case_id: int | None = None,
-        commune_id: int | None = None,
-        exclude_user_id: int | None = None,
-    ) -> int: ...
-
-
-class EnqueueForRole(Protocol):
-    def __call__(
-        self,
-        *,
-        role: str,
-        commune_id: int | None,
-        event: str,
-        title: str,
-        body: str = "",
-        url: str = "",
-        case_id: int | None = None,
-        exclude_user_id: int | None = None,
-    ) -> int: ...
 
 
 @dataclass(frozen=True)
 class Outbox:
-    enqueue: Enqueue
-    enqueue_for_role: EnqueueForRole
+    # notifications_enqueue(*, recipients, event, title, body, url, case_id, commune_id,
+    # exclude_user_id) -> rows written; ..._for_role takes a role and commune instead.
+    enqueue: Callable[..., int]
+    enqueue_for_role: Callable[..., int]
     # The outbox table, for the set-based sweeps that write with one INSERT ... SELECT.
     table: str
     # Its e-mail status column's value for a row still to be delivered.

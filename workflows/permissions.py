@@ -19,7 +19,10 @@ from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import AdministrativeUnit
+from workflows.actors import Reader, User
 from workflows.exceptions import NotFound
+from workflows.registry import spec_for
 
 if TYPE_CHECKING:
     from cases.models import Case
@@ -159,7 +162,6 @@ EMPTY_SCOPE = Scope()
 
 
 def _unit_content_type() -> ContentType:
-    from cases.models import AdministrativeUnit
 
     return ContentType.objects.get_for_model(AdministrativeUnit)
 
@@ -194,7 +196,7 @@ def role_grants_sql(ct_param: str = "%s") -> str:
     return ROLE_GRANTS_SQL.format(ct=ct_param)
 
 
-def scope_for(user: Any) -> Scope:
+def scope_for(user: Reader) -> Scope:
     """The user's roles and communes, computed once per user object."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return EMPTY_SCOPE
@@ -224,12 +226,12 @@ def scope_for(user: Any) -> Scope:
         if role in COMMUNE_ROLES:
             commune.setdefault(role, set()).add(int(pk))
     scope = Scope(district, {r: frozenset(ids) for r, ids in commune.items()})
-    user._caseflow_scope = scope
+    setattr(user, "_caseflow_scope", scope)  # noqa: B010 (one read per request)
     return scope
 
 
 def scoped(
-    rows: QuerySet[M] | type[M], user: Any, *, field: str = "commune", sensitive: bool = False
+    rows: QuerySet[M] | type[M], user: Reader, *, field: str = "commune", sensitive: bool = False
 ) -> QuerySet[M]:
     """The one scoped read: `rows` (a queryset or a commune-owned model)
     narrowed to what `user` may see. Nothing without a role for them; else the
@@ -242,7 +244,7 @@ def scoped(
     return scope.filter_communes(qs, field) if scope.sees_general else qs.none()
 
 
-def get_scoped_or_404(rows: QuerySet[M] | type[M], user: Any, pk: Any, **scope: Any) -> M:
+def get_scoped_or_404(rows: QuerySet[M] | type[M], user: Reader, pk: Any, **scope: Any) -> M:
     """Fetch and authorize in one call: a row of another commune (or a
     malformed id) answers exactly like one that does not exist (NotFound)."""
     qs = scoped(rows, user, **scope)
@@ -252,25 +254,24 @@ def get_scoped_or_404(rows: QuerySet[M] | type[M], user: Any, pk: Any, **scope: 
         raise NotFound() from None
 
 
-def forget_scope(user: Any) -> None:
+def forget_scope(user: Reader) -> None:
     if hasattr(user, "_caseflow_scope"):
-        del user._caseflow_scope
+        delattr(user, "_caseflow_scope")
 
 
-def can_view_case(user: Any, case: Case) -> bool:
+def can_view_case(user: Reader, case: Case) -> bool:
     scope = scope_for(user)
     if case.process in SENSITIVE_PROCESSES:
         return scope.rehab_all or case.commune_id in scope.rehab_commune_ids
     return scope.sees_all_communes or case.commune_id in scope.commune_ids
 
 
-def roles_for_case(user: Any, case: Case) -> set[str]:
+def roles_for_case(user: Reader, case: Case) -> set[str]:
     return scope_for(user).roles_in(case.commune_id)
 
 
-def may_transition(user: Any, case: Case, name: str) -> bool:
+def may_transition(user: Reader, case: Case, name: str) -> bool:
     """Role and commune check for one transition from the case's current state."""
-    from workflows.registry import spec_for
 
     spec = spec_for(case)
     tspec = spec.transitions.get(name)
@@ -279,7 +280,7 @@ def may_transition(user: Any, case: Case, name: str) -> bool:
     return bool(tspec.roles_from(case.state) & roles_for_case(user, case))
 
 
-def may_take_task(user: Any, task: Any) -> bool:
+def may_take_task(user: Reader, task: Any) -> bool:
     """May `user` claim viewflow `task`: do they hold the role it waits for, in its
     commune (district roles: anywhere)? Read from the task's owner_permission."""
     app, _dot, codename = (task.owner_permission or "").partition(".")
@@ -296,20 +297,18 @@ def may_take_task(user: Any, task: Any) -> bool:
     return commune_id in scope.commune_roles.get(role, frozenset())
 
 
-def may_create_case(user: Any, commune_id: int) -> bool:
+def may_create_case(user: Reader, commune_id: int) -> bool:
     return Role.COMMUNE_OFFICER in scope_for(user).roles_in(commune_id)
 
 
-def may_manage_registry(user: Any, commune_id: int) -> bool:
+def may_manage_registry(user: Reader, commune_id: int) -> bool:
     """Officers keep the registry of their commune; district specialists of all."""
     roles = scope_for(user).roles_in(commune_id)
     return bool(roles & {Role.COMMUNE_OFFICER, Role.DISTRICT_SPECIALIST})
 
 
-def is_admin(user: Any) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False) and user.groups.filter(name=Role.ADMIN).exists()
-    )
+def is_admin(user: Reader) -> bool:
+    return isinstance(user, User) and user.groups.filter(name=Role.ADMIN).exists()
 
 
 def role_holders_sql(role: str, commune_id: int | None) -> tuple[str, list[Any]]:
@@ -331,13 +330,12 @@ def users_with_role(role: str, commune_id: int | None) -> QuerySet:
     return get_user_model().objects.filter(id__in=RawSQL(sql, params), is_active=True)
 
 
-def available_transitions(user: Any, case: Case) -> list[Any]:
+def available_transitions(user: Reader, case: Case) -> list[Any]:
     """Transition specs this user may fire on `case` now (for buttons and the API).
 
     Separation of duties and data checks are left to the engine, which
     explains a refusal better than a hidden button would.
     """
-    from workflows.registry import spec_for
 
     spec = spec_for(case)
     roles = roles_for_case(user, case)
@@ -361,7 +359,7 @@ DOCUMENT_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.DISTRICT_SPECIALIST})
 REHAB_DOCUMENT_STATES = frozenset({"draft", "notified", "registered"})
 
 
-def may_upload_document(user: Any, case: Case, *, state: str | None = None) -> bool:
+def may_upload_document(user: Reader, case: Case, *, state: str | None = None) -> bool:
     """Role in the case's commune, and a state that takes documents."""
     if case.process in SENSITIVE_PROCESSES:
         return (state or case.state) in REHAB_DOCUMENT_STATES and bool(

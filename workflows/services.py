@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm
 
 from cases.models import AdministrativeUnit
 from workflows import audit
+from workflows.actors import User
 from workflows.exceptions import InvalidData
 from workflows.permissions import (
     COMMUNE_ROLES,
@@ -103,7 +104,7 @@ def _communes(role: str, codes: Iterable[str]) -> list[AdministrativeUnit]:
 
 def role_grant(
     *,
-    actor: Any,
+    actor: User | None,
     username: str,
     role: str,
     commune_codes: Iterable[str] = (),
@@ -151,7 +152,9 @@ def role_grant(
     return user
 
 
-def role_revoke(*, actor: Any, username: str, role: str, commune_codes: Iterable[str] = ()) -> Any:
+def role_revoke(
+    *, actor: User | None, username: str, role: str, commune_codes: Iterable[str] = ()
+) -> Any:
     User = get_user_model()
     user = User.objects.get(username=username)
     codes = list(commune_codes)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 
+from cases.models import Case
 from workflows.exceptions import InvalidData
 
 if TYPE_CHECKING:
@@ -95,6 +96,10 @@ class ProcessSpec:
     route: str = ""
     # Sensitive (drug rehab): only rehab roles see it; reads are logged.
     sensitive: bool = False
+    # Its own audit events (other than transitions) as people call them, and
+    # what each says beyond its label (None: the presenter's generic reading).
+    event_labels: Mapping[str, Any] = field(default_factory=dict)
+    event_details: Callable[[Any], list[tuple[str, str]] | None] | None = None
 
     @cached_property
     def acting_role(self) -> dict[str, str]:
@@ -103,7 +108,6 @@ class ProcessSpec:
 
     @property
     def is_case(self) -> bool:
-        from cases.models import Case
 
         return issubclass(self.model, Case)
 

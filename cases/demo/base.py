@@ -17,6 +17,7 @@ from cases.housing.models import (
 )
 from cases.models import AdministrativeUnit, DocumentRequirement
 from cases.services import document_upload
+from workflows.actors import User
 from workflows.permissions import Role
 from workflows.services import role_grant
 
@@ -144,7 +145,7 @@ def seed_users() -> dict[str, object]:
     return users
 
 
-def upload_all_documents(actor: object, case: HousingCase) -> None:
+def upload_all_documents(actor: User, case: HousingCase) -> None:
     for kind, _label in DOCUMENTS:
         document_upload(
             actor=actor,

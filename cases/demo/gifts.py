@@ -39,6 +39,7 @@ from cases.gifts.models import (
     SignedBy,
 )
 from cases.models import AdministrativeUnit, Category, MeritSubtype, Person
+from notifications.models import Notification
 from workflows import engine
 from workflows.permissions import Role
 from workflows.services import role_grant
@@ -372,7 +373,6 @@ def lists_distribute(lists: list[GiftList], actors: dict[str, tuple[Any, Any]]) 
 
 def seed_gift_campaigns(units: dict[str, AdministrativeUnit], users: dict[str, Any]) -> str:
     """Both demo campaigns, each only if it does not exist yet."""
-    from notifications.models import Notification
 
     done = []
     if not Campaign.objects.filter(code=TET).exists():

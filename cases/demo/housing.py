@@ -17,7 +17,10 @@ from cases.housing.models import (
 from cases.housing.services import housing_case_create
 from cases.models import AdministrativeUnit, Category, MeritSubtype, Person
 from cases.services import person_create
+from notifications.models import Notification
 from workflows import engine
+from workflows.calendar import WorkingCalendar
+from workflows.onestop import apology_issue
 
 W, R = MeritSubtype.WAR_INVALID, MeritSubtype.MARTYR_RELATIVE
 PEOPLE: list[tuple[str, dt.date, str, str, str, list[str], str]] = [
@@ -150,9 +153,6 @@ def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person]
     audit trail, tasks, deadlines and register carry those dates), then one
     dossier that has waited at the district past its due date (it shows as
     overdue and escalates). Their outbox rows are dropped."""
-    from notifications.models import Notification
-    from workflows.calendar import WorkingCalendar
-    from workflows.onestop import apology_issue
 
     today = timezone.localdate()
     calendar = WorkingCalendar.load(today - dt.timedelta(days=400), today + dt.timedelta(days=60))

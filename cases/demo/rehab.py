@@ -60,6 +60,7 @@ from cases.rehab.models import (
     SupportCategory,
 )
 from cases.rehab.services import referral_create, voluntary_create
+from notifications.models import Notification
 from workflows import engine
 from workflows.calendar import WorkingCalendar
 from workflows.permissions import Role
@@ -257,7 +258,6 @@ def _walk_through(
 def seed_rehab(units: dict[str, AdministrativeUnit]) -> str:
     """The rehab users (always) and the rehab cases (only into a database that
     has none yet)."""
-    from notifications.models import Notification
 
     users = seed_rehab_users(units)
     if RehabCase.objects.exists():

@@ -31,6 +31,7 @@ from cases.rehab.models import (
 from cases.rehab.services import checkin_record, referral_create, rehab_person, voluntary_create
 from cases.services import document_upload
 from workflows import engine
+from workflows.actors import User
 from workflows.calendar import WorkingCalendar
 from workflows.permissions import Role
 
@@ -374,7 +375,7 @@ class _People:
     def __init__(self) -> None:
         self.serial = SERIAL_START
 
-    def make(self, actor: Any, unit: AdministrativeUnit, born: dt.date, sex: str) -> Person:
+    def make(self, actor: User, unit: AdministrativeUnit, born: dt.date, sex: str) -> Person:
         self.serial += 1
         i = self.serial
         name = (
@@ -403,7 +404,7 @@ def _required_kinds(case: RehabCase) -> list[str]:
     )
 
 
-def upload_required_documents(actor: Any, case: RehabCase) -> None:
+def upload_required_documents(actor: User, case: RehabCase) -> None:
     """The route's required documents as small PDFs, through document_upload."""
     for kind in _required_kinds(case):
         upload = SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf")
@@ -435,7 +436,7 @@ def _communes(codes: list[str], n: int, local: dict[str, int], seed: int) -> lis
 
 
 def _checkins(
-    case: RehabCase, actor: Any, start: dt.date, end: dt.date, cal: WorkingCalendar, keep: int
+    case: RehabCase, actor: User, start: dt.date, end: dt.date, cal: WorkingCalendar, keep: int
 ) -> None:
     """Quarterly check-ins from `start` (post-rehab) until before `end`; the
     last `keep` of them (all when keep is 0)."""

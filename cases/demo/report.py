@@ -37,6 +37,7 @@ from cases.housing.models import HousingCase, HousingKind, HousingProgram
 from cases.housing.services import housing_case_create
 from cases.models import AdministrativeUnit, Category, Person
 from cases.services import person_create
+from notifications.models import Notification
 from workflows import engine
 from workflows.calendar import WorkingCalendar
 
@@ -100,7 +101,6 @@ def _applicants(program: str, n: int, codes: list[str]) -> list[Person]:
 def seed_housing_h1_2024(
     units: dict[str, AdministrativeUnit], users: dict[str, Any], actors: dict[str, Any]
 ) -> list[HousingCase]:
-    from notifications.models import Notification
 
     calendar = WorkingCalendar.load(dt.date(2023, 12, 1), dt.date(2024, 12, 31))
     codes = list(units)
@@ -168,8 +168,6 @@ def seed_btte_campaign(
     units: dict[str, AdministrativeUnit], users: dict[str, Any], actors: dict[str, Any]
 ) -> Campaign:
     from django.urls import reverse
-
-    from notifications.models import Notification
 
     package = Pkg(
         "btte-1300", "Quà Quỹ Bảo trợ trẻ em Hà Nội", GiftSource.PRIVATE, 1_300_000,

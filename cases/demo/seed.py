@@ -19,12 +19,12 @@ from cases.demo.housing import seed_housing
 from cases.demo.rehab import seed_rehab
 from cases.demo.rehab_history import REHAB_DEMO_USERS
 from cases.demo.report import seed_report_data
+from cases.reference_data import ensure_reference_data
 from workflows.permissions import Role
 
 
 @transaction.atomic
 def seed_demo() -> str:
-    from cases.reference_data import ensure_reference_data
 
     ensure_reference_data()  # the data migrations' rows, if a flush removed them
     units = seed_units()

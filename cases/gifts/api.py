@@ -24,6 +24,10 @@ from cases.api import (
     validated_query,
 )
 from cases.gifts import services as gifts
+from cases.gifts.documents import signature_list_export
+from cases.gifts.imports import gift_import
+from cases.gifts.models import Campaign
+from cases.gifts.models import GiftRecipientState as RS
 from cases.gifts.selectors import (
     campaign_get,
     campaign_reconciliation,
@@ -44,6 +48,7 @@ from cases.gifts.serializers import (
     GiftRowSerializer,
     GiftTallySerializer,
 )
+from workflows.actors import signed_in
 from workflows.exceptions import NotFound
 
 # --- gift lists: .xlsx import ------------------------------------------------------
@@ -99,14 +104,12 @@ class GiftListImportView(ApiView):
         "409: the list is no longer being prepared.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        from cases.gifts.imports import gift_import
-        from cases.gifts.selectors import gift_list_get
 
         gift_list = gift_list_get(request.user, pk)
         s = GiftImportUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         report = gift_import(
-            actor=request.user,
+            actor=signed_in(request),
             gift_list=gift_list,
             upload=s.validated_data["file"],
             only_valid=s.validated_data["only_valid"],
@@ -153,12 +156,10 @@ class GiftListSignatureListView(ApiView):
         "Each download is recorded in the audit trail (event export).",
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        from cases.gifts.documents import signature_list_export
-        from cases.gifts.selectors import gift_list_get
 
         fmt = validated_query(SignatureListQuerySerializer, request)["format"]
         gift_list = gift_list_get(request.user, pk)
-        exported = signature_list_export(actor=request.user, gift_list=gift_list, fmt=fmt)
+        exported = signature_list_export(actor=signed_in(request), gift_list=gift_list, fmt=fmt)
         response = HttpResponse(exported.content, content_type=exported.content_type)
         response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
         return response
@@ -193,7 +194,6 @@ class CampaignListView(ApiView):
         description="Gift campaigns, with the lists and rows the caller may see.",
     )
     def get(self, request: Request) -> Response:
-        from cases.gifts.models import Campaign
 
         campaigns = Campaign.objects.order_by("-occasion_date", "name")
         context = _campaign_context(request)
@@ -215,8 +215,6 @@ class CampaignDetailView(ApiView):
 
 def _gift_lists(request: Request) -> Any:
     from django.db.models import Count, Q, Sum
-
-    from cases.gifts.models import GiftRecipientState as RS
 
     return (
         gifts.gift_lists_for_user(request.user)
@@ -344,7 +342,7 @@ class GiftDeliveriesView(ApiView):
         s.is_valid(raise_exception=True)
         d = s.validated_data
         result = gifts.gift_rows_deliver(
-            actor=request.user,
+            actor=signed_in(request),
             gift_list=gift_list,
             row_ids=d["row_ids"],
             delivered_on=d["delivered_on"],
@@ -369,7 +367,7 @@ class GiftReturnsView(ApiView):
         s.is_valid(raise_exception=True)
         d = s.validated_data
         result = gifts.gift_rows_return(
-            actor=request.user,
+            actor=signed_in(request),
             gift_list=gift_list,
             row_ids=d["row_ids"],
             reason=d["reason"],

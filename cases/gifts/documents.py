@@ -40,6 +40,7 @@ from cases.models import AdministrativeUnit, Category, MeritSubtype
 from cases.official import docx as od
 from cases.official import xlsx as ox
 from workflows import audit
+from workflows.actors import User
 from workflows.exceptions import NotFound, TransitionNotAllowed
 from workflows.permissions import scope_for
 
@@ -330,14 +331,14 @@ class ExportedFile:
 FORMATS = {"xlsx": XLSX, "docx": DOCX}
 
 
-def _actor_role(actor: Any, commune_id: int | None) -> str:
+def _actor_role(actor: User, commune_id: int | None) -> str:
     scope = scope_for(actor)
     roles = scope.roles_in(commune_id) if commune_id else scope.all_roles()
     return sorted(roles)[0] if roles else ""
 
 
 def _record_export(
-    actor: Any, *, commune_id: int | None, object_type: str, object_id: int, data: dict[str, Any]
+    actor: User, *, commune_id: int | None, object_type: str, object_id: int, data: dict[str, Any]
 ) -> None:
     with transaction.atomic():
         audit.record(
@@ -351,7 +352,7 @@ def _record_export(
         )
 
 
-def signature_list_export(*, actor: Any, gift_list: GiftList, fmt: str) -> ExportedFile:
+def signature_list_export(*, actor: User, gift_list: GiftList, fmt: str) -> ExportedFile:
     """The signature list of a list the actor may see (fetched through
     `gift_list_get`), once approved; writes an "export" audit event.
     Raises TransitionNotAllowed (409) before approval."""

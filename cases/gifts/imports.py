@@ -33,6 +33,7 @@ from cases.gifts.models import (
 from cases.gifts.services import gift_list_lock, gift_rows_add, require_officer
 from cases.models import Person
 from workflows import audit
+from workflows.actors import User
 from workflows.exceptions import InvalidData, TransitionNotAllowed
 
 OBJECT_TYPE = "cases.giftlist"
@@ -130,7 +131,7 @@ def _import_errors(errors: list[RowError]) -> InvalidData:
 
 
 def gift_import(
-    *, actor: Any, gift_list: GiftList, upload: Any, only_valid: bool = False
+    *, actor: User, gift_list: GiftList, upload: Any, only_valid: bool = False
 ) -> ImportReport:
     """Import an .xlsx file (the template's layout) into a list being prepared.
 
@@ -219,7 +220,11 @@ def gift_import(
 
 
 def _create_people(
-    actor: Any, gift_list: GiftList, rows: list[ImportRow], existing: dict[str, Person], digest: str
+    actor: User,
+    gift_list: GiftList,
+    rows: list[ImportRow],
+    existing: dict[str, Person],
+    digest: str,
 ) -> dict[str, int]:
     """National ID -> person id for every good row, creating the missing people
     from their first row (bulk), each with its registry audit event."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from django.utils import timezone, translation
 from openpyxl import Workbook
@@ -20,6 +19,7 @@ from cases.gifts.selectors import Reconciliation, Tally, campaign_reconciliation
 from cases.models import AdministrativeUnit
 from cases.official import docx as od
 from cases.official import xlsx as ox
+from workflows.actors import Reader, User
 from workflows.exceptions import NotFound
 from workflows.permissions import scope_for
 
@@ -55,7 +55,7 @@ def _tally_values(t: Tally) -> list[int]:
     ]
 
 
-def _reconciliation(user: Any, campaign: Campaign) -> Reconciliation:
+def _reconciliation(user: Reader, campaign: Campaign) -> Reconciliation:
     with translation.override("vi"):
         return campaign_reconciliation(user, campaign)
 
@@ -66,7 +66,7 @@ RECONCILIATION_SHEETS: list[tuple[str, str, Callable[[Reconciliation], list[Tall
 ]
 
 
-def reconciliation_xlsx(user: Any, campaign: Campaign, *, on: dt.date | None = None) -> bytes:
+def reconciliation_xlsx(user: Reader, campaign: Campaign, *, on: dt.date | None = None) -> bytes:
     rec = _reconciliation(user, campaign)
     district = _district(campaign)
     wb = Workbook()
@@ -128,7 +128,7 @@ def _place(district: AdministrativeUnit | None) -> str:
     return district.name if district else "Sóc Sơn"
 
 
-def reconciliation_docx(user: Any, campaign: Campaign, *, on: dt.date | None = None) -> bytes:
+def reconciliation_docx(user: Reader, campaign: Campaign, *, on: dt.date | None = None) -> bytes:
     rec = _reconciliation(user, campaign)
     district = _district(campaign)
     doc = od.new_document(landscape=True)
@@ -185,7 +185,7 @@ def _tally_texts(t: Tally) -> list[str]:
     return [od.amount_text(v) for v in _tally_values(t)]
 
 
-def reconciliation_export(*, actor: Any, campaign: Campaign, fmt: str) -> ExportedFile:
+def reconciliation_export(*, actor: User, campaign: Campaign, fmt: str) -> ExportedFile:
     """The campaign reconciliation over what the actor may see (a commune
     user: their communes only); writes an "export" audit event."""
     if fmt not in FORMATS:

@@ -19,6 +19,7 @@ from cases.gifts.models import (
     GiftSource,
 )
 from cases.models import AdministrativeUnit, Person
+from workflows.actors import Reader
 from workflows.exceptions import NotFound
 from workflows.permissions import get_scoped_or_404, scope_for, scoped
 
@@ -53,7 +54,7 @@ def campaign_packages(campaign: Campaign, commune: AdministrativeUnit) -> list[G
 # --- scoped reads --------------------------------------------------------------
 
 
-def campaign_get(user: Any, pk: Any, *, figures: bool = False) -> Campaign:
+def campaign_get(user: Reader, pk: Any, *, figures: bool = False) -> Campaign:
     """A campaign belongs to the district: every role reads it (the figures
     shown with it are scoped where they are read). With `figures`, only roles
     of the general processes, the only ones with figures to see."""
@@ -66,15 +67,15 @@ def campaign_get(user: Any, pk: Any, *, figures: bool = False) -> Campaign:
         raise NotFound() from None
 
 
-def gift_lists_for_user(user: Any) -> QuerySet[GiftList]:
+def gift_lists_for_user(user: Reader) -> QuerySet[GiftList]:
     return scoped(GiftList, user)
 
 
-def gift_list_get(user: Any, pk: Any) -> GiftList:
+def gift_list_get(user: Reader, pk: Any) -> GiftList:
     return get_scoped_or_404(GiftList.objects.select_related("campaign", "commune"), user, pk)
 
 
-def gift_rows_for_user(user: Any) -> QuerySet[GiftRecipient]:
+def gift_rows_for_user(user: Reader) -> QuerySet[GiftRecipient]:
     return scoped(GiftRecipient, user)
 
 
@@ -128,7 +129,7 @@ TALLY = {
 }
 
 
-def campaign_reconciliation(user: Any, campaign: Campaign) -> Reconciliation:
+def campaign_reconciliation(user: Reader, campaign: Campaign) -> Reconciliation:
     """Planned / delivered / returned, by funding source (and donor) and by
     commune, over the rows the user may see: both views add up to the same
     total (two grouped queries)."""
@@ -157,7 +158,7 @@ def campaign_reconciliation(user: Any, campaign: Campaign) -> Reconciliation:
     return Reconciliation(by_source=by_source, by_commune=by_commune, total=total)
 
 
-def campaign_people_in_several_communes(user: Any, campaign: Campaign) -> QuerySet[Person]:
+def campaign_people_in_several_communes(user: Reader, campaign: Campaign) -> QuerySet[Person]:
     """People on (not returned) rows of the campaign in two or more communes:
     flagged for the district to check."""
     rows = (
@@ -172,7 +173,7 @@ def campaign_people_in_several_communes(user: Any, campaign: Campaign) -> QueryS
     return Person.objects.filter(pk__in=rows).order_by("full_name")
 
 
-def campaign_totals(user: Any) -> tuple[dict[int, int], dict[int, dict[str, Any]]]:
+def campaign_totals(user: Reader) -> tuple[dict[int, int], dict[int, dict[str, Any]]]:
     """Per campaign: the number of lists and the row tallies (TALLY) the user
     may see — two queries whatever the number of campaigns and rows."""
     lists = {

@@ -7,6 +7,7 @@ from typing import Any, cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.gifts.models import GiftListState
 from cases.serializers import AvailableTransitionSerializer, transition_fields
 from workflows.permissions import available_transitions
 from workflows.registry import spec_for
@@ -78,7 +79,6 @@ class GiftListFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=[], required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from cases.gifts.models import GiftListState
 
         super().__init__(*args, **kwargs)
         cast(serializers.ChoiceField, self.fields["state"]).choices = GiftListState.choices

@@ -29,9 +29,11 @@ from cases.gifts.models import (
     SignedBy,
 )
 from cases.gifts.selectors import campaign_packages, gift_lists_for_user, packages_for
+from cases.gifts.spec import budget_overruns, budgets_checked
 from cases.models import AdministrativeUnit, Person
 from workflows import audit, flows
-from workflows.engine import BulkResult, bulk_transition
+from workflows.actors import User
+from workflows.engine import BulkResult, bulk_transition, transition
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.permissions import Role, scope_for
 
@@ -43,7 +45,7 @@ OBJECT_TYPE = "cases.giftlist"
 # --- lists ---------------------------------------------------------------------
 
 
-def _audit_list(gift_list: GiftList, actor: Any, event: str, data: dict[str, Any]) -> None:
+def _audit_list(gift_list: GiftList, actor: User, event: str, data: dict[str, Any]) -> None:
     audit.record(
         actor=actor,
         actor_role=Role.COMMUNE_OFFICER,
@@ -55,7 +57,7 @@ def _audit_list(gift_list: GiftList, actor: Any, event: str, data: dict[str, Any
     )
 
 
-def require_officer(actor: Any, commune_id: int) -> None:
+def require_officer(actor: User, commune_id: int) -> None:
     if Role.COMMUNE_OFFICER not in scope_for(actor).roles_in(commune_id):
         raise NotPermitted(_("Only an officer of this commune can change its gift list."))
 
@@ -67,7 +69,7 @@ def gift_list_lock(gift_list: GiftList, *, state: str, message: str) -> GiftList
     return locked
 
 
-def gift_list_open(*, actor: Any, campaign: Campaign, commune: AdministrativeUnit) -> GiftList:
+def gift_list_open(*, actor: User, campaign: Campaign, commune: AdministrativeUnit) -> GiftList:
     """The commune's list for the campaign (opened once, with its process)."""
     require_officer(actor, commune.pk)
     if campaign.reconciled_at is not None:
@@ -90,7 +92,7 @@ class AddResult:
 
 def gift_rows_add(
     *,
-    actor: Any,
+    actor: User,
     gift_list: GiftList,
     pairs: Iterable[tuple[int, GiftPackage]],
     how: str,
@@ -173,7 +175,7 @@ def _insert_rows(gift_list: GiftList, rows: list[tuple[int, int, int, str]]) -> 
         )
 
 
-def gift_list_build(*, actor: Any, gift_list: GiftList) -> AddResult:
+def gift_list_build(*, actor: User, gift_list: GiftList) -> AddResult:
     """Fill a list from the registry: every person of the commune, each in the
     packages the rules give them (one President's gift, the highest)."""
     packages = campaign_packages(gift_list.campaign, gift_list.commune)
@@ -184,7 +186,7 @@ def gift_list_build(*, actor: Any, gift_list: GiftList) -> AddResult:
     return gift_rows_add(actor=actor, gift_list=gift_list, pairs=pairs, how="registry")
 
 
-def gift_rows_remove(*, actor: Any, gift_list: GiftList, row_ids: Iterable[int]) -> int:
+def gift_rows_remove(*, actor: User, gift_list: GiftList, row_ids: Iterable[int]) -> int:
     require_officer(actor, gift_list.commune_id)
     with transaction.atomic():
         locked = gift_list_lock(
@@ -204,7 +206,7 @@ def _rows(gift_list: GiftList, row_ids: Iterable[int] | None) -> QuerySet[GiftRe
     return qs if row_ids is None else qs.filter(pk__in=list(row_ids))
 
 
-def _distribution_lock(actor: Any, gift_list: GiftList) -> GiftList:
+def _distribution_lock(actor: User, gift_list: GiftList) -> GiftList:
     require_officer(actor, gift_list.commune_id)
     return gift_list_lock(
         gift_list,
@@ -215,7 +217,7 @@ def _distribution_lock(actor: Any, gift_list: GiftList) -> GiftList:
 
 def gift_rows_deliver(
     *,
-    actor: Any,
+    actor: User,
     gift_list: GiftList,
     row_ids: Iterable[int] | None = None,
     delivered_on: dt.date | None,
@@ -269,7 +271,7 @@ def gift_rows_deliver(
 
 def gift_rows_return(
     *,
-    actor: Any,
+    actor: User,
     gift_list: GiftList,
     row_ids: Iterable[int],
     reason: str,
@@ -296,14 +298,12 @@ def gift_rows_return(
 
 
 def campaign_lists_transition(
-    *, actor: Any, campaign: Campaign, name: str, state: str, reason: str = ""
+    *, actor: User, campaign: Campaign, name: str, state: str, reason: str = ""
 ) -> list[GiftList]:
     """Fire transition `name` on every list of the campaign in `state` that the
     actor may move (e.g. the office head approves every reviewed list, all
     their rows at once), each through the engine, all in one transaction: one
     refusal and nothing moves. Returns the lists moved."""
-    from cases.gifts.spec import budget_overruns, budgets_checked
-    from workflows.engine import transition
 
     with transaction.atomic():
         lists = list(
@@ -328,7 +328,7 @@ def campaign_lists_transition(
     return lists
 
 
-def campaign_reconcile(*, actor: Any, campaign: Campaign) -> Campaign:
+def campaign_reconcile(*, actor: User, campaign: Campaign) -> Campaign:
     """The district closes the campaign once every list is closed (audited)."""
     if Role.DISTRICT_SPECIALIST not in scope_for(actor).district_roles:
         raise NotPermitted(_("Only the district specialist reconciles a campaign."))

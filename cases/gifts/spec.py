@@ -11,13 +11,15 @@ the list (`workflows.engine.bulk_transition`), each with its audit row.
 
 from __future__ import annotations
 
+import datetime as dt
 from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cases.formatting import money
+from cases.formatting import money, vn_date
 from cases.gifts.models import (
     CampaignBudget,
     GiftList,
@@ -26,6 +28,10 @@ from cases.gifts.models import (
     GiftRecipientState,
     GiftSource,
 )
+from workflows.actors import User
+from workflows.engine import bulk_transition
+from workflows.exceptions import InvalidData, SeparationOfDuties
+from workflows.models import AuditEvent
 from workflows.permissions import Role
 from workflows.specs import ProcessSpec, Step, TransitionSpec
 
@@ -74,8 +80,7 @@ def budget_overruns(campaign_id: int) -> list[str]:
     return problems
 
 
-def check_submit(gift_list: Any, data: dict, actor: Any) -> None:
-    from workflows.exceptions import InvalidData
+def check_submit(gift_list: Any, data: dict, actor: User) -> None:
 
     if not GiftRecipient.objects.filter(gift_list_id=gift_list.pk).exists():
         raise InvalidData(_("The list is empty: add recipients first."), code="gift_list_empty")
@@ -89,10 +94,9 @@ def check_submit(gift_list: Any, data: dict, actor: Any) -> None:
 budgets_checked: ContextVar[frozenset[int]] = ContextVar("budgets_checked", default=frozenset())
 
 
-def check_approve(gift_list: Any, data: dict, actor: Any) -> None:
+def check_approve(gift_list: Any, data: dict, actor: User) -> None:
     """Whoever prepared the list (created it, added, imported or removed rows)
     may not approve it, whatever roles they hold."""
-    from workflows.models import AuditEvent
 
     prepared = (
         gift_list.created_by_id == actor.pk
@@ -104,8 +108,6 @@ def check_approve(gift_list: Any, data: dict, actor: Any) -> None:
         ).exists()
     )
     if prepared:
-        from workflows.exceptions import SeparationOfDuties
-
         raise SeparationOfDuties(
             _("Separation of duties: you prepared this list, so another person must approve it.")
         )
@@ -113,10 +115,8 @@ def check_approve(gift_list: Any, data: dict, actor: Any) -> None:
         check_submit(gift_list, data, actor)
 
 
-def apply_approve(gift_list: Any, data: dict, actor: Any) -> None:
+def apply_approve(gift_list: Any, data: dict, actor: User) -> None:
     """Approve every listed row of the list at once (one audit row each)."""
-    from workflows.engine import bulk_transition
-    from workflows.exceptions import InvalidData
 
     result = bulk_transition(
         GiftRecipient.objects.filter(gift_list_id=gift_list.pk, state=R.LISTED),
@@ -130,8 +130,7 @@ def apply_approve(gift_list: Any, data: dict, actor: Any) -> None:
         )
 
 
-def check_record_distribution(gift_list: Any, data: dict, actor: Any) -> None:
-    from workflows.exceptions import InvalidData
+def check_record_distribution(gift_list: Any, data: dict, actor: User) -> None:
 
     waiting = GiftRecipient.objects.filter(gift_list_id=gift_list.pk, state=R.APPROVED).count()
     if waiting:
@@ -147,12 +146,58 @@ def check_record_distribution(gift_list: Any, data: dict, actor: Any) -> None:
 
 REVIEWERS = {L.SUBMITTED: LEADER, L.CONFIRMED: SPECIALIST, L.REVIEWED: HEAD}
 
+EVENT_LABELS = {
+    "gift_list_create": gettext_lazy("Opened the list"),
+    "gift_rows_add": gettext_lazy("Added recipients"),
+    "gift_import": gettext_lazy("Imported recipients from a file"),
+    "gift_rows_remove": gettext_lazy("Removed recipients"),
+    "gift_rows_deliver": gettext_lazy("Recorded gifts as delivered"),
+    "gift_rows_return": gettext_lazy("Recorded gifts as not delivered"),
+    "export": gettext_lazy("Downloaded a document"),
+}
+HOW_LABELS = {
+    "registry": gettext_lazy("from the registry"),
+    "import": gettext_lazy("from a file"),
+    "xlsx": gettext_lazy("from a file"),
+}
+
+
+def describe_event(event: Any) -> list[tuple[str, str]] | None:
+    """What a list's own event says beyond its label (rows, gifts, documents)."""
+    data = event.data or {}
+    out: list[tuple[str, str]] = []
+    if "added" in data:
+        how = HOW_LABELS.get(data.get("how", ""), "")
+        text = _("%(count)s rows added") % {"count": data["added"]}
+        out.append(("", text + (f" ({how})" if how else "")))
+    if "removed" in data:
+        out.append(("", _("%(count)s rows removed") % {"count": data["removed"]}))
+    if "delivered" in data:
+        out.append(
+            (
+                "",
+                _("%(count)s gifts, handed over on %(date)s")
+                % {
+                    "count": data["delivered"],
+                    "date": vn_date(dt.date.fromisoformat(data["delivered_on"])),
+                },
+            )
+        )
+    if "returned" in data:
+        out.append(("", _("%(count)s gifts") % {"count": data["returned"]}))
+    if event.event == "export":
+        out.append(("", str(data.get("document", ""))))
+    return out
+
+
 T = TransitionSpec
 SPEC = ProcessSpec(
     code="gift_list",
     label=_("Commune gift list"),
     model=GiftList,
     states=GiftListState,
+    event_labels=EVENT_LABELS,
+    event_details=describe_event,
     steps=(
         Step("prepare", (L.PREPARING,), Role.COMMUNE_OFFICER, _("Prepare and submit the list")),
         Step("confirm", (L.SUBMITTED,), Role.COMMUNE_LEADER, _("Confirm the list (commune)")),

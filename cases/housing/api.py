@@ -29,6 +29,7 @@ from cases.housing.serializers import (
 )
 from cases.housing.services import housing_case_create
 from workflows import onestop
+from workflows.actors import signed_in
 
 
 def case_response(request: Request, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
@@ -73,7 +74,7 @@ class HousingListView(ApiView, generics.ListAPIView):
     def post(self, request: Request) -> Response:
         s = HousingCaseCreateSerializer(data=request.data, context={"request": request})
         s.is_valid(raise_exception=True)
-        case = housing_case_create(actor=request.user, **s.validated_data)
+        case = housing_case_create(actor=signed_in(request), **s.validated_data)
         return case_response(request, case.pk, status.HTTP_201_CREATED)
 
 
@@ -100,7 +101,7 @@ class CaseDocumentView(ApiView):
         s = serializers.DocumentUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         doc = services.document_upload(
-            actor=request.user,
+            actor=signed_in(request),
             case=case,
             kind=s.validated_data["kind"],
             upload=s.validated_data["file"],
@@ -144,7 +145,7 @@ class CaseApologyView(ApiView):
         s.is_valid(raise_exception=True)
         letter = onestop.apology_issue(
             case,
-            actor=request.user,
+            actor=signed_in(request),
             new_due_on=s.validated_data["new_due_on"],
             reason=s.validated_data["reason"],
         )

@@ -9,14 +9,15 @@ from django.db.models import QuerySet
 from cases.housing.models import HousingCase
 from cases.models import Case
 from cases.selectors import cases_for_user
+from workflows.actors import Reader
 from workflows.permissions import get_scoped_or_404, scoped
 
 
-def housing_cases_for_user(user: Any) -> QuerySet[HousingCase]:
+def housing_cases_for_user(user: Reader) -> QuerySet[HousingCase]:
     return scoped(HousingCase, user)
 
 
-def housing_case_get(user: Any, pk: Any) -> HousingCase:
+def housing_case_get(user: Reader, pk: Any) -> HousingCase:
     """Fetch and authorize in one call: another commune's case is 'not found'."""
     return get_scoped_or_404(
         HousingCase.objects.select_related("commune", "applicant", "budget"), user, pk
@@ -24,7 +25,7 @@ def housing_case_get(user: Any, pk: Any) -> HousingCase:
 
 
 def case_search(
-    user: Any,
+    user: Reader,
     *,
     commune: int | None = None,
     program: str = "",

@@ -28,6 +28,7 @@ from cases.serializers import (
     StateLabelMixin,
     transition_fields,
 )
+from workflows.onestop import onestop_record_for_case, record_status
 from workflows.permissions import available_transitions
 from workflows.registry import spec_for
 
@@ -174,7 +175,6 @@ class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
 
     @extend_schema_field(OneStopSerializer(allow_null=True))
     def get_one_stop(self, case: HousingCase) -> dict[str, Any] | None:
-        from workflows.onestop import onestop_record_for_case, record_status
 
         record = onestop_record_for_case(case)
         if record is None:

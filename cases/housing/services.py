@@ -9,10 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.housing.models import HousingCase, HousingProgram, HousingState
+from cases.formatting import money
+from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
+from cases.housing.spec import cap_in_force
 from cases.models import AdministrativeUnit, Case, Category, Person
 from workflows import audit, flows
-from workflows.exceptions import InvalidData, NotPermitted
+from workflows.actors import User
+from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.permissions import (
     may_create_case,
 )
@@ -26,7 +29,7 @@ PROGRAM_CATEGORY: dict[str, str] = {
 
 def housing_case_create(
     *,
-    actor: Any,
+    actor: User,
     commune: AdministrativeUnit,
     applicant: Person,
     program: str,
@@ -83,7 +86,6 @@ def _housing_errors(
     kind: str,
     requested_amount: Any,
 ) -> dict[str, list[str]]:
-    from cases.housing.models import HousingKind
 
     errors: dict[str, list[str]] = {}
     if program not in HousingProgram.values:
@@ -93,9 +95,6 @@ def _housing_errors(
     if not isinstance(requested_amount, int) or requested_amount <= 0:
         errors["requested_amount"] = [_("Enter a positive amount in đồng.")]
     elif not errors:
-        from cases.formatting import money
-        from cases.housing.spec import cap_in_force
-
         cap = cap_in_force(program, kind, timezone.localdate())
         if cap is not None and requested_amount > cap.amount:
             errors["requested_amount"] = [
@@ -111,11 +110,9 @@ def _housing_errors(
     return errors
 
 
-def housing_case_update_draft(*, actor: Any, case: HousingCase, **fields: Any) -> HousingCase:
+def housing_case_update_draft(*, actor: User, case: HousingCase, **fields: Any) -> HousingCase:
     """Edit a draft (or returned) case's own fields; the state is not touched."""
     if case.state not in (HousingState.DRAFT, HousingState.RETURNED):
-        from workflows.exceptions import TransitionNotAllowed
-
         raise TransitionNotAllowed(_("Only a draft or returned case can be edited."))
     if not may_create_case(actor, case.commune_id):
         raise NotPermitted()
@@ -131,7 +128,6 @@ def housing_case_update_draft(*, actor: Any, case: HousingCase, **fields: Any) -
         locked = HousingCase.objects.select_for_update().get(pk=case.pk)
         if locked.state not in (HousingState.DRAFT, HousingState.RETURNED):
             # Submitted since the caller read it: the check above saw a stale state.
-            from workflows.exceptions import TransitionNotAllowed
 
             raise TransitionNotAllowed(_("Only a draft or returned case can be edited."))
         old = {k: getattr(locked, k) for k in changes}

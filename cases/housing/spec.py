@@ -15,6 +15,8 @@ from cases.housing.forms import AcceptCompletionForm, ApproveForm, DisburseForm,
 from cases.housing.models import Budget, Disbursement, HousingCap, HousingCase, HousingState
 from cases.models import Case
 from cases.selectors import missing_documents
+from workflows.actors import User
+from workflows.exceptions import InvalidData
 from workflows.permissions import Role
 from workflows.specs import Errors, OneStopSpec, ProcessSpec, Step, TransitionSpec, refuse
 
@@ -58,7 +60,7 @@ def _check_cap(case: HousingCase, amount: int, field: str) -> Errors | None:
     return None
 
 
-def check_submit(case: Any, data: dict, actor: Any) -> None:
+def check_submit(case: Any, data: dict, actor: User) -> None:
     missing = missing_documents(case)
     if missing:
         labels = ", ".join(str(r.label) for r in missing)
@@ -67,15 +69,15 @@ def check_submit(case: Any, data: dict, actor: Any) -> None:
         )
 
 
-def check_review(case: Any, data: dict, actor: Any) -> None:
+def check_review(case: Any, data: dict, actor: User) -> None:
     refuse(_check_cap(case, data["assessed_amount"], "assessed_amount"))
 
 
-def check_approve(case: Any, data: dict, actor: Any) -> None:
+def check_approve(case: Any, data: dict, actor: User) -> None:
     refuse(_check_cap(case, data["approved_amount"], "approved_amount"))
 
 
-def apply_approve(case: Any, data: dict, actor: Any) -> None:
+def apply_approve(case: Any, data: dict, actor: User) -> None:
     """Reserve the approved amount on a budget of the decision's year (locked)."""
     amount = data["approved_amount"]
     qs = Budget.objects.select_for_update().filter(
@@ -86,8 +88,6 @@ def apply_approve(case: Any, data: dict, actor: Any) -> None:
     budgets = list(qs.order_by("funding_source"))
     chosen = next((b for b in budgets if b.remaining >= amount), None)
     if chosen is None:
-        from workflows.exceptions import InvalidData
-
         remaining = max((b.remaining for b in budgets), default=0)
         raise InvalidData(
             _("The remaining budget is too small."),
@@ -104,7 +104,7 @@ def apply_approve(case: Any, data: dict, actor: Any) -> None:
     case.budget = chosen
 
 
-def check_disburse(case: Any, data: dict, actor: Any) -> None:
+def check_disburse(case: Any, data: dict, actor: User) -> None:
     remaining = (case.approved_amount or 0) - case.disbursed_amount
     amount = data["amount"]
     if case.state == S.APPROVED and amount >= remaining:
@@ -134,7 +134,7 @@ def check_disburse(case: Any, data: dict, actor: Any) -> None:
         refuse({"paid_on": [_("The payment date cannot be before the decision date.")]})
 
 
-def apply_disburse(case: Any, data: dict, actor: Any) -> None:
+def apply_disburse(case: Any, data: dict, actor: User) -> None:
     Disbursement.objects.create(
         case=case,
         budget_id=case.budget_id,
@@ -145,13 +145,13 @@ def apply_disburse(case: Any, data: dict, actor: Any) -> None:
     Budget.objects.filter(pk=case.budget_id).update(disbursed=F("disbursed") + data["amount"])
 
 
-def check_accept_completion(case: Any, data: dict, actor: Any) -> None:
+def check_accept_completion(case: Any, data: dict, actor: User) -> None:
     first = case.disbursements.order_by("paid_on").values_list("paid_on", flat=True).first()
     if first and data["accepted_on"] < first:
         refuse({"accepted_on": [_("Completion cannot be accepted before the first payment.")]})
 
 
-def apply_cancel(case: Any, data: dict, actor: Any) -> None:
+def apply_cancel(case: Any, data: dict, actor: User) -> None:
     """Give back to the budget what was reserved and not yet paid."""
     unspent = (case.approved_amount or 0) - case.disbursed_amount
     if case.budget_id and unspent:

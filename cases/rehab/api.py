@@ -79,6 +79,7 @@ from cases.rehab.services import (
     rehab_read_record,
     voluntary_create,
 )
+from workflows.actors import Reader, signed_in
 from workflows.exceptions import NotFound, NotPermitted
 from workflows.permissions import scope_for
 from workflows.registry import spec_for
@@ -92,7 +93,7 @@ E = serializers.ErrorSerializer
 class RehabApiView(ApiView):
     """Rehab endpoints exist only for rehab roles: everyone else gets 404."""
 
-    def allowed(self, user: Any) -> bool:
+    def allowed(self, user: Reader) -> bool:
         return scope_for(user).sees_rehab
 
     def check_permissions(self, request: Request) -> None:
@@ -158,7 +159,7 @@ class RehabCaseListView(RehabApiView, generics.ListAPIView):
 def _file(request: Request, d: dict[str, Any], create: Any, *fields: str) -> Response:
     """Person and case in one service call; the full record answers (a read)."""
     case = rehab_case_file(
-        actor=request.user,
+        actor=signed_in(request),
         commune=d["commune"],
         person={k: d.get(k) for k in PERSON_FIELDS},
         create=create,
@@ -270,7 +271,7 @@ class RehabCheckinView(RehabApiView):
         s.is_valid(raise_exception=True)
         d = s.validated_data
         checkin = checkin_record(
-            actor=request.user,
+            actor=signed_in(request),
             case=case,
             checked_on=d["checked_on"],
             result=d["result"],
@@ -285,7 +286,7 @@ class RehabCaseReadsView(RehabApiView, generics.ListAPIView):
     serializer_class = RehabReadSerializer
     case: RehabCase
 
-    def allowed(self, user: Any) -> bool:
+    def allowed(self, user: Reader) -> bool:
         return may_see_read_log(user)
 
     def get_serializer_context(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from cases.rehab.services import (
 from cases.rehab.views import RehabListView, RehabMixin
 from cases.selectors import rehab_communes_for_user
 from cases.views.base import CaseflowView, paginate
+from workflows.actors import Reader
 from workflows.registry import spec_for
 
 EXPORT_COLUMNS = [
@@ -110,7 +111,7 @@ class RehabExportView(RehabListView):
 
 
 class ReadLogMixin(RehabMixin):
-    def allowed(self, user: Any) -> bool:
+    def allowed(self, user: Reader) -> bool:
         return may_see_read_log(user)
 
 

@@ -19,10 +19,14 @@ from cases.rehab.models import (
     R,
     ReferralGround,
     RehabReferral,
+    RehabSetting,
     VoluntaryRehab,
 )
+from cases.rehab.services import referral_follow_up
 from cases.selectors import missing_documents
+from workflows.actors import User
 from workflows.calendar import add_working_days
+from workflows.models import AuditEvent
 from workflows.specs import Errors, refuse
 
 
@@ -47,7 +51,7 @@ def _not_before(value: dt.date | None, floor: dt.date | None, field: str, messag
 # --- compulsory referral: checks (under the engine's lock) and effects ---------
 
 
-def check_notify(case: Any, data: dict, actor: Any) -> None:
+def check_notify(case: Any, data: dict, actor: User) -> None:
     missing = missing_documents(case)
     if missing:
         labels = ", ".join(str(r.label) for r in missing)
@@ -75,7 +79,7 @@ def check_notify(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def apply_notify(case: Any, data: dict, actor: Any) -> None:
+def apply_notify(case: Any, data: dict, actor: User) -> None:
     days = case.procedure_version.reading_working_days
     case.reading_until = add_working_days(data["notified_on"], days)
     RehabReferral.objects.filter(pk=case.pk).update(reading_until=case.reading_until)
@@ -95,12 +99,11 @@ def _check_reading_over(case: Any) -> Errors | None:
     return None
 
 
-def check_send_for_review(case: Any, data: dict, actor: Any) -> None:
+def check_send_for_review(case: Any, data: dict, actor: User) -> None:
     refuse(_check_reading_over(case))
 
 
 def _sent_for_review_on(case: Any) -> dt.date | None:
-    from workflows.models import AuditEvent
 
     at = (
         AuditEvent.objects.filter(case_id=case.pk, transition="send_for_review")
@@ -111,7 +114,7 @@ def _sent_for_review_on(case: Any) -> dt.date | None:
     return timezone.localdate(at) if at else None
 
 
-def check_file(case: Any, data: dict, actor: Any) -> None:
+def check_file(case: Any, data: dict, actor: User) -> None:
     if case.state == R.NOTIFIED:
         errors = _check_reading_over(case)
         if errors:
@@ -153,7 +156,7 @@ def term_range(case: Any) -> tuple[int, int]:
     return v.adult_months_min, v.adult_months_max
 
 
-def check_decision(case: Any, data: dict, actor: Any) -> None:
+def check_decision(case: Any, data: dict, actor: User) -> None:
     low, high = term_range(case)
     months = data["duration_months"]
     if not low <= months <= high:
@@ -177,13 +180,13 @@ def check_decision(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def apply_decision(case: Any, data: dict, actor: Any) -> None:
+def apply_decision(case: Any, data: dict, actor: User) -> None:
     days = case.procedure_version.complaint_working_days
     case.complaint_until = add_working_days(data["decision_date"], days)
     RehabReferral.objects.filter(pk=case.pk).update(complaint_until=case.complaint_until)
 
 
-def check_refusal(case: Any, data: dict, actor: Any) -> None:
+def check_refusal(case: Any, data: dict, actor: User) -> None:
     refuse(
         _not_before(
             data["decision_date"],
@@ -194,12 +197,12 @@ def check_refusal(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def check_postpone(case: Any, data: dict, actor: Any) -> None:
+def check_postpone(case: Any, data: dict, actor: User) -> None:
     if data["postponed_until"] <= timezone.localdate():
         refuse({"postponed_until": [_("The postponement must end after today.")]})
 
 
-def check_place(case: Any, data: dict, actor: Any) -> None:
+def check_place(case: Any, data: dict, actor: User) -> None:
     if case.complaint_until and data["placed_on"] <= case.complaint_until:
         refuse(
             {
@@ -227,12 +230,12 @@ def release_due(case: Any, placed_on: dt.date) -> dt.date:
     return due
 
 
-def apply_place(case: Any, data: dict, actor: Any) -> None:
+def apply_place(case: Any, data: dict, actor: User) -> None:
     case.release_due_on = release_due(case, data["placed_on"])
     RehabReferral.objects.filter(pk=case.pk).update(release_due_on=case.release_due_on)
 
 
-def check_release(case: Any, data: dict, actor: Any) -> None:
+def check_release(case: Any, data: dict, actor: User) -> None:
     refuse(
         _not_before(
             data["released_on"],
@@ -259,11 +262,11 @@ def _start_post_rehab(case: Any, start: dt.date) -> None:
     )
 
 
-def apply_release(case: Any, data: dict, actor: Any) -> None:
+def apply_release(case: Any, data: dict, actor: User) -> None:
     _start_post_rehab(case, data["released_on"])
 
 
-def check_complete(case: Any, data: dict, actor: Any) -> None:
+def check_complete(case: Any, data: dict, actor: User) -> None:
     refuse(
         _not_before(
             data["completed_on"],
@@ -274,7 +277,7 @@ def check_complete(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def check_relapse(case: Any, data: dict, actor: Any) -> None:
+def check_relapse(case: Any, data: dict, actor: User) -> None:
     refuse(
         _not_before(
             data["relapse_on"],
@@ -285,10 +288,9 @@ def check_relapse(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def _follow_up(case: Any, ground: str, on: dt.date, actor: Any) -> None:
+def _follow_up(case: Any, ground: str, on: dt.date, actor: User) -> None:
     """Open the compulsory referral a relapse or drop-out calls for (linked to
     `case`), unless the person's age rules it out (relapse: adults only)."""
-    from cases.rehab.services import referral_follow_up
 
     age = age_on(case.applicant.date_of_birth, on)
     if age < MIN_AGE or (ground == ReferralGround.RELAPSE and age < ADULT_AGE):
@@ -296,14 +298,14 @@ def _follow_up(case: Any, ground: str, on: dt.date, actor: Any) -> None:
     referral_follow_up(previous=case, ground=ground, actor=actor, found_on=on)
 
 
-def apply_relapse(case: Any, data: dict, actor: Any) -> None:
+def apply_relapse(case: Any, data: dict, actor: User) -> None:
     _follow_up(case, ReferralGround.RELAPSE, data["relapse_on"], actor)
 
 
 # --- voluntary rehab ---------------------------------------------------------------
 
 
-def check_register(case: Any, data: dict, actor: Any) -> None:
+def check_register(case: Any, data: dict, actor: User) -> None:
     missing = missing_documents(case)
     if missing:
         labels = ", ".join(str(r.label) for r in missing)
@@ -319,7 +321,7 @@ def check_register(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def check_voluntary_decision(case: Any, data: dict, actor: Any) -> None:
+def check_voluntary_decision(case: Any, data: dict, actor: User) -> None:
     refuse(
         _not_before(
             data["decision_date"],
@@ -330,8 +332,7 @@ def check_voluntary_decision(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def check_start(case: Any, data: dict, actor: Any) -> None:
-    from cases.rehab.models import RehabSetting
+def check_start(case: Any, data: dict, actor: User) -> None:
 
     if case.setting == RehabSetting.FACILITY:
         low, high = term_range(case)
@@ -355,12 +356,12 @@ def check_start(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def apply_start(case: Any, data: dict, actor: Any) -> None:
+def apply_start(case: Any, data: dict, actor: User) -> None:
     case.end_due_on = add_months(data["start_on"], data["duration_months"])
     VoluntaryRehab.objects.filter(pk=case.pk).update(end_due_on=case.end_due_on)
 
 
-def check_finish(case: Any, data: dict, actor: Any) -> None:
+def check_finish(case: Any, data: dict, actor: User) -> None:
     refuse(
         _not_before(
             data["finished_on"],
@@ -371,7 +372,7 @@ def check_finish(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def apply_finish(case: Any, data: dict, actor: Any) -> None:
+def apply_finish(case: Any, data: dict, actor: User) -> None:
     # Voluntary rehab: 1 year of post-rehab management whatever the age.
     months = case.procedure_version.post_rehab_months_adult
     case.post_rehab_months = months
@@ -381,7 +382,7 @@ def apply_finish(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def check_drop_out(case: Any, data: dict, actor: Any) -> None:
+def check_drop_out(case: Any, data: dict, actor: User) -> None:
     refuse(
         _not_before(
             data["dropped_on"], case.start_on, "dropped_on", _("Treatment started on %(date)s.")
@@ -389,5 +390,5 @@ def check_drop_out(case: Any, data: dict, actor: Any) -> None:
     )
 
 
-def apply_drop_out(case: Any, data: dict, actor: Any) -> None:
+def apply_drop_out(case: Any, data: dict, actor: User) -> None:
     _follow_up(case, ReferralGround.VOLUNTARY_DROPOUT, data["dropped_on"], actor)

@@ -18,6 +18,7 @@ from cases.rehab.models import (
     RehabSupportRate,
     VoluntaryRehab,
 )
+from workflows.actors import Reader
 from workflows.audit_explorer import REHAB_EXPORT_OBJECT, object_timeline
 from workflows.exceptions import InvalidData, NotFound
 from workflows.models import AuditEvent, ProcedureVersion
@@ -43,13 +44,13 @@ class ReadPurpose(TextChoices):
 # --- scoped reads ------------------------------------------------------------------
 
 
-def rehab_cases_for_user(user: Any) -> QuerySet[RehabCase]:
+def rehab_cases_for_user(user: Reader) -> QuerySet[RehabCase]:
     """Rehab cases of the communes where the user holds a rehab role (all of
     them for district rehab staff); none for everyone else."""
     return scoped(RehabCase, user, sensitive=True)
 
 
-def rehab_case_get(user: Any, pk: Any) -> RehabReferral | VoluntaryRehab:
+def rehab_case_get(user: Reader, pk: Any) -> RehabReferral | VoluntaryRehab:
     """The case as its own process model, or NotFound (never revealing it exists)."""
     try:
         process = rehab_cases_for_user(user).values_list("process", flat=True).get(pk=pk)
@@ -64,7 +65,7 @@ def rehab_case_get(user: Any, pk: Any) -> RehabReferral | VoluntaryRehab:
 
 
 def rehab_search(
-    user: Any, *, process: str = "", commune: Any = None, state: str = "", q: str = ""
+    user: Reader, *, process: str = "", commune: Any = None, state: str = "", q: str = ""
 ) -> QuerySet[RehabCase]:
     """The user's rehab cases, filtered: `q` is a reference, an exact national
     ID or part of a name."""
@@ -92,13 +93,13 @@ def mask_national_id(value: str) -> str:
     return f"{value[:3]}{'•' * 6}{value[-3:]}"
 
 
-def may_see_read_log(user: Any) -> bool:
+def may_see_read_log(user: Reader) -> bool:
     """Auditors and district rehab staff see who read rehab records."""
     scope = scope_for(user)
     return bool(scope.district_roles & {Role.AUDITOR, Role.DISTRICT_REHAB})
 
 
-def read_log_cases(user: Any) -> QuerySet[RehabCase]:
+def read_log_cases(user: Reader) -> QuerySet[RehabCase]:
     """Cases whose read log the user may see: every rehab case for auditors and
     district rehab staff (the log shows references and readers, no personal data)."""
     if not may_see_read_log(user):
@@ -106,7 +107,7 @@ def read_log_cases(user: Any) -> QuerySet[RehabCase]:
     return RehabCase.objects.select_related("commune", "procedure_version")
 
 
-def read_log_case_get(user: Any, pk: Any) -> RehabCase:
+def read_log_case_get(user: Reader, pk: Any) -> RehabCase:
     try:
         return read_log_cases(user).get(pk=pk)
     except (RehabCase.DoesNotExist, ValueError, TypeError):
@@ -145,8 +146,8 @@ def case_events(case: RehabCase) -> QuerySet[AuditEvent]:
     return object_timeline(case_id=case.pk, reads=False)
 
 
-def may_export(user: Any) -> bool:
-    return scope_for(user).sees_rehab and user.has_perm("cases.export_rehab")
+def may_export(user: Reader) -> bool:
+    return scope_for(user).sees_rehab and user is not None and user.has_perm("cases.export_rehab")
 
 
 def version_in_force(procedure: str, on: dt.date) -> ProcedureVersion:

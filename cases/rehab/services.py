@@ -47,15 +47,17 @@ from cases.rehab.selectors import (
 from cases.services import person_errors, person_insert
 from notifications.services import notifications_enqueue_for_role
 from workflows import audit, flows
-from workflows.exceptions import InvalidData, NotPermitted
+from workflows.actors import Reader, User
+from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.models import AuditEvent, ProcedureVersion
-from workflows.permissions import REHAB_COMMUNE_ROLES, Role, scope_for
+from workflows.permissions import REHAB_COMMUNE_ROLES, ROLE_LABELS, Role, scope_for
+from workflows.registry import route_specs
 
 # Who files a referral on each route (then acts on it until the court).
 COMPILER = {Route.ND116_2022: Role.COMMUNE_REHAB, Route.TTLT03_2025: Role.COMMUNE_POLICE}
 
 
-def _rehab_role(user: Any, commune_id: int | None) -> str:
+def _rehab_role(user: Reader, commune_id: int | None) -> str:
     scope = scope_for(user)
     roles = scope.roles_in(commune_id) if commune_id else set(scope.district_roles)
     picked = sorted(roles & {Role.COMMUNE_REHAB, Role.COMMUNE_POLICE, Role.DISTRICT_REHAB})
@@ -74,7 +76,7 @@ def purpose_errors(purpose: str, note: str) -> dict[str, list[str]]:
 
 
 def rehab_read_record(
-    *, user: Any, case: RehabCase, purpose: str, note: str = "", via: str = "web"
+    *, user: Reader, case: RehabCase, purpose: str, note: str = "", via: str = "web"
 ) -> AuditEvent:
     """Log one reading of a case: who, when, why. The caller authorized the read."""
     errors = purpose_errors(purpose, note)
@@ -95,7 +97,7 @@ def rehab_read_record(
 
 
 def rehab_export_record(
-    *, user: Any, rows: int, filters: dict[str, Any], fmt: str, purpose: str, note: str = ""
+    *, user: Reader, rows: int, filters: dict[str, Any], fmt: str, purpose: str, note: str = ""
 ) -> AuditEvent:
     """Check the export permission and log the export (what, how many, why)."""
     if not may_export(user):
@@ -129,7 +131,7 @@ def _age_on(born: dt.date, on: dt.date) -> int:
 
 def rehab_person(
     *,
-    actor: Any,
+    actor: User,
     commune: AdministrativeUnit,
     national_id: str,
     full_name: str,
@@ -179,7 +181,6 @@ def rehab_person(
 def _open_case_errors(process: str, person: Person) -> dict[str, list[str]]:
     """One open case per person and procedure: a second dossier is refused
     with the reference of the open one."""
-    from workflows.registry import route_specs
 
     terminal = set().union(*(spec.terminal for spec in route_specs(process)))
     open_case = (
@@ -224,7 +225,7 @@ def _age_errors(person: Person, on: dt.date, ground: str = "") -> dict[str, list
     return {}
 
 
-def _open(case: RehabCase, actor: Any, role: str, data: dict[str, Any]) -> None:
+def _open(case: RehabCase, actor: User, role: str, data: dict[str, Any]) -> None:
     """Number the new case, log its creation, start its process."""
     year = timezone.localdate(case.created_at).year
     case.reference = f"{REFERENCE_PREFIX[case.process]}-{year}-{case.pk:06d}"
@@ -245,7 +246,7 @@ def _open(case: RehabCase, actor: Any, role: str, data: dict[str, Any]) -> None:
 
 def referral_create(
     *,
-    actor: Any,
+    actor: User,
     commune: AdministrativeUnit,
     applicant: Person,
     ground: str,
@@ -301,14 +302,13 @@ def _person_errors(
 
 
 def _role_label(role: str) -> str:
-    from workflows.permissions import ROLE_LABELS
 
     return str(ROLE_LABELS.get(Role(role), role))
 
 
 def _new_referral(
     *,
-    actor: Any,
+    actor: User,
     commune: AdministrativeUnit,
     applicant: Person,
     version: ProcedureVersion,
@@ -329,7 +329,7 @@ def _new_referral(
 
 
 def referral_follow_up(
-    *, previous: RehabCase, ground: str, actor: Any, found_on: dt.date | None = None
+    *, previous: RehabCase, ground: str, actor: User, found_on: dt.date | None = None
 ) -> RehabReferral:
     """A new referral after a relapse or a drop-out (found on `found_on`),
     linked to `previous`, under the version in force today (its filing day);
@@ -373,7 +373,7 @@ PERSON_FIELDS = ("national_id", "full_name", "date_of_birth", "sex", "address")
 
 
 def rehab_case_file(
-    *, actor: Any, commune: AdministrativeUnit, person: dict[str, Any], create: Any, **fields: Any
+    *, actor: User, commune: AdministrativeUnit, person: dict[str, Any], create: Any, **fields: Any
 ) -> RehabCase:
     """Find or register the person in the rehab registry, then open the case
     with `create` (referral_create or voluntary_create), in one transaction:
@@ -397,7 +397,7 @@ def rehab_case_file(
 
 def voluntary_create(
     *,
-    actor: Any,
+    actor: User,
     commune: AdministrativeUnit,
     applicant: Person,
     setting: str,
@@ -452,7 +452,7 @@ CHECKIN_STATES = {ReferralState.POST_REHAB, VoluntaryState.POST_REHAB}
 
 
 def checkin_record(
-    *, actor: Any, case: RehabCase, checked_on: dt.date | None, result: str, note: str = ""
+    *, actor: User, case: RehabCase, checked_on: dt.date | None, result: str, note: str = ""
 ) -> PostRehabCheckin:
     """A periodic post-rehab check-in, by the commune (rehab officer or police)."""
     if not scope_for(actor).roles_in(case.commune_id) & REHAB_COMMUNE_ROLES:
@@ -460,8 +460,6 @@ def checkin_record(
     with transaction.atomic():
         locked = RehabCase.objects.select_for_update().get(pk=case.pk)
         if locked.state not in CHECKIN_STATES:
-            from workflows.exceptions import TransitionNotAllowed
-
             raise TransitionNotAllowed(
                 _("Check-ins are recorded during post-rehab management only."),
                 code="not_in_post_rehab",

@@ -17,12 +17,15 @@ and the complaint window are the version's data (ProcedureVersion)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from cases.formatting import vn_date
 from cases.models import Case
 from cases.rehab.models import (
+    CheckinResult,
     ReferralState,
     RehabReferral,
     Route,
@@ -84,6 +87,23 @@ MIN_AGE, ADULT_AGE = 12, 18
 
 
 # --- the specs ---------------------------------------------------------------------
+
+EVENT_LABELS = {"checkin": _("Recorded a post-rehab check-in")}
+
+
+def describe_event(event: Any) -> list[tuple[str, str]] | None:
+    """A check-in: its date and result as people read them."""
+    if event.event != "checkin":
+        return None
+    data = event.data or {}
+    out = []
+    if data.get("checked_on"):
+        out.append((str(_("Check-in date")), vn_date(dt.date.fromisoformat(data["checked_on"]))))
+    if data.get("result"):
+        results = dict(CheckinResult.choices)
+        out.append((str(_("Result")), str(results.get(data["result"], data["result"]))))
+    return out
+
 
 T = TransitionSpec
 
@@ -271,6 +291,8 @@ def _referral_spec(route: str) -> ProcessSpec:
         terminal=frozenset({R.CLOSED, R.RELAPSED, R.COURT_REFUSED, R.EXEMPTED, R.WITHDRAWN}),
         detail_url="rehab_detail",
         sensitive=True,
+        event_labels=EVENT_LABELS,
+        event_details=describe_event,
         transitions={t.name: t for t in steps},
     )
 
@@ -295,6 +317,8 @@ VOLUNTARY = ProcessSpec(
     terminal=frozenset({V.CLOSED, V.RELAPSED, V.DROPPED_OUT, V.REFUSED, V.WITHDRAWN}),
     detail_url="rehab_detail",
     sensitive=True,
+    event_labels=EVENT_LABELS,
+    event_details=describe_event,
     transitions={
         t.name: t
         for t in [

@@ -18,7 +18,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cases.forms import DocumentUploadForm
@@ -45,6 +44,7 @@ from cases.rehab.services import (
     COMPILER,
     PERSON_FIELDS,
     checkin_record,
+    purpose_errors,
     referral_create,
     rehab_case_file,
     rehab_read_record,
@@ -59,8 +59,9 @@ from cases.selectors import (
 from cases.templatetags.caseflow import spec_badge
 from cases.views.base import CaseflowMixin, CaseflowView, paginate
 from cases.views.documents import upload_posted_document
-from cases.views.timeline import TimelineEntry
+from cases.views.timeline import timeline_entries
 from cases.views.transitions import ActionPostMixin, TransitionPostMixin, transition_actions
+from workflows.actors import Reader, signed_in
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.models import ProcedureVersion
@@ -74,9 +75,6 @@ from workflows.permissions import (
 from workflows.registry import spec_for
 
 PURPOSE_MINUTES = 30
-EVENT_LABELS = {
-    "checkin": gettext_lazy("Recorded a post-rehab check-in"),
-}
 
 
 def _purpose_key(pk: int) -> str:
@@ -102,11 +100,11 @@ class RehabMixin(CaseflowMixin):
             raise Http404()
         return super().dispatch(request, *args, **kwargs)
 
-    def allowed(self, user: Any) -> bool:
+    def allowed(self, user: Reader) -> bool:
         return scope_for(user).sees_rehab
 
 
-def _compile_communes(user: Any, role: str) -> list[Any]:
+def _compile_communes(user: Reader, role: str) -> list[Any]:
     scope = scope_for(user)
     return [c for c in rehab_communes_for_user(user) if role in scope.roles_in(c.pk)]
 
@@ -201,7 +199,7 @@ class _CreateView(RehabMixin, CaseflowView):
             raise InvalidData()
         data = form.cleaned_data
         case = rehab_case_file(
-            actor=request.user,
+            actor=signed_in(request),
             commune=form.communes[data["commune"]],
             person={k: data.get(k) for k in PERSON_FIELDS},
             create=type(self).service,
@@ -280,12 +278,7 @@ class RehabDetailView(RehabMixin, CaseflowView):
         documents = case_documents(case)
         checklist = case_document_checklist(case)
         doc_labels = {row["kind"]: row["label"] for row in checklist}
-        timeline = []
-        for event in case_events(case):
-            entry = TimelineEntry(event, spec, doc_labels)
-            if event.event in EVENT_LABELS:
-                entry.action = str(EVENT_LABELS[event.event])
-            timeline.append(entry)
+        timeline = timeline_entries(case_events(case), spec, doc_labels=doc_labels)
         actions = transition_actions(self, user, case)
         upload_form = None
         if may_upload_document(user, case):
@@ -342,7 +335,6 @@ class RehabOpenView(RehabDetailView):
         if not form.is_valid():
             raise InvalidData(_("Say why you are opening this record."), code="purpose_required")
         purpose, note = form.cleaned_data["purpose"], form.cleaned_data.get("purpose_note", "")
-        from cases.rehab.services import purpose_errors
 
         errors = purpose_errors(purpose, note)
         if errors:
@@ -381,7 +373,7 @@ class RehabCheckinView(_RehabActionView):
         self.bound_form = form = CheckinForm(request.POST)
         form.is_valid()
         checkin_record(
-            actor=request.user,
+            actor=signed_in(request),
             case=case,
             checked_on=form.cleaned_data.get("checked_on"),
             result=request.POST.get("result", ""),

@@ -39,6 +39,7 @@ from cases.models import AdministrativeUnit, Case
 from cases.rehab.models import ReferralState, VoluntaryState
 from cases.rehab.selectors import rehab_cases_for_user
 from cases.selectors import cases_for_user
+from workflows.actors import Reader
 from workflows.models import STEP_PROCESSES, TaskDeadline
 from workflows.permissions import SENSITIVE_PROCESSES, scope_for, scoped
 from workflows.task_status import OPEN_TASK
@@ -179,7 +180,7 @@ def _by_state(qs: QuerySet) -> list[StateCount]:
 
 
 def cases_by_process_state(
-    user: Any, start: dt.date | None = None, end: dt.date | None = None
+    user: Reader, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[StateCount]:
     """General processes only (rehab cases are never in `cases_for_user`);
     with `start`/`end`, the cases created in [start, end)."""
@@ -189,14 +190,14 @@ def cases_by_process_state(
     return _by_state(qs)
 
 
-def rehab_cases_by_process_state(user: Any) -> list[StateCount]:
+def rehab_cases_by_process_state(user: Reader) -> list[StateCount]:
     return _by_state(rehab_cases_for_user(user))
 
 
 # --- overdue tasks ---------------------------------------------------------------
 
 
-def _deadlines(user: Any, *, rehab: bool, today: dt.date) -> QuerySet[TaskDeadline]:
+def _deadlines(user: Reader, *, rehab: bool, today: dt.date) -> QuerySet[TaskDeadline]:
     """Open human tasks past their due date, in the communes the user sees for
     the processes the user sees (a gift list's commune is on the list)."""
     qs = TaskDeadline.objects.filter(
@@ -214,7 +215,11 @@ def _deadlines(user: Any, *, rehab: bool, today: dt.date) -> QuerySet[TaskDeadli
 
 
 def overdue_tasks(
-    user: Any, *, rehab: bool = False, today: dt.date | None = None, limit: int = OVERDUE_LIST_SIZE
+    user: Reader,
+    *,
+    rehab: bool = False,
+    today: dt.date | None = None,
+    limit: int = OVERDUE_LIST_SIZE,
 ) -> Overdue:
     """Count by process and the `limit` longest-overdue tasks: two queries."""
     today = today or timezone.localdate()
@@ -257,7 +262,7 @@ def overdue_tasks(
 # --- money ------------------------------------------------------------------------
 
 
-def budget_by_program_source(user: Any, year: int) -> tuple[list[BudgetRow], bool]:
+def budget_by_program_source(user: Reader, year: int) -> tuple[list[BudgetRow], bool]:
     """Allocated, reserved (committed) and disbursed by program and funding
     source for `year`; the flag says whether these are the district's budgets.
 
@@ -314,7 +319,7 @@ def period(year: int | None, today: dt.date) -> tuple[dt.date, dt.date]:
     return month_starts(start, end)[1], end
 
 
-def disbursements_by_month(user: Any, start: dt.date, end: dt.date) -> list[MonthRow]:
+def disbursements_by_month(user: Reader, start: dt.date, end: dt.date) -> list[MonthRow]:
     """Payments per month in [start, end), every month listed (zeros too): one query."""
     scope = scope_for(user)
     if not scope.sees_general:
@@ -339,7 +344,7 @@ def disbursements_by_month(user: Any, start: dt.date, end: dt.date) -> list[Mont
 
 
 def by_commune(
-    user: Any, start: dt.date | None = None, end: dt.date | None = None
+    user: Reader, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[CommuneRow]:
     """Every commune the user sees (zeros too) with its general cases and the
     housing amounts approved and paid: one query. With `start`/`end`, only the
@@ -367,7 +372,7 @@ def by_commune(
     ]
 
 
-def gifts_by_source(user: Any, year: int) -> list[GiftSourceRow]:
+def gifts_by_source(user: Reader, year: int) -> list[GiftSourceRow]:
     """Gifts delivered in `year` in the communes the user sees, by funding
     source (State President, City, District, Commune, private), every source
     listed (zeros too): one query. Nothing for users without the general
@@ -394,7 +399,9 @@ def gifts_by_source(user: Any, year: int) -> list[GiftSourceRow]:
 # --- the whole page ---------------------------------------------------------------
 
 
-def dashboard_for(user: Any, *, year: int | None = None, today: dt.date | None = None) -> Dashboard:
+def dashboard_for(
+    user: Reader, *, year: int | None = None, today: dt.date | None = None
+) -> Dashboard:
     """Every section the user's roles entitle them to. `year` picks the budget
     year, the gifts' year, and the period of the payments and of the cases by
     state and by commune (default: this year's budgets and gifts, the last 12

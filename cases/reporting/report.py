@@ -56,6 +56,7 @@ from cases.housing.models import (
 )
 from cases.models import AdministrativeUnit, Category
 from cases.rehab.models import RehabReferral, VoluntaryRehab
+from workflows.actors import Reader
 from workflows.exceptions import NotFound, NotPermitted
 from workflows.models import OneStopRecord
 from workflows.permissions import Role, scope_for
@@ -93,15 +94,15 @@ KIND_LABEL_VI: dict[str, str] = {HousingKind.NEW_BUILD: "Xây mới", HousingKin
 # --- access ----------------------------------------------------------------------
 
 
-def may_read_report(user: Any) -> bool:
+def may_read_report(user: Reader) -> bool:
     return bool(scope_for(user).district_roles & READ_ROLES)
 
 
-def may_draft_report(user: Any) -> bool:
+def may_draft_report(user: Reader) -> bool:
     return bool(scope_for(user).district_roles & DRAFT_ROLES)
 
 
-def require_report_access(user: Any, *, draft: bool = False) -> None:
+def require_report_access(user: Reader, *, draft: bool = False) -> None:
     """404 for users who see none of the general processes (rehab roles), 403
     for other roles (commune roles, accountants; auditors for the .docx)."""
     scope = scope_for(user)
@@ -277,7 +278,7 @@ class ReportData:
 
 
 def six_month_report(
-    user: Any, *, district: AdministrativeUnit, start: dt.date, end: dt.date
+    user: Reader, *, district: AdministrativeUnit, start: dt.date, end: dt.date
 ) -> ReportData:
     """Every figure of the report the system holds, for `district` between
     `start` and `end` (both included). Seven queries whatever the data size.

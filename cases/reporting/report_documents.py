@@ -33,6 +33,7 @@ from cases.reporting.report import (
 )
 from cases.reporting.report_text import Block, body, default_texts, summary_vi
 from workflows import audit
+from workflows.actors import User
 from workflows.exceptions import NotFound
 from workflows.permissions import Role, scope_for
 
@@ -290,7 +291,7 @@ def summary_rows(data: ReportData) -> list[list[Any]]:
 
 def report_export(
     *,
-    actor: Any,
+    actor: User,
     district: AdministrativeUnit,
     start: dt.date,
     end: dt.date,
@@ -329,7 +330,7 @@ def report_export(
     return ExportedFile(name, FORMATS[fmt], content)
 
 
-def _role(actor: Any) -> str:
+def _role(actor: User) -> str:
     roles = scope_for(actor).district_roles
     for role in (Role.OFFICE_HEAD, Role.DISTRICT_SPECIALIST, Role.AUDITOR):
         if role in roles:

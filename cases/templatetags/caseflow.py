@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from cases import formatting
+from cases.models import Category
 from cases.selectors import rehab_communes_for_user, request_communes, unread_count
 from workflows.permissions import ROLE_LABELS as _ROLE_LABELS
 from workflows.permissions import Role, scope_for
@@ -128,7 +129,6 @@ def nav_active(context: Any, *names: str) -> str:
 
 @register.filter
 def category_labels(codes: Any) -> str:
-    from cases.models import Category
 
     labels = dict(Category.choices)
     return ", ".join(str(labels.get(c, c)) for c in codes or [])

@@ -16,9 +16,9 @@ from django.views import View
 
 from cases.audit_export import audit_export_response
 from cases.views.base import CaseflowView, error_page
+from workflows.actors import Reader
 from workflows.audit_check import audit_verify_and_notify, may_verify
 from workflows.audit_explorer import (
-    EVENT_LABELS,
     EXPORT_CAP,
     AuditFilters,
     AuditPage,
@@ -28,9 +28,9 @@ from workflows.audit_explorer import (
     audit_processes_for_user,
     audit_user_get,
     case_reference_exists,
-    display_rows,
     is_auditor,
 )
+from workflows.audit_presenter import EVENT_LABELS, display_rows
 from workflows.exceptions import DomainError, InvalidData
 
 
@@ -54,7 +54,7 @@ class AuditFilterForm(forms.Form):
         ),
     )
 
-    def __init__(self, data: Any, *, user: Any, hidden: tuple[str, ...] = ()) -> None:
+    def __init__(self, data: Any, *, user: Reader, hidden: tuple[str, ...] = ()) -> None:
         super().__init__(data)
         for name in hidden:  # fixed by the page (a case timeline, a user's activity)
             del self.fields[name]

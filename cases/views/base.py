@@ -114,26 +114,6 @@ class CaseflowView(CaseflowMixin, TemplateView):
         return context
 
 
-class TimelineEntryBase:
-    """One audit event as a timeline shows it (includes/timeline.html): who, in
-    which role, the state badges, the reason; the page's subclass adds the
-    action's label and its details as (label, value) pairs (label may be "")."""
-
-    def __init__(self, event: Any, badge: Any) -> None:
-        from cases.formatting import display_name
-
-        self.event = event
-        self.who = display_name(event.actor) if event.actor else event.actor_username
-        self.role = event.actor_role
-        self.from_state = event.from_state
-        self.to_state = event.to_state
-        self.from_badge = badge(event.from_state)
-        self.to_badge = badge(event.to_state)
-        self.reason = event.reason
-        self.action = ""
-        self.details: list[tuple[str, str]] = []
-
-
 class ActionForm:
     """A transition the user may fire, with its form (includes/transition_actions.html)."""
 

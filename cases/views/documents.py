@@ -12,6 +12,7 @@ from cases.forms import DocumentUploadForm
 from cases.models import Document
 from cases.selectors import case_document_checklist
 from cases.services import document_upload
+from workflows.actors import signed_in
 
 
 def upload_posted_document(view: Any, case: Any) -> Document:
@@ -21,7 +22,7 @@ def upload_posted_document(view: Any, case: Any) -> Document:
     checklist = case_document_checklist(case)
     view.bound_form = DocumentUploadForm(request.POST, request.FILES, checklist=checklist)
     doc = document_upload(
-        actor=request.user,
+        actor=signed_in(request),
         case=case,
         kind=request.POST.get("kind", ""),
         upload=request.FILES.get("file"),

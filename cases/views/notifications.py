@@ -20,6 +20,7 @@ from notifications.selectors import (
     notifications_for_user,
 )
 from notifications.services import notification_preference_set, notifications_mark_read
+from workflows.actors import signed_in
 from workflows.exceptions import InvalidData
 
 
@@ -28,7 +29,7 @@ class NotificationListView(CaseflowView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["page"] = paginate(self.request, notifications_for_user(self.request.user))
+        context["page"] = paginate(self.request, notifications_for_user(signed_in(self.request)))
         return context
 
 
@@ -39,7 +40,7 @@ class NotificationReadView(CaseflowView):
     rerender_on_error = False
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        note = notifications_mark_read(user=request.user, pk=pk)
+        note = notifications_mark_read(user=signed_in(request), pk=pk)
         if pk is None:
             return redirect("notification_list")
         if note is None:
@@ -58,18 +59,18 @@ class NotificationPreferencesView(CaseflowView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        pref = notification_preference_for_user(self.request.user)
+        pref = notification_preference_for_user(signed_in(self.request))
         context["form"] = self.bound_form or NotificationPreferenceForm.for_preference(pref)
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        pref = notification_preference_for_user(request.user)
+        pref = notification_preference_for_user(signed_in(request))
         form = self.bound_form = NotificationPreferenceForm.for_preference(pref, request.POST)
         if not form.is_valid():
             raise InvalidData()
         notification_preference_set(
-            actor=request.user,
-            user=request.user,
+            actor=signed_in(request),
+            user=signed_in(request),
             email_enabled=form.cleaned_data["email_enabled"],
             digest=form.cleaned_data["digest"],
             muted_events=form.muted_events(),

@@ -8,6 +8,7 @@ from cases.forms import OneStopKpiForm
 from cases.models import Case
 from cases.selectors import request_communes
 from cases.views.base import CaseflowView
+from workflows.actors import Reader
 from workflows.onestop import onestop_kpi
 from workflows.permissions import SENSITIVE_PROCESSES
 
@@ -23,7 +24,7 @@ def kpi_form(request: Any, query: Any) -> OneStopKpiForm:
     )
 
 
-def kpi_for_form(user: Any, form: OneStopKpiForm) -> Any:
+def kpi_for_form(user: Reader, form: OneStopKpiForm) -> Any:
     """The KPI for a valid form's filters."""
     data = form.cleaned_data
     return onestop_kpi(

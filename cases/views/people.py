@@ -16,6 +16,7 @@ from cases.models import AdministrativeUnit
 from cases.selectors import request_communes
 from cases.services import person_create
 from cases.views.base import CaseflowView
+from workflows.actors import signed_in
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.permissions import may_create_case, may_manage_registry
 
@@ -60,7 +61,7 @@ class PersonCreateView(CaseflowView):
             raise InvalidData()
         data = form.cleaned_data
         person = person_create(
-            actor=request.user,
+            actor=signed_in(request),
             full_name=data["full_name"],
             date_of_birth=data["date_of_birth"],
             sex=data["sex"],

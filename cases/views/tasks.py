@@ -16,6 +16,7 @@ from cases.templatetags.caseflow import spec_badge
 from cases.views.base import CaseflowView, paginate
 from workflows import flows
 from workflows.deadlines import DeadlineClock
+from workflows.permissions import Role, scope_for
 from workflows.registry import spec_for
 
 
@@ -88,7 +89,6 @@ class TaskActionView(CaseflowView):
 def home(request: HttpRequest) -> HttpResponse:
     """Where a signed-in user starts: their tasks, or the case list for
     auditors, who have no step of their own."""
-    from workflows.permissions import Role, scope_for
 
     if scope_for(request.user).all_roles() == {Role.AUDITOR}:
         return redirect("case_list")

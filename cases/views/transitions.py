@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy
 from cases.forms import transition_data, transition_form
 from cases.views.base import ActionForm
 from workflows import engine
+from workflows.actors import Reader, signed_in
 from workflows.permissions import available_transitions
 from workflows.registry import spec_for
 
 
-def transition_actions(view: Any, user: Any, obj: Any) -> list[ActionForm]:
+def transition_actions(view: Any, user: Reader, obj: Any) -> list[ActionForm]:
     """What `user` may fire on `obj`, each with its form. The form just refused
     keeps what was posted, now checked against the state the page shows."""
     actions = []
@@ -66,7 +67,7 @@ class TransitionPostMixin(ActionPostMixin):
         engine.transition(
             obj,
             name,
-            actor=request.user,
+            actor=signed_in(request),
             reason=request.POST.get("reason", ""),
             data=transition_data(tspec, request.POST) if tspec else {},
             expected_state=request.POST.get("expected_state") or None,

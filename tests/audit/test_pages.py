@@ -27,7 +27,7 @@ def client_for(user: Any) -> Client:
 
 def export_dicts(text: str) -> list[dict[str, str]]:
     """The CSV export's rows keyed by column key (the headers are translated)."""
-    from workflows.audit_explorer import EXPORT_COLUMNS
+    from workflows.audit_presenter import EXPORT_COLUMNS
 
     keys = {str(label): key for key, label, _width in EXPORT_COLUMNS}
     reader = csv.reader(io.StringIO(text))
@@ -36,7 +36,7 @@ def export_dicts(text: str) -> list[dict[str, str]]:
 
 
 def xlsx_columns(header: Any) -> dict[str, int]:
-    from workflows.audit_explorer import EXPORT_COLUMNS
+    from workflows.audit_presenter import EXPORT_COLUMNS
 
     keys = {str(label): key for key, label, _width in EXPORT_COLUMNS}
     return {keys[name]: i for i, name in enumerate(header)}

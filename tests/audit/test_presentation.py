@@ -16,14 +16,8 @@ from openpyxl import load_workbook
 from cases.housing import spec as housing
 from cases.templatetags.caseflow import count
 from workflows import audit
-from workflows.audit_explorer import (
-    EVENT_LABELS,
-    EXPORT_COLUMNS,
-    OBJECT_LABELS,
-    AuditFilters,
-    audit_page,
-    display_rows,
-)
+from workflows.audit_explorer import AuditFilters, audit_page
+from workflows.audit_presenter import EVENT_LABELS, EXPORT_COLUMNS, OBJECT_LABELS, display_rows
 from workflows.permissions import ROLE_LABELS
 
 from .conftest import T0

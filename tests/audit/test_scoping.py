@@ -6,13 +6,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from workflows.audit_explorer import (
-    REDACTED,
-    AuditFilters,
-    audit_events_for_user,
-    audit_page,
-    display_rows,
-)
+from workflows.audit_explorer import REDACTED, AuditFilters, audit_events_for_user, audit_page
+from workflows.audit_presenter import display_rows
 
 
 def seen(user: Any, trail: SimpleNamespace) -> set[int]:

@@ -21,6 +21,7 @@ from cases.gifts.selectors import (
 from cases.gifts.spec import SPEC
 from cases.gifts.views.lists import ROW_TALLY, officer_communes
 from cases.views.base import CaseflowView
+from workflows.actors import signed_in
 from workflows.exceptions import NotPermitted
 from workflows.permissions import Role, scope_for
 
@@ -121,7 +122,9 @@ class CampaignListOpenView(CampaignActionView):
             commune = mine[0]
         if commune is None:
             raise NotPermitted(_("Only an officer of this commune can change its gift list."))
-        gift_list = gifts.gift_list_open(actor=request.user, campaign=campaign, commune=commune)
+        gift_list = gifts.gift_list_open(
+            actor=signed_in(request), campaign=campaign, commune=commune
+        )
         messages.success(request, _("The list of %(commune)s is open.") % {"commune": commune})
         return redirect("gift_list_detail", pk=gift_list.pk)
 
@@ -142,7 +145,7 @@ class CampaignListsTransitionView(CampaignActionView):
                 % {"action": SPEC.transitions[self.transition].label}
             )
         moved = gifts.campaign_lists_transition(
-            actor=request.user, campaign=campaign, name=self.transition, state=self.from_state
+            actor=signed_in(request), campaign=campaign, name=self.transition, state=self.from_state
         )
         messages.success(
             request,
@@ -154,6 +157,6 @@ class CampaignListsTransitionView(CampaignActionView):
 
 class CampaignReconcileView(CampaignActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        campaign = gifts.campaign_reconcile(actor=request.user, campaign=self.get_campaign())
+        campaign = gifts.campaign_reconcile(actor=signed_in(request), campaign=self.get_campaign())
         messages.success(request, _("The campaign is reconciled."))
         return redirect("campaign_detail", pk=campaign.pk)

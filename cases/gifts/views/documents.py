@@ -15,6 +15,7 @@ from cases.gifts import documents as gift_documents
 from cases.gifts.reconciliation import reconciliation_export
 from cases.gifts.selectors import campaign_get, gift_list_get
 from cases.views.base import CaseflowMixin
+from workflows.actors import signed_in
 
 
 def file_response(exported: gift_documents.ExportedFile) -> FileResponse:
@@ -34,7 +35,7 @@ class GiftListSignatureView(CaseflowMixin, View):
         gift_list = gift_list_get(request.user, pk)
         return file_response(
             gift_documents.signature_list_export(
-                actor=request.user, gift_list=gift_list, fmt=self.fmt
+                actor=signed_in(request), gift_list=gift_list, fmt=self.fmt
             )
         )
 
@@ -46,5 +47,5 @@ class CampaignReconciliationView(CaseflowMixin, View):
     def get(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponseBase:
         campaign = campaign_get(request.user, pk, figures=True)
         return file_response(
-            reconciliation_export(actor=request.user, campaign=campaign, fmt=self.fmt)
+            reconciliation_export(actor=signed_in(request), campaign=campaign, fmt=self.fmt)
         )

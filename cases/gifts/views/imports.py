@@ -19,6 +19,7 @@ from cases.gifts.models import GiftList, GiftListState
 from cases.gifts.selectors import gift_list_get
 from cases.gifts.services import require_officer
 from cases.views.base import CaseflowView
+from workflows.actors import signed_in
 from workflows.exceptions import InvalidData, TransitionNotAllowed
 
 # The page shows this many row errors; the API returns them all.
@@ -36,7 +37,7 @@ class GiftImportForm(forms.Form):
 
 def _importable_list(request: HttpRequest, pk: int) -> GiftList:
     gift_list = gift_list_get(request.user, pk)  # another commune's list: 404
-    require_officer(request.user, gift_list.commune_id)
+    require_officer(signed_in(request), gift_list.commune_id)
     return gift_list
 
 
@@ -89,7 +90,7 @@ class GiftListImportView(CaseflowView):
         if not form.is_valid():
             raise InvalidData()
         report = gift_import(
-            actor=request.user,
+            actor=signed_in(request),
             gift_list=gift_list,
             upload=form.cleaned_data["file"],
             only_valid=form.cleaned_data["only_valid"],

@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.formatting import vn_date
 from cases.forms import date_input
 from cases.gifts import services as gifts
 from cases.gifts.models import (
@@ -41,8 +40,10 @@ from cases.gifts.spec import SPEC
 from cases.gifts.templatetags.gift_ui import gift_list_badge
 from cases.models import AdministrativeUnit
 from cases.selectors import request_communes
-from cases.views.base import CaseflowView, TimelineEntryBase, paginate
+from cases.views.base import CaseflowView, paginate
+from cases.views.timeline import timeline_entries
 from cases.views.transitions import ActionPostMixin, TransitionPostMixin, transition_actions
+from workflows.actors import Reader, signed_in
 from workflows.audit_explorer import object_timeline
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData
@@ -50,22 +51,6 @@ from workflows.permissions import Role, scope_for
 
 L = GiftListState
 R = GiftRecipientState
-EVENT_LABELS = {
-    "gift_list_create": gettext_lazy("Opened the list"),
-    "gift_rows_add": gettext_lazy("Added recipients"),
-    "gift_import": gettext_lazy("Imported recipients from a file"),
-    "gift_rows_remove": gettext_lazy("Removed recipients"),
-    "gift_rows_deliver": gettext_lazy("Recorded gifts as delivered"),
-    "gift_rows_return": gettext_lazy("Recorded gifts as not delivered"),
-    "export": gettext_lazy("Downloaded a document"),
-}
-HOW_LABELS = {
-    "registry": gettext_lazy("from the registry"),
-    "import": gettext_lazy("from a file"),
-    "xlsx": gettext_lazy("from a file"),
-}
-
-
 ROW_TALLY = {
     "n_rows": Count("rows"),
     "amount": Sum("rows__amount", default=0),
@@ -74,7 +59,7 @@ ROW_TALLY = {
 }
 
 
-def officer_communes(user: Any, request: HttpRequest) -> list[AdministrativeUnit]:
+def officer_communes(user: Reader, request: HttpRequest) -> list[AdministrativeUnit]:
     ids = scope_for(user).commune_roles.get(Role.COMMUNE_OFFICER, frozenset())
     return [c for c in request_communes(request) if c.pk in ids]
 
@@ -143,41 +128,6 @@ class RowFilterForm(forms.Form):
 
 
 # --- a commune's list ---------------------------------------------------------
-
-
-class TimelineEntry(TimelineEntryBase):
-    """One audit event of the list as the timeline shows it."""
-
-    def __init__(self, event: Any) -> None:
-        super().__init__(event, gift_list_badge)
-        data = event.data or {}
-        tspec = SPEC.transitions.get(event.transition) if event.transition else None
-        if tspec is not None:
-            self.action = str(tspec.label)
-            return
-        self.action = str(EVENT_LABELS.get(event.event, event.event))
-        if "added" in data:
-            how = HOW_LABELS.get(data.get("how", ""), "")
-            self.note(
-                _("%(count)s rows added") % {"count": data["added"]} + (f" ({how})" if how else "")
-            )
-        if "removed" in data:
-            self.note(_("%(count)s rows removed") % {"count": data["removed"]})
-        if "delivered" in data:
-            self.note(
-                _("%(count)s gifts, handed over on %(date)s")
-                % {
-                    "count": data["delivered"],
-                    "date": vn_date(dt.date.fromisoformat(data["delivered_on"])),
-                }
-            )
-        if "returned" in data:
-            self.note(_("%(count)s gifts") % {"count": data["returned"]})
-        if event.event == "export":
-            self.note(str(data.get("document", "")))
-
-    def note(self, text: str) -> None:
-        self.details.append(("", text))
 
 
 class GiftListDetailView(CaseflowView):
@@ -272,7 +222,7 @@ class GiftListDetailView(CaseflowView):
             show_documents=gift_list.state in (L.APPROVED, L.DISTRIBUTED, L.CLOSED),
             # Build/import or deliver-all stand beside the transitions.
             has_other_actions=(preparing and is_officer) or distributing,
-            timeline=[TimelineEntry(e) for e in events],
+            timeline=timeline_entries(events, SPEC, gift_list_badge),
         )
         return context
 
@@ -297,7 +247,7 @@ class GiftListTransitionView(TransitionPostMixin, GiftListActionView):
 class GiftListBuildView(GiftListActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         gift_list = self.get_list()
-        result = gifts.gift_list_build(actor=request.user, gift_list=gift_list)
+        result = gifts.gift_list_build(actor=signed_in(request), gift_list=gift_list)
         skipped = sum(result.skipped.values())
         return self.done(
             gift_list,
@@ -310,7 +260,7 @@ class GiftListRemoveRowsView(GiftListActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         gift_list = self.get_list()
         removed = gifts.gift_rows_remove(
-            actor=request.user, gift_list=gift_list, row_ids=row_ids_from(request.POST)
+            actor=signed_in(request), gift_list=gift_list, row_ids=row_ids_from(request.POST)
         )
         return self.done(gift_list, _("%(count)s rows removed.") % {"count": removed})
 
@@ -339,7 +289,7 @@ class GiftListDeliverView(GiftListActionView):
         if row_ids == []:
             raise InvalidData(_("Select the rows first."), code="no_rows_selected")
         result = gifts.gift_rows_deliver(
-            actor=request.user,
+            actor=signed_in(request),
             gift_list=gift_list,
             row_ids=row_ids,
             delivered_on=parse_date(post.get("delivered_on", "")),
@@ -360,7 +310,7 @@ class GiftListReturnView(GiftListActionView):
         if not row_ids:
             raise InvalidData(_("Select the rows first."), code="no_rows_selected")
         result = gifts.gift_rows_return(
-            actor=request.user,
+            actor=signed_in(request),
             gift_list=gift_list,
             row_ids=row_ids,
             reason=request.POST.get("reason", ""),

@@ -24,9 +24,10 @@ from cases.housing.spec import cap_for
 from cases.selectors import case_document_checklist, case_documents, case_timeline, people_for_user
 from cases.views.base import CaseflowMixin, CaseflowView
 from cases.views.documents import upload_posted_document
-from cases.views.timeline import TimelineEntry
+from cases.views.timeline import timeline_entries
 from cases.views.transitions import ActionPostMixin, TransitionPostMixin, transition_actions
 from notifications.services import notifications_mark_read_for_case
+from workflows.actors import signed_in
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.onestop import (
@@ -57,13 +58,13 @@ class CaseDetailView(CaseflowView):
         case = self.get_case()
         if self.request.method == "GET":
             # Having opened the case, its notifications are no longer news.
-            notifications_mark_read_for_case(user=user, case_id=case.pk)
+            notifications_mark_read_for_case(user=signed_in(self.request), case_id=case.pk)
         spec = spec_for(case)
         documents = case_documents(case)
         checklist = case_document_checklist(case)
         doc_labels = {row["kind"]: row["label"] for row in checklist}
-        events = list(case_timeline(case).select_related("actor"))
-        timeline = [TimelineEntry(e, spec, doc_labels) for e in events]
+        events = list(case_timeline(case))
+        timeline = timeline_entries(events, spec, doc_labels=doc_labels)
         visited = {e.to_state for e in events if e.to_state} | {case.state}
 
         actions = transition_actions(self, user, case)
@@ -151,7 +152,7 @@ class CaseApologyView(CaseActionView):
             raise InvalidData()  # the form shows why the date was not understood
         letter = apology_issue(
             case,
-            actor=request.user,
+            actor=signed_in(request),
             new_due_on=form.cleaned_data.get("new_due_on"),
             reason=request.POST.get("reason", ""),
         )

@@ -17,7 +17,8 @@ from cases.housing.views.detail import EDITABLE_STATES
 from cases.selectors import people_for_user
 from cases.views.base import CaseflowView
 from cases.views.people import PEOPLE_SUGGESTIONS, officer_communes
-from workflows.exceptions import InvalidData, NotPermitted
+from workflows.actors import signed_in
+from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.permissions import may_create_case
 
 
@@ -49,7 +50,7 @@ class HousingCaseCreateView(CaseflowView):
         data = form.cleaned_data
         assert form.applicant is not None  # set by a valid form
         case = housing_case_create(
-            actor=request.user,
+            actor=signed_in(request),
             commune=form.communes[data["commune"]],
             applicant=form.applicant,
             program=data["program"],
@@ -73,8 +74,6 @@ class HousingCaseEditView(CaseflowView):
         if not may_create_case(self.request.user, case.commune_id):
             raise NotPermitted(_("Only an officer of this commune can edit the case."))
         if case.state not in EDITABLE_STATES:
-            from workflows.exceptions import TransitionNotAllowed
-
             raise TransitionNotAllowed(_("Only a draft or returned case can be edited."))
         return case
 
@@ -89,6 +88,6 @@ class HousingCaseEditView(CaseflowView):
         form = self.bound_form = HousingCaseEditForm.for_case(case, data=request.POST)
         if not form.is_valid():
             raise InvalidData()
-        housing_case_update_draft(actor=request.user, case=case, **form.cleaned_data)
+        housing_case_update_draft(actor=signed_in(request), case=case, **form.cleaned_data)
         messages.success(request, _("The draft was saved."))
         return redirect("case_detail", pk=case.pk)

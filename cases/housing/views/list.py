@@ -18,9 +18,10 @@ from cases.housing.selectors import case_search
 from cases.models import Case
 from cases.selectors import request_communes
 from cases.views.base import CaseflowView, paginate
+from workflows.actors import Reader
 
 
-def search_cases(user: Any, form: CaseFilterForm) -> QuerySet[Case]:
+def search_cases(user: Reader, form: CaseFilterForm) -> QuerySet[Case]:
     """The scoped selector with the form's filters (none when the form is invalid)."""
     if not form.is_valid():
         return case_search(user)

@@ -22,6 +22,7 @@ from cases.reporting.report import (
 from cases.reporting.report_documents import report_export
 from cases.reporting.report_text import body, default_texts, summary_vi
 from cases.views.base import CaseflowView
+from workflows.actors import signed_in
 from workflows.exceptions import InvalidData
 
 
@@ -51,7 +52,10 @@ class SixMonthReportView(CaseflowView):
             edited = {k: posted.data.get(f"text_{k}", "") for k in texts}
             texts.update({k: v for k, v in edited.items() if v.strip()})
         initial = ReportDocumentForm.initial_for(
-            district=district, start=d["start"], end=d["end"], signer_name=display_name(user)
+            district=district,
+            start=d["start"],
+            end=d["end"],
+            signer_name=display_name(signed_in(self.request)),
         )
         context.update(
             data=data,
@@ -104,7 +108,7 @@ class SixMonthReportFileView(SixMonthReportView):
         d = form.cleaned_data
         return file_response(
             report_export(
-                actor=self.request.user,
+                actor=signed_in(self.request),
                 district=district_get(d["district"]),
                 start=d["start"],
                 end=d["end"],
