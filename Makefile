@@ -16,6 +16,9 @@ endif
 export DATABASE_URL
 
 PYTEST_ARGS ?=
+# The suite is spread over the cores (pytest-xdist; each worker has its own test
+# database, named by its process in tests/conftest.py). JOBS=0 runs it in one process.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: venv browser db migrate seed run mail lint test bench stopdb clean lock
 
@@ -84,7 +87,7 @@ lint: venv
 	$(VENV)/bin/mypy .
 
 test: venv db lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
 
 bench: venv db
 	for f in bench/bench_*.py; do \

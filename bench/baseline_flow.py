@@ -1,20 +1,29 @@
 """Baseline for bench_housing_transitions: viewflow alone.
 
-`BaselineHousingFlow` has the node graph of `workflows.flows.HousingFlow`
+`BaselineHousingFlow` has the node graph of `cases.housing.flow.HousingFlow`
 (StartHandle → state Switch → seven human View tasks with the same role
-permissions on the case's commune → End, `select_for_update_lock`), built
-from the same helpers, but lives here so that nothing of ours is hooked into
-it. A baseline step is: one transaction, a raw UPDATE of the case's state,
-then the open task completed exactly as `workflows.flows.task_complete_for`
-does it (that very function is called). No row lock on the case, no role,
-scope or separation-of-duties check, no form, cap, budget, audit or outbox.
+permissions on the case's commune → End, `select_for_update_lock`), written
+out by hand with the helpers HousingFlow is generated with
+(`workflows.flows.state_in`, `human_task`), but lives here so that nothing of
+ours is hooked into it: it is registered with no process (so its tasks get no
+deadline row) and no engine. A baseline step is: one transaction, a raw
+UPDATE of the case's state, then the open task completed exactly as
+`workflows.flows.task_complete_for` does it (that very function is called).
+No row lock on the case, no role, scope or separation-of-duties check, no
+form, cap, budget, audit or outbox.
+
+Viewflow stores a flow as `<app label>/<module>.<class>` in its process and
+task rows, so this module must sit in an installed app:
+`bench.common.throwaway_database` adds `bench` to INSTALLED_APPS (in the
+benchmark process only) and the rows read `bench/baseline_flow.Baseline…`.
 
 `graph_signature` lets the benchmark check that this layout still matches
-HousingFlow's (others edit workflows/flows.py).
+HousingFlow's, which is generated from the housing spec (others edit it).
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -22,7 +31,8 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process
 
-from cases.models import Case, HousingState
+from cases.housing.models import HousingState
+from cases.models import Case
 from workflows import flows as ours
 from workflows.permissions import Role
 
@@ -33,26 +43,29 @@ class BaselineHousingFlow(flow.Flow):
     """Housing support (benchmark baseline: viewflow only)"""
 
     lock_impl = lock.select_for_update_lock
+    # Read by state_in (the Switch) and process_commune (task permissions).
+    artifact_model = Case
+    detail_url = "case_detail"
 
     start = flow.StartHandle(this.start_case).Next(this.route)
     route = (
         flow.Switch()
-        .Case(this.prepare, ours._in(S.DRAFT, S.RETURNED))
-        .Case(this.verify, ours._in(S.SUBMITTED))
-        .Case(this.review, ours._in(S.COMMUNE_VERIFIED))
-        .Case(this.approve, ours._in(S.DISTRICT_REVIEWED))
-        .Case(this.disburse_advance, ours._in(S.APPROVED))
-        .Case(this.accept_completion, ours._in(S.PARTIALLY_DISBURSED))
-        .Case(this.disburse_final, ours._in(S.COMPLETION_ACCEPTED))
+        .Case(this.prepare, ours.state_in(S.DRAFT, S.RETURNED))
+        .Case(this.verify, ours.state_in(S.SUBMITTED))
+        .Case(this.review, ours.state_in(S.COMMUNE_VERIFIED))
+        .Case(this.approve, ours.state_in(S.DISTRICT_REVIEWED))
+        .Case(this.disburse_advance, ours.state_in(S.APPROVED))
+        .Case(this.accept_completion, ours.state_in(S.PARTIALLY_DISBURSED))
+        .Case(this.disburse_final, ours.state_in(S.COMPLETION_ACCEPTED))
         .Default(this.end)
     )
-    prepare = ours._task(Role.COMMUNE_OFFICER)
-    verify = ours._task(Role.COMMUNE_LEADER)
-    review = ours._task(Role.DISTRICT_SPECIALIST)
-    approve = ours._task(Role.OFFICE_HEAD)
-    disburse_advance = ours._task(Role.ACCOUNTANT)
-    accept_completion = ours._task(Role.COMMUNE_OFFICER)
-    disburse_final = ours._task(Role.ACCOUNTANT)
+    prepare = ours.human_task(Role.COMMUNE_OFFICER)
+    verify = ours.human_task(Role.COMMUNE_LEADER)
+    review = ours.human_task(Role.DISTRICT_SPECIALIST)
+    approve = ours.human_task(Role.OFFICE_HEAD)
+    disburse_advance = ours.human_task(Role.ACCOUNTANT)
+    accept_completion = ours.human_task(Role.COMMUNE_OFFICER)
+    disburse_final = ours.human_task(Role.ACCOUNTANT)
     end = flow.End()
 
     def start_case(self, activation: Any, case: Case) -> Process:
@@ -60,14 +73,50 @@ class BaselineHousingFlow(flow.Flow):
         return activation.process
 
 
-def graph_signature(flow_class: Any) -> list[tuple[str, str, tuple[str, ...], str]]:
-    """(node, node type, outgoing nodes in order, permission) for every node."""
+class _ProbeModel:
+    """Stands in for a flow's `artifact_model` when its Switch is probed:
+    `objects.filter(...).values_list(field, flat=True).get()` (how the
+    conditions of workflows.flows read the case) returns `values[field]`."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.objects = self
+        self.field = ""
+
+    def filter(self, *args: Any, **kwargs: Any) -> _ProbeModel:
+        return self
+
+    def values_list(self, field: str, flat: bool = False) -> _ProbeModel:
+        self.field = field
+        return self
+
+    def get(self) -> str:
+        return self.values[self.field]
+
+
+def _routing(node: Any, states: Any) -> tuple[tuple[str, str], ...]:
+    """(state, node the Switch opens) for every state, the conditions evaluated
+    on a stand-in activation rather than compared as (opaque) lambdas."""
+    out = []
+    for state in states:
+        probe = SimpleNamespace(
+            flow_class=SimpleNamespace(artifact_model=_ProbeModel({"state": state, "route": ""})),
+            process=SimpleNamespace(artifact_object_id=0, pk=0),
+        )
+        chosen = next(dst for dst, cond in node._branches if cond is None or cond(probe))
+        out.append((str(state), chosen.name))
+    return tuple(out)
+
+
+def graph_signature(flow_class: Any, states: Any = HousingState) -> list[tuple[Any, ...]]:
+    """(node, node type, outgoing nodes in order, permission, routing by state)
+    for every node; the routing is that of Switch nodes, empty elsewhere."""
     out = []
     for name, node in sorted(flow_class._nodes_by_name.items()):
         targets = tuple(edge.dst.name for edge in node._outgoing())
-        out.append(
-            (name, type(node).__name__, targets, str(getattr(node, "_owner_permission", "")))
-        )
+        routing = _routing(node, states) if isinstance(node, flow.Switch) else ()
+        permission = str(getattr(node, "_owner_permission", ""))
+        out.append((name, type(node).__name__, targets, permission, routing))
     return out
 
 

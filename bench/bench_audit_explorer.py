@@ -61,6 +61,19 @@ CASES = env_int("BENCH_CASES", 200_000)
 RUNS = env_int("BENCH_RUNS", 15)
 WARMUP = env_int("BENCH_WARMUP", 3)
 DEEP_PAGES = env_int("BENCH_DEEP_PAGES", 5_000)
+# The smoke run of tests/bench/test_bench_smoke.py: every knob above, tiny,
+# and the lines (regular expressions) its output must contain.
+SMOKE_ENV = {
+    "BENCH_EVENTS": 10_000,
+    "BENCH_CASES": 300,
+    "BENCH_RUNS": 1,
+    "BENCH_WARMUP": 0,
+    "BENCH_DEEP_PAGES": 1,
+}
+SMOKE_LINES = [
+    r"^officer, first page +\d+\.\d +\d+\.\d +\d+ +\d+\.\d +\d+ +\d+\.\d +yes$",
+    r"^auditor, page 2 +\d+\.\d +\d+\.\d +\d+ +\d+\.\d +\d+ +\d+\.\d +yes$",
+]
 CHUNK = 1_000_000
 OFFICER_COMMUNE = "00448"  # Phù Lỗ
 REASONS = [

@@ -46,6 +46,13 @@ from bench.common import (
 CASES = env_int("BENCH_CASES", 100_000)
 RUNS = env_int("BENCH_RUNS", 20)
 WARMUP = env_int("BENCH_WARMUP", 3)
+# The smoke run of tests/bench/test_bench_smoke.py: every knob above, tiny,
+# and the lines (regular expressions) its output must contain.
+SMOKE_ENV = {"BENCH_CASES": 700, "BENCH_RUNS": 1, "BENCH_WARMUP": 1}
+SMOKE_LINES = [
+    r"^officer, page 1 +\d+\.\d +\d+\.\d +\d+\.\d +\d+ +\d+\.\d\d +\d+\.\d\d ",
+    r"^specialist, search name 'Hùng' +\d+\.\d +\d+\.\d +\d+\.\d +\d+ +\d+\.\d\d ",
+]
 PAGE_SIZE = 25
 TARGET_MS = 50.0
 TARGET_QUERIES = 12
@@ -83,7 +90,8 @@ def bulk_cases(n: int, communes: list[int], created_by: int) -> None:
     """`n` people and `n` housing cases (ids 1..n), commune = g mod 26, newest = highest id."""
     from django.db import connection
 
-    from cases.models import Case, HousingCase, Person
+    from cases.housing.models import HousingCase
+    from cases.models import Case, Person
 
     state_case = "CASE " + " ".join(
         f"WHEN mod(g * 7919, 100) < {sum(p for _, p in STATE_MIX[: i + 1])} THEN '{s}'"

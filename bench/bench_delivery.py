@@ -68,6 +68,13 @@ from bench.common import (  # noqa: E402
 NOTIFICATIONS = env_int("BENCH_NOTIFICATIONS", 2_000)
 USERS = env_int("BENCH_USERS", 100)
 RUNS = env_int("BENCH_RUNS", 3)
+# The smoke run of tests/bench/test_bench_smoke.py: every knob above, tiny,
+# and the lines (regular expressions) its output must contain.
+SMOKE_ENV = {"BENCH_NOTIFICATIONS": 10, "BENCH_USERS": 3, "BENCH_RUNS": 1}
+SMOKE_LINES = [
+    r"^1 worker \(deliver_due\) +1 +\d+\.\d\d +\d+\.\d\d +\d+ +10 +yes ",
+    r"^baseline: naive loop, one connection +1 +\d+\.\d\d +\d+\.\d\d +\d+ +10 +yes ",
+]
 ROOT = Path(__file__).resolve().parents[1]
 SITE_URL = "https://motcua.example.vn"
 Drain = Callable[[], dict[str, int]]  # drains the outbox, returns counts

@@ -41,6 +41,14 @@ from bench.common import (
 
 ROWS = env_int("BENCH_ROWS", 26_553)
 EXISTING = env_int("BENCH_EXISTING", 2_000)
+# The smoke run of tests/bench/test_bench_smoke.py: every knob above, tiny,
+# and the lines (regular expressions) its output must contain.
+SMOKE_ENV = {"BENCH_ROWS": 60, "BENCH_EXISTING": 20}
+SMOKE_LINES = [
+    r"^gift_import \(check \+ write\) +60 +\d+\.\d\d +\d+ ",
+    r"^baseline: raw SQL, same writes +60 +\d+\.\d\d ",
+    r"^ratio import / baseline +\d+\.\dx",
+]
 COMMUNE = "00448"  # Phù Lỗ
 TARGET_S = 15.0
 BORN = dt.date(1960, 5, 17)
@@ -53,7 +61,7 @@ class _Rollback(Exception):
 def build_file(rows: list[list[Any]]) -> bytes:
     from openpyxl import Workbook
 
-    from cases.gift_import import COLUMNS
+    from cases.gifts.import_rows import COLUMNS
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Danh sách")
@@ -89,16 +97,10 @@ def main() -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection, transaction
 
-    from cases import gifts
-    from cases.gift_import import gift_import
-    from cases.models import (
-        AdministrativeUnit,
-        Campaign,
-        CampaignBudget,
-        GiftPackage,
-        GiftRecipient,
-        Person,
-    )
+    from cases.gifts import services as gifts
+    from cases.gifts.imports import gift_import
+    from cases.gifts.models import Campaign, CampaignBudget, GiftPackage, GiftRecipient
+    from cases.models import AdministrativeUnit, Person
     from workflows.exceptions import InvalidData
 
     print(environment_line())

@@ -11,7 +11,9 @@ cost at most 50% on top of the baseline.
 
 A second pass (BENCH_PROFILE_CASES, default 20) wraps the engine's phases to
 show where queries and time go (lock, permission scope, separation of
-duties, form, cap lookup, documents, budget, audit, outbox, viewflow).
+duties, form, cap lookup, documents, budget, one-stop register, audit,
+outbox, viewflow, and the task deadline our flow writes when viewflow
+creates a task, which the baseline's unregistered flow does not).
 
 Before each transition the actor's commune scope is dropped and computed
 again outside the timer, as a request does in CaseflowView.dispatch (or the
@@ -58,6 +60,17 @@ CASES = env_int("BENCH_CASES", 200)
 WARMUP = env_int("BENCH_WARMUP", 5)
 PROFILE_CASES = env_int("BENCH_PROFILE_CASES", 20)
 FRESH_SCOPE = bool(env_int("BENCH_FRESH_SCOPE", 0))
+# The smoke run of tests/bench/test_bench_smoke.py: every knob above, tiny,
+# the lines (regular expressions) its output must contain, and must not.
+SMOKE_ENV = {"BENCH_CASES": 2, "BENCH_WARMUP": 1, "BENCH_PROFILE_CASES": 1, "BENCH_FRESH_SCOPE": 0}
+SMOKE_LINES = [
+    r"^# baseline flow graph matches ",
+    r"audit chain: verifies$",
+    r"^all transitions +\d+\.\d\d +\d+\.\d\d +[\d.]+ +\d+\.\d\d +\d+\.\d\d +[\d.]+ +[+-]\d+%$",
+    r"^overhead: [+-]\d+% time, [+-]\d+% queries",
+    r"^viewflow task +",
+]
+SMOKE_ABSENT = [r"DIFFERS", r"BROKEN", r"^\(not wrapped"]  # a stale baseline or profile
 TARGET_OVERHEAD = 50.0
 COMMUNE = "00448"  # Phù Lỗ
 _BASE_REF = itertools.count(1)
@@ -102,8 +115,9 @@ def steps() -> list[tuple[str, str, str, str, dict[str, Any]]]:
 def make_cases(n: int, users: Any, commune: Any, applicant: Any) -> tuple[list[Any], list[Any]]:
     """`n` draft cases of ours (service layer, documents attached) and `n` baseline ones."""
     from bench import baseline_flow
-    from cases.models import Case, Document, DocumentRequirement, HousingCase
-    from cases.services import housing_case_create
+    from cases.housing.models import HousingCase
+    from cases.housing.services import housing_case_create
+    from cases.models import Case, Document, DocumentRequirement
 
     kinds = list(
         DocumentRequirement.objects.filter(process=Case.Process.HOUSING, required=True)
@@ -223,10 +237,12 @@ PHASES = [
     "cap lookup",
     "other checks",
     "budget / payment",
+    "one-stop register",
     BODY,
     "audit append",
     "outbox",
     "viewflow task",
+    "task deadline (onCreate)",
     BASE_BODY,
 ]
 
@@ -285,7 +301,8 @@ def instrumented(prof: PhaseProfiler) -> Iterator[list[str]]:
 
     Yields the phases that could not be wrapped (their cost stays in BODY).
     """
-    from workflows import audit, engine, flows, housing
+    from cases.housing import spec as housing
+    from workflows import audit, engine, flows, onestop
 
     patches: list[tuple[Any, str, str]] = [
         (engine, "roles_for_case", "permission scope (*)"),
@@ -293,9 +310,12 @@ def instrumented(prof: PhaseProfiler) -> Iterator[list[str]]:
         (engine, "clean_data", "form (data)"),
         (housing, "cap_for", "cap lookup"),
         (housing, "missing_documents", "document checklist"),
+        (onestop, "register_on_transition", "one-stop register"),
         (audit, "record", "audit append"),
         (engine, "_notify_next", "outbox"),
         (flows, "task_complete_for", "viewflow task"),
+        # Our hook on every new human task (HousingFlow's onCreate), inside viewflow's phase.
+        (flows, "deadline_create_for_task", "task deadline (onCreate)"),
     ]
     saved: list[tuple[Any, str, Any]] = []
     skipped: list[str] = []
@@ -407,14 +427,14 @@ def run() -> None:
         + ("inside" if FRESH_SCOPE else "before, outside")
         + " the timed transition)"
     )
-    from workflows.flows import HousingFlow
+    from cases.housing.flow import HousingFlow
 
     same_graph = baseline_flow.graph_signature(
         baseline_flow.BaselineHousingFlow
     ) == baseline_flow.graph_signature(HousingFlow)
     print(
         "# baseline flow graph "
-        + ("matches workflows.flows.HousingFlow" if same_graph else "DIFFERS from HousingFlow!")
+        + ("matches cases.housing.flow.HousingFlow" if same_graph else "DIFFERS from HousingFlow!")
     )
 
     t0 = time.perf_counter()

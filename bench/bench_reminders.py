@@ -63,6 +63,14 @@ from bench.common import (  # noqa: E402
 TASKS = env_int("BENCH_TASKS", 100_000)
 SMALL = env_int("BENCH_SMALL", 10_000)
 NAIVE_SAMPLE = env_int("BENCH_NAIVE_SAMPLE", 2_000)
+# The smoke run of tests/bench/test_bench_smoke.py: every knob above, tiny,
+# and the lines (regular expressions) its output must contain.
+SMOKE_ENV = {"BENCH_TASKS": 100, "BENCH_SMALL": 50, "BENCH_NAIVE_SAMPLE": 20}
+SMOKE_LINES = [
+    r"^sweep, first +100 +\d+\.\d{3} +\d+ ",
+    r"^naive loop, first +\d+ +\d+\.\d{3} +\d+ ",
+    r"independent of the number of tasks$",
+]
 # (node of HousingFlow, case state it waits in, role, tasks per ten)
 STEPS = [
     ("prepare", "draft", "commune_officer", 4),
@@ -137,8 +145,8 @@ def add_tasks(world: World, first: int, n: int, today: dt.date) -> None:
     from viewflow.workflow.models import Process, Task
     from viewflow.workflow.status import STATUS
 
+    from cases.housing.flow import HousingFlow
     from cases.models import AdministrativeUnit, Case
-    from workflows.flows import HousingFlow
     from workflows.models import TaskDeadline
     from workflows.permissions import role_permission
 

@@ -54,8 +54,22 @@ REHAB = env_int("BENCH_REHAB", 6_000)
 GIFTS = env_int("BENCH_GIFTS", 700_000)
 RUNS = env_int("BENCH_RUNS", 10)
 WARMUP = env_int("BENCH_WARMUP", 2)
+# The smoke run of tests/bench/test_bench_smoke.py: every knob above, tiny,
+# and the lines (regular expressions) its output must contain.
+SMOKE_ENV = {
+    "BENCH_CASES": 300,
+    "BENCH_REHAB": 30,
+    "BENCH_GIFTS": 600,
+    "BENCH_RUNS": 1,
+    "BENCH_WARMUP": 0,
+}
+SMOKE_LINES = [
+    r"^six_month_report\(\) +\d+ +\d+ +\d+ +[+-]\d+%$",
+    r"^raw SQL, same figures +\d+ +\d+ +\d+$",
+    r"^# figures \(equal in both\):",
+]
 START, END = dt.date(2024, 1, 1), dt.date(2024, 6, 30)
-# Tết packages: (code, source, amount, categories, donor), as cases.demo_gifts.
+# Tết packages: (code, source, amount, categories, donor), as cases.demo.gifts.
 PACKAGES = [
     ("ctn", "president", 600_000, ["nguoi_co_cong"], ""),
     ("tp", "city", 1_000_000, ["nguoi_co_cong"], ""),
@@ -92,18 +106,10 @@ def fill(units: dict[str, Any], user_id: int) -> int:
     """The data set; returns the district's id."""
     from django.db import connection
 
-    from cases.models import (
-        Campaign,
-        Case,
-        GiftList,
-        GiftPackage,
-        GiftRecipient,
-        HousingCase,
-        Person,
-        RehabCase,
-        RehabReferral,
-        VoluntaryRehab,
-    )
+    from cases.gifts.models import Campaign, GiftList, GiftPackage, GiftRecipient
+    from cases.housing.models import HousingCase
+    from cases.models import Case, Person
+    from cases.rehab.models import RehabCase, RehabReferral, VoluntaryRehab
     from workflows.models import OneStopProcedure, OneStopRecord, ProcedureVersion
 
     communes = [u.pk for u in units.values()]
@@ -435,15 +441,16 @@ def timed(fn: Callable[[], Any]) -> tuple[list[float], Any]:
 def main() -> None:
     with throwaway_database("six_month_report"):
         from cases.models import AdministrativeUnit
-        from cases.report import six_month_report
-        from cases.report_documents import ReportOptions, report_export
+        from cases.reporting.report import six_month_report
+        from cases.reporting.report_documents import ReportOptions, report_export
 
         print(environment_line(), flush=True)
         units = seed_registry()
         users = make_users("00448")
         t0 = time.perf_counter()
         district_id = fill(units, users.head.pk)
-        from cases.models import Case, GiftRecipient
+        from cases.gifts.models import GiftRecipient
+        from cases.models import Case
 
         print(
             f"# filled {Case.objects.count():,} cases and {GiftRecipient.objects.count():,} gift "

@@ -4,7 +4,10 @@ statistics, and the registry/users every benchmark needs.
 Each benchmark runs inside `throwaway_database("name")`, which creates
 `bench_<name>_<pid>` on the server of DATABASE_URL, points Django at it
 before `django.setup()`, migrates it and drops it at the end, also on error,
-Ctrl-C or SIGTERM. The development database is never opened.
+Ctrl-C or SIGTERM. The development database is never opened. With
+BENCH_TEMPLATE_DB set (the smoke tests in tests/bench do it), the database is
+a copy of that already migrated one (`template_create`), so a run of many
+benchmarks migrates once.
 """
 
 from __future__ import annotations
@@ -73,6 +76,82 @@ def _raise_exit(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
+def _settings_for_benchmarks(debug: bool) -> Any:
+    """This process's settings, adjusted before `django.setup()` (see throwaway_database)."""
+    if not os.environ.get("DATABASE_URL"):
+        sys.exit("DATABASE_URL is not set: export DATABASE_URL=$(scripts/localdb.sh url)")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    from django.conf import settings
+
+    settings.DEBUG = debug
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if "bench" not in settings.INSTALLED_APPS:
+        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench"]
+    return settings
+
+
+def _migrate(label: str) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"# database {label} migrated in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def _checked_name(name: str) -> str:
+    if not re.fullmatch(r"bench_[a-z0-9_]{1,50}", name):
+        raise ValueError(f"bad benchmark database name {name!r}")
+    return name
+
+
+def template_create(name: str) -> None:
+    """Create database `name` (bench_<...>_<pid of its owner>), migrate it and
+    leave it, for benchmarks run with BENCH_TEMPLATE_DB=name to copy.
+
+    Its owner drops it (`database_drop`); if the owner is killed, the next
+    benchmark's clean-up of stale databases does.
+    """
+    settings = _settings_for_benchmarks(debug=False)
+    db = settings.DATABASES["default"]
+    with _admin_connect(db) as admin:
+        _drop_stale(admin)
+        admin.execute(f'CREATE DATABASE "{_checked_name(name)}"')
+    try:
+        db["NAME"] = name
+        _migrate(f"{name} (template)")
+    except BaseException:
+        database_drop(name, db)
+        raise
+    finally:
+        from django.db import connections
+
+        connections.close_all()  # nobody may be connected to a template that is copied
+
+
+def database_drop(name: str, db: Any = None) -> None:
+    """Drop a benchmark database (the default database's server unless `db` says)."""
+    if db is None:
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+    with _admin_connect(db) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{_checked_name(name)}" WITH (FORCE)')
+
+
+def bench_databases(db: Any = None) -> list[str]:
+    """Names of the benchmark databases on the default database's server."""
+    if db is None:
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+    with _admin_connect(db) as admin:
+        rows = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_%'")
+        return sorted(name for (name,) in rows.fetchall())
+
+
 @contextmanager
 def throwaway_database(name: str, *, debug: bool = False) -> Iterator[str]:
     """Create, migrate, yield and finally drop database `bench_<name>_<pid>`.
@@ -81,44 +160,30 @@ def throwaway_database(name: str, *, debug: bool = False) -> Iterator[str]:
     DEBUG off (production-like timings; counting uses an execute wrapper),
     a fast password hasher for the set-up users, MEDIA_ROOT in a temp folder
     and the `bench` package as an app (viewflow stores a flow's class by app).
+    With BENCH_TEMPLATE_DB, the database starts as a copy of that one (the
+    migrate that follows then only checks that it is current).
     """
-    if not os.environ.get("DATABASE_URL"):
-        sys.exit("DATABASE_URL is not set: export DATABASE_URL=$(scripts/localdb.sh url)")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
     if not re.fullmatch(r"[a-z0-9_]{1,40}", name):
         raise ValueError(f"bad benchmark name {name!r}")
-    from django.conf import settings
-
+    settings = _settings_for_benchmarks(debug)
     db = settings.DATABASES["default"]
     dev_name = db["NAME"]
     bench_name = f"bench_{name}_{os.getpid()}"
     assert bench_name != dev_name
+    template = os.environ.get("BENCH_TEMPLATE_DB", "").strip()
+    copy = f' TEMPLATE "{_checked_name(template)}"' if template else ""
     media = tempfile.mkdtemp(prefix=f"{bench_name}_media_")
-    settings.DEBUG = debug
     settings.MEDIA_ROOT = media
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if "bench" not in settings.INSTALLED_APPS:
-        settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench"]
 
     previous_term = signal.signal(signal.SIGTERM, _raise_exit)
     created = False
     try:
         with _admin_connect(db) as admin:
             _drop_stale(admin)
-            admin.execute(f'CREATE DATABASE "{bench_name}"')
+            admin.execute(f'CREATE DATABASE "{bench_name}"{copy}')
         created = True
         db["NAME"] = bench_name
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        t0 = time.perf_counter()
-        call_command("migrate", verbosity=0, interactive=False)
-        print(
-            f"# database {bench_name} (throwaway) migrated in {time.perf_counter() - t0:.1f} s",
-            flush=True,
-        )
+        _migrate(f"{bench_name} (throwaway{', a copy of ' + template if template else ''})")
         yield bench_name
     finally:
         try:
@@ -126,8 +191,7 @@ def throwaway_database(name: str, *, debug: bool = False) -> Iterator[str]:
                 from django.db import connections
 
                 connections.close_all()
-                with _admin_connect(db) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
+                database_drop(bench_name, db)
                 print(f"# database {bench_name} dropped", flush=True)
         finally:
             shutil.rmtree(media, ignore_errors=True)
@@ -245,8 +309,8 @@ def seed_registry() -> dict[str, Any]:
     """
     from django.utils import timezone
 
-    from cases.demo import seed_configuration, seed_units
-    from cases.models import Budget
+    from cases.demo.base import seed_configuration, seed_units
+    from cases.housing.models import Budget
 
     units = seed_units()
     seed_configuration(timezone.localdate().year)
@@ -325,3 +389,10 @@ def reset_sequence(model: Any) -> None:
             f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
             f"(SELECT max(id) FROM {table_name}))"
         )
+
+
+if __name__ == "__main__":
+    # python -m bench.common template NAME: what the smoke tests copy (BENCH_TEMPLATE_DB).
+    if len(sys.argv) != 3 or sys.argv[1] != "template":
+        sys.exit("usage: python -m bench.common template bench_<name>_<pid>")
+    template_create(sys.argv[2])

@@ -25,6 +25,7 @@ up to the package's release, so later ones must be entered in the two tables.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,13 @@ class OutsideCalendar(ValueError):
     """A date (or a result) lies outside the span the calendar was built for."""
 
 
+@functools.lru_cache(maxsize=64)
+def _national_holidays(first_year: int, last_year: int) -> holidays.HolidayBase:
+    """Vietnam's public holidays of those years: the same whoever asks, and
+    about a millisecond to compute, so once per span of years."""
+    return holidays.country_holidays("VN", years=range(first_year, last_year + 1))
+
+
 class WorkingCalendar:
     """Working days of the span first..last, precomputed; pure, no queries."""
 
@@ -61,7 +69,7 @@ class WorkingCalendar:
         if last < first:
             raise ValueError("last must not be before first")
         self.first, self.last = first, last
-        national = holidays.country_holidays("VN", years=range(first.year, last.year + 1))
+        national = _national_holidays(first.year, last.year)
         off = set(national) | set(days_off)
         weekend_workdays = set(national.weekend_workdays) | set(workdays)
         self._origin = first.toordinal()

@@ -13,8 +13,8 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.utils import timezone
 
-from workflows.calendar import WorkingCalendar, add_working_days, time_limit_in_force
-from workflows.models import MakeUpWorkday, OfficeDayOff, TaskDeadline
+from workflows.calendar import MARGIN, OutsideCalendar, WorkingCalendar, add_working_days
+from workflows.models import MakeUpWorkday, OfficeDayOff, StepTimeLimit, TaskDeadline
 from workflows.registry import flow_code
 from workflows.task_status import OPEN_TASK
 
@@ -23,6 +23,9 @@ OVERDUE, SOON = "overdue", "due-soon"
 # Reach of the calendar that finds "the next working day": Tết and its
 # bridges never close the office this long.
 WINDOW = dt.timedelta(days=31)
+# The declared days read with a step's limit: enough for any limit of up to 60
+# working days (three calendar days each, and Tết).
+DEADLINE_REACH = dt.timedelta(days=3 * 60) + MARGIN
 
 
 def _process_of(flow_class: type) -> str | None:
@@ -32,24 +35,43 @@ def _process_of(flow_class: type) -> str | None:
 def deadline_create_for_task(task: Any) -> TaskDeadline | None:
     """Record the due date of a new human task; None when its step has no limit.
 
-    The clock starts on the day the task was created (local time). Two reads:
-    the limit in force and the calendar up to the due date.
+    The clock starts on the day the task was created (local time). One read:
+    the limit in force, with the office's declared days of the months ahead
+    riding along (a limit too long for them reads its own calendar).
     """
     process = _process_of(task.flow_task.flow_class)
     if process is None:
         return None
     step = task.flow_task.name
     started_on = timezone.localdate(task.created)
-    limit = time_limit_in_force(process, step, started_on)
+    span = (started_on, started_on + DEADLINE_REACH)
+    limit = (
+        StepTimeLimit.objects.filter(process=process, step=step, effective_from__lte=started_on)
+        .order_by("-effective_from")
+        .annotate(
+            days_off=ArraySubquery(OfficeDayOff.objects.filter(date__range=span).values("date")),
+            workdays=ArraySubquery(MakeUpWorkday.objects.filter(date__range=span).values("date")),
+        )
+        .first()
+    )
     if limit is None:
         return None
-    due_on = add_working_days(started_on, limit.working_days)
+    n = limit.working_days
+    try:
+        calendar = WorkingCalendar(
+            *span,
+            days_off=limit.days_off,  # type: ignore[attr-defined]
+            workdays=limit.workdays,  # type: ignore[attr-defined]
+        )
+        due_on = calendar.add_working_days(started_on, n)
+    except OutsideCalendar:
+        due_on = add_working_days(started_on, n)
     return TaskDeadline.objects.create(
         task=task,
         process=process,
         step=step,
         started_on=started_on,
-        working_days=limit.working_days,
+        working_days=n,
         due_on=due_on,
     )
 

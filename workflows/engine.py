@@ -18,7 +18,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.formatting import display_name
@@ -74,12 +74,13 @@ def subject_events(spec: ProcessSpec, obj: Any) -> Any:
 def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Any, actor: User) -> None:
     if not tspec.not_by_actors_of:
         return
-    earlier = (
+    found = (
         subject_events(spec, case)
         .filter(actor_id=actor.pk, transition__in=tspec.not_by_actors_of)
-        .values_list("transition", flat=True)
-        .first()
+        .order_by()
+        .values_list("transition", flat=True)[:1]
     )
+    earlier = next(iter(found), None)
     if earlier:
         raise SeparationOfDuties(
             _(
@@ -127,6 +128,18 @@ def _write_next(spec: ProcessSpec, case: Case, actor: User, tspec: TransitionSpe
             title=_("%(ref)s is now %(state)s") % {"ref": case.reference, "state": state_label},
             **common,
         )
+
+
+def _save_changed(obj: Any, changed: list[Any]) -> None:
+    """Write the changed fields (and `updated_at`), one UPDATE per table they
+    live in (a case's own table and the `Case` base). The state field is
+    written here too: the FSM keeps everyone else from setting it."""
+    obj.updated_at = timezone.now()
+    by_table: dict[Any, dict[str, Any]] = {}
+    for f in [*changed, obj._meta.get_field("updated_at")]:
+        by_table.setdefault(f.model, {})[f.attname] = getattr(obj, f.attname)
+    for model, values in by_table.items():
+        model._base_manager.filter(pk=obj.pk).update(**values)
 
 
 def transition(
@@ -183,8 +196,8 @@ def transition(
         before = {f.attname: getattr(locked, f.attname) for f in fields}
         method(cleaned)
         # Only what the transition changed: a full save rewrites both tables.
-        changed = [f.name for f in fields if getattr(locked, f.attname) != before[f.attname]]
-        locked.save(update_fields=[*changed, "updated_at"])
+        changed = [f for f in fields if getattr(locked, f.attname) != before[f.attname]]
+        _save_changed(locked, changed)
         if tspec.apply is not None:
             tspec.apply(locked, cleaned, actor)
         onestop.register_on_transition(spec, locked, name)
@@ -203,7 +216,8 @@ def transition(
             data=cleaned,
         )
         _notify_next(spec, locked, actor, tspec, from_state)
-        flows.task_complete_for(locked, actor)
+        with flows.holding(locked):
+            flows.task_complete_for(locked, actor)
     return event
 
 

@@ -76,6 +76,22 @@ def procedure_in_force(process: str, on: dt.date) -> OneStopProcedure | None:
     )
 
 
+# What a new receipt sets on the case's line (every field but the case).
+RECEIPT_FIELDS = [
+    "procedure",
+    "process",
+    "commune",
+    "received_on",
+    "working_days",
+    "appointment_on",
+    "due_on",
+    "result_on",
+    "result_state",
+    "counted",
+    "prompted_for",
+]
+
+
 def register_on_transition(
     spec: ProcessSpec, case: Case, name: str, *, on: dt.date | None = None
 ) -> OneStopRecord | None:
@@ -91,21 +107,24 @@ def register_on_transition(
         if procedure is None:
             return None
         appointment = add_working_days(today, procedure.working_days)
-        record, _created = OneStopRecord.objects.update_or_create(
+        record = OneStopRecord(
             case_id=case.pk,
-            defaults={
-                "procedure": procedure,
-                "process": case.process,
-                "commune_id": case.commune_id,
-                "received_on": today,
-                "working_days": procedure.working_days,
-                "appointment_on": appointment,
-                "due_on": appointment,
-                "result_on": None,
-                "result_state": "",
-                "counted": True,
-                "prompted_for": None,
-            },
+            procedure=procedure,
+            process=case.process,
+            commune_id=case.commune_id,
+            received_on=today,
+            working_days=procedure.working_days,
+            appointment_on=appointment,
+            due_on=appointment,
+            result_on=None,
+            result_state="",
+            counted=True,
+            prompted_for=None,
+        )
+        # A dossier submitted again (after its return) starts its line again:
+        # one INSERT … ON CONFLICT, the case being locked by the engine.
+        OneStopRecord.objects.bulk_create(
+            [record], update_conflicts=True, unique_fields=["case"], update_fields=RECEIPT_FIELDS
         )
         return record
     if case.state in rules.results or case.state in rules.void:

@@ -7,11 +7,19 @@ from typing import Any
 
 import pytest
 
+from cases.reference_data import ensure_reference_data
 from workflows.calendar import WorkingCalendar, due_date_for, time_limit_in_force
 from workflows.models import StepTimeLimit
 
 D = dt.date
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def reference_data(db: Any) -> None:
+    """The data migrations' time limits: a transactional test that ran earlier
+    on this database (in another order, with several workers) flushed them."""
+    ensure_reference_data()
 
 
 def test_housing_steps_are_seeded_with_demo_limits() -> None:
