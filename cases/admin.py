@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from cases.formatting import money
 from cases.models import AdministrativeUnit, DocumentRequirement
+from workflows.formatting import money
 
 admin.site.site_header = _("Social-affairs case management: configuration")
 admin.site.site_title = _("Social-affairs case management")

@@ -17,6 +17,11 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me-in-prod
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
+# The shared registry's models, for the engine (workflows.registry_models).
+CASEFLOW_CASE_MODEL = "cases.Case"
+CASEFLOW_UNIT_MODEL = "cases.AdministrativeUnit"
+CASEFLOW_DOCUMENT_REQUIREMENT_MODEL = "cases.DocumentRequirement"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -11,9 +11,9 @@ from django.core.mail import EmailMessage
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cases.formatting import display_name, vn_date
 from notifications.models import Notification, NotificationPreference
 from workflows.actors import User
+from workflows.formatting import display_name, vn_date
 
 
 def email_language() -> str:

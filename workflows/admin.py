@@ -10,8 +10,7 @@ from django.contrib import admin
 from django.utils.dates import WEEKDAYS  # translated by Django: "Thứ bảy"
 from django.utils.translation import gettext_lazy as _
 
-from cases.formatting import vn_date
-from cases.models import Case
+from workflows.formatting import vn_date
 from workflows.models import (
     MakeUpWorkday,
     OfficeDayOff,
@@ -19,6 +18,7 @@ from workflows.models import (
     ProcedureVersion,
     StepTimeLimit,
 )
+from workflows.registry_models import case_model
 
 
 @admin.display(description=_("date"), ordering="date")
@@ -56,7 +56,7 @@ def _bound_cases(version: ProcedureVersion) -> bool:
     return any(
         rel.related_model._default_manager.filter(**{rel.field.name: version}).exists()
         for rel in version._meta.related_objects
-        if issubclass(rel.related_model, Case)
+        if issubclass(rel.related_model, case_model())
     )
 
 

@@ -18,13 +18,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cases.models import AdministrativeUnit
 from workflows import audit
 from workflows.actors import Reader
 from workflows.audit_explorer import Cursor
 from workflows.models import AuditAlert, AuditEvent
 from workflows.outbox import outbox
 from workflows.permissions import Role, is_admin, scope_for
+from workflows.registry_models import unit_model
 
 NOTIFY_EVENT = "audit_chain_broken"
 
@@ -79,7 +79,7 @@ def chain_label(chain: str) -> str:
         return _("the district-wide chain")
     pk = _commune_id(chain)
     name = (
-        AdministrativeUnit.objects.filter(pk=pk).values_list("name", flat=True).first()
+        unit_model().objects.filter(pk=pk).values_list("name", flat=True).first()
         if pk is not None
         else None
     )

@@ -29,11 +29,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from cases.models import AdministrativeUnit, Case
 from workflows.actors import Reader
 from workflows.exceptions import InvalidData, NotFound
 from workflows.models import AuditEvent
@@ -44,6 +44,7 @@ from workflows.permissions import (
     can_view_case,
     scope_for,
 )
+from workflows.registry_models import case_model, case_processes, unit_model
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -58,7 +59,7 @@ REHAB_PERSON_EVENT = "rehab_person_create"
 
 def _rehab_case_ids(commune_ids: frozenset[int] | None = None) -> QuerySet:
 
-    qs = Case.objects.filter(process__in=sorted(SENSITIVE_PROCESSES))
+    qs = case_model().objects.filter(process__in=sorted(SENSITIVE_PROCESSES))
     if commune_ids is not None:
         qs = qs.filter(commune_id__in=sorted(commune_ids))
     return qs.values("id")
@@ -189,12 +190,12 @@ def audit_search(user: Reader, filters: AuditFilters) -> QuerySet[AuditEvent]:
         users = get_user_model().objects.filter(username__iexact=f.actor.strip())
         qs = qs.filter(actor_id__in=users.values("id"))
     if f.process:
-        qs = qs.filter(case_id__in=Case.objects.filter(process=f.process).values("id"))
+        qs = qs.filter(case_id__in=case_model().objects.filter(process=f.process).values("id"))
     if f.case_id:
         qs = qs.filter(case_id=f.case_id)
     if f.case:
         ref = f.case.strip()
-        by_ref = Case.objects.filter(reference__in={ref, ref.upper()}).values("id")
+        by_ref = case_model().objects.filter(reference__in={ref, ref.upper()}).values("id")
         q = Q(case_id__in=by_ref)
         if ref.isdigit() and int(ref) < 2**63:
             q |= Q(case_id=int(ref))
@@ -203,7 +204,7 @@ def audit_search(user: Reader, filters: AuditFilters) -> QuerySet[AuditEvent]:
         qs = qs.filter(event=f.event)
     text = f.q.strip()
     if text:
-        by_ref = Case.objects.filter(reference__istartswith=text).values("id")
+        by_ref = case_model().objects.filter(reference__istartswith=text).values("id")
         qs = qs.filter(
             Q(reason__icontains=text)
             | Q(transition=text)
@@ -336,8 +337,8 @@ def audit_case_get(user: Reader, pk: int) -> Any:
     their rehab cases, general roles the cases they see. Otherwise NotFound."""
 
     try:
-        case = Case.objects.select_related("commune").get(pk=pk)
-    except (Case.DoesNotExist, ValueError, TypeError):
+        case = case_model().objects.select_related("commune").get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound() from None
     if is_auditor(user) or can_view_case(user, case):
         return case
@@ -351,7 +352,7 @@ def case_reference_exists(ref: str) -> bool:
     q = Q(reference__iexact=ref.strip())
     if ref.strip().isdigit() and int(ref) < 2**63:
         q |= Q(pk=int(ref))
-    return Case.objects.filter(q).exists()
+    return case_model().objects.filter(q).exists()
 
 
 def audit_user_get(user: Reader, username: str) -> Any:
@@ -367,7 +368,8 @@ def audit_communes_for_user(user: Reader) -> QuerySet:
     """Communes offered by the commune filter: those whose events the user sees."""
 
     scope = scope_for(user)
-    qs = AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE)
+    units = unit_model()
+    qs = units.objects.filter(level=units.Level.COMMUNE)
     if Role.AUDITOR in scope.district_roles or scope.sees_all_communes or scope.rehab_all:
         return qs.order_by("name")
     return qs.filter(id__in=sorted(scope.commune_ids | scope.rehab_commune_ids)).order_by("name")
@@ -379,7 +381,7 @@ def audit_processes_for_user(user: Reader) -> list[tuple[str, Any]]:
     everything = Role.AUDITOR in scope.district_roles
     return [
         (value, label)
-        for value, label in Case.Process.choices
+        for value, label in case_processes()
         if everything
         or (value in SENSITIVE_PROCESSES and scope.sees_rehab)
         or (value not in SENSITIVE_PROCESSES and scope.sees_general)

@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import formatting
-from cases.models import Case, DocumentRequirement
+from workflows import formatting
 from workflows.actors import Reader
 from workflows.audit_explorer import REDACTED, redacted
 from workflows.forms import MoneyField
@@ -23,6 +22,7 @@ from workflows.permissions import (
     ROLE_LABELS,
 )
 from workflows.registry import all_specs, routed_specs, spec_for
+from workflows.registry_models import case_processes, document_requirement_model
 
 # --- how an event reads: one presenter for the table and the exports ---------------
 
@@ -203,7 +203,7 @@ class EventPresenter:
         self.compact = compact
         self.doc_labels = doc_labels
         self.transitions, self.states = _specs_by_name()
-        self.processes = {k: str(v) for k, v in Case.Process.choices}
+        self.processes = {k: str(v) for k, v in case_processes()}
         self.object_specs = {s.object_type: s for s in all_specs().values() if not s.is_case}
 
     def spec_of(self, ev: AuditEvent) -> Any:
@@ -261,7 +261,9 @@ class EventPresenter:
     def _doc_label(self, kind: str) -> str:
         if self.doc_labels is None:
             self.doc_labels = dict(
-                DocumentRequirement.objects.order_by("kind", "id").values_list("kind", "label")
+                document_requirement_model()
+                .objects.order_by("kind", "id")
+                .values_list("kind", "label")
             )
         return str(self.doc_labels.get(kind, kind))
 

@@ -21,8 +21,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cases.formatting import display_name
-from cases.models import Case
 from workflows import audit, flows, onestop
 from workflows.actors import User
 from workflows.exceptions import (
@@ -32,6 +30,7 @@ from workflows.exceptions import (
     SeparationOfDuties,
     TransitionNotAllowed,
 )
+from workflows.formatting import display_name
 from workflows.models import AuditEvent
 from workflows.outbox import outbox
 from workflows.permissions import roles_for_case, scope_for
@@ -93,7 +92,7 @@ def _check_separation(spec: ProcessSpec, tspec: TransitionSpec, case: Any, actor
 
 
 def _notify_next(
-    spec: ProcessSpec, case: Case, actor: User, tspec: TransitionSpec, from_state: str
+    spec: ProcessSpec, case: Any, actor: User, tspec: TransitionSpec, from_state: str
 ) -> None:
     """Outbox rows for whoever must act next in the case's commune, or for the
     officer who filed it once the case is finished. Written in the office's
@@ -102,7 +101,7 @@ def _notify_next(
         _write_next(spec, case, actor, tspec)
 
 
-def _write_next(spec: ProcessSpec, case: Case, actor: User, tspec: TransitionSpec) -> None:
+def _write_next(spec: ProcessSpec, case: Any, actor: User, tspec: TransitionSpec) -> None:
     state_label = spec.state_label(case.state)
     common = {
         "body": _("%(actor)s: %(action)s.") % {"actor": display_name(actor), "action": tspec.label},

@@ -23,12 +23,12 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import AdministrativeUnit
 from workflows.actors import Reader, User
 from workflows.deadlines import deadline_create_for_task
 from workflows.exceptions import NotPermitted, TransitionNotAllowed
 from workflows.permissions import may_take_task, role_permission
 from workflows.registry import flow_for, spec_for
+from workflows.registry_models import unit_model
 from workflows.specs import ProcessSpec, Step
 from workflows.task_status import OPEN_TASK
 
@@ -87,13 +87,13 @@ def on_route(states_by_route: dict[str, tuple[str, ...]]) -> Condition:
     )
 
 
-def process_commune(process: Process) -> AdministrativeUnit:
+def process_commune(process: Process) -> Any:
     commune_id = _held_value(process.pk, "commune_id")
     if commune_id is not _MISSING:
         # Only its key is used (the permission is on the commune row).
-        return AdministrativeUnit(pk=commune_id)
+        return unit_model()(pk=commune_id)
     model = process.flow_class.artifact_model
-    return AdministrativeUnit.objects.get(
+    return unit_model().objects.get(
         pk__in=model.objects.filter(pk=process.artifact_object_id).values("commune_id")
     )
 

@@ -13,9 +13,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.formatting import vn_date
-from cases.models import Case
-from workflows.registry import route_choices
+from workflows.formatting import vn_date
+from workflows.registry import route_choices, step_processes
+from workflows.registry_models import case_processes
 
 
 class AuditEvent(models.Model):
@@ -39,14 +39,18 @@ class AuditEvent(models.Model):
     actor_username = models.CharField(max_length=150, blank=True)
     actor_role = models.CharField(max_length=40, blank=True)
     commune = models.ForeignKey(
-        "cases.AdministrativeUnit",
+        settings.CASEFLOW_UNIT_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        settings.CASEFLOW_CASE_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
     )
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=40, blank=True)
@@ -115,11 +119,6 @@ class AuditAlert(models.Model):
         return self.problem
 
 
-# Processes whose human steps have time limits: the case processes and the
-# commune gift lists.
-STEP_PROCESSES = [*Case.Process.choices, ("gift_list", _("Commune gift list"))]
-
-
 class DeclaredDay(models.Model):
     """A date the office declares, with a reason; a date is declared one way only."""
 
@@ -174,7 +173,7 @@ class ProcedureVersion(models.Model):
     120/2025 from 01/7/2026).
     """
 
-    procedure = models.CharField(_("procedure"), max_length=20, choices=Case.Process.choices)
+    procedure = models.CharField(_("procedure"), max_length=20, choices=case_processes)
     code = models.CharField(_("version"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
     legal_basis = models.CharField(_("legal basis"), max_length=300)
@@ -255,7 +254,7 @@ class StepTimeLimit(models.Model):
     from that day; tasks opened before keep the limit they started under.
     """
 
-    process = models.CharField(_("process"), max_length=20, choices=STEP_PROCESSES)
+    process = models.CharField(_("process"), max_length=20, choices=step_processes)
     step = models.CharField(
         _("step"), max_length=40, help_text=_("Name of the workflow task, e.g. verify.")
     )
@@ -292,7 +291,7 @@ class TaskDeadline(models.Model):
     task = models.OneToOneField(
         "viewflow.Task", on_delete=models.CASCADE, related_name="deadline", verbose_name=_("task")
     )
-    process = models.CharField(_("process"), max_length=20, choices=STEP_PROCESSES)
+    process = models.CharField(_("process"), max_length=20, choices=step_processes)
     step = models.CharField(_("step"), max_length=40)
     started_on = models.DateField(_("started on"))
     working_days = models.PositiveSmallIntegerField(_("working days"))
@@ -342,7 +341,7 @@ class OneStopProcedure(models.Model):
     for dossiers received from its date; earlier dossiers keep theirs.
     """
 
-    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    process = models.CharField(_("process"), max_length=20, choices=case_processes)
     code = models.CharField(
         _("procedure code"), max_length=40, blank=True, help_text=_("Code in the national list.")
     )
@@ -379,15 +378,18 @@ class OneStopRecord(models.Model):
     """
 
     case = models.OneToOneField(
-        "cases.Case", on_delete=models.CASCADE, related_name="one_stop", verbose_name=_("case")
+        settings.CASEFLOW_CASE_MODEL,
+        on_delete=models.CASCADE,
+        related_name="one_stop",
+        verbose_name=_("case"),
     )
     procedure = models.ForeignKey(
         OneStopProcedure, on_delete=models.PROTECT, related_name="+", verbose_name=_("procedure")
     )
     # Copied from the case so the register and its KPI read one table.
-    process = models.CharField(_("process"), max_length=20, choices=Case.Process.choices)
+    process = models.CharField(_("process"), max_length=20, choices=case_processes)
     commune = models.ForeignKey(
-        "cases.AdministrativeUnit", on_delete=models.PROTECT, related_name="+"
+        settings.CASEFLOW_UNIT_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     received_on = models.DateField(_("received on"))
     working_days = models.PositiveSmallIntegerField(_("time limit (working days)"))

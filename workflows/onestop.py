@@ -28,12 +28,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
-from cases.formatting import vn_date
-from cases.models import Case
 from workflows import audit
 from workflows.actors import Reader, User
 from workflows.calendar import MARGIN, WorkingCalendar, add_working_days
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
+from workflows.formatting import vn_date
 from workflows.models import ApologyLetter, OneStopProcedure, OneStopRecord
 from workflows.outbox import outbox
 from workflows.permissions import (
@@ -46,6 +45,7 @@ from workflows.permissions import (
     scoped,
 )
 from workflows.registry import all_specs, spec_for
+from workflows.registry_models import case_model, case_processes
 from workflows.specs import ProcessSpec
 
 PENDING, DUE_SOON, OVERDUE, PAUSED = "pending", "due-soon", "overdue", "paused"
@@ -93,7 +93,7 @@ RECEIPT_FIELDS = [
 
 
 def register_on_transition(
-    spec: ProcessSpec, case: Case, name: str, *, on: dt.date | None = None
+    spec: ProcessSpec, case: Any, name: str, *, on: dt.date | None = None
 ) -> OneStopRecord | None:
     """Keep the register in step with a transition that just happened (inside
     the engine's transaction, the case locked). No query for a transition
@@ -134,7 +134,7 @@ def register_on_transition(
     return None
 
 
-def onestop_record_for_case(case: Case) -> OneStopRecord | None:
+def onestop_record_for_case(case: Any) -> OneStopRecord | None:
     """The register line of a case the caller may already see, with its
     letters and who issued them (two queries)."""
     from django.db.models import Prefetch
@@ -184,19 +184,19 @@ def record_status(
     return RecordStatus(record, status, status in (DUE_SOON, OVERDUE), prompt_from)
 
 
-def responsible_roles(case: Case) -> set[str]:
+def responsible_roles(case: Any) -> set[str]:
     """Who answers for the delay: the role acting on the case now, and the
     commune's officers (the one-stop desk that hands the letter over)."""
     acting = spec_for(case).acting_role.get(case.state)
     return {Role.COMMUNE_OFFICER} | ({acting} if acting else set())
 
 
-def may_issue_apology(user: Reader, case: Case) -> bool:
+def may_issue_apology(user: Reader, case: Any) -> bool:
     return bool(roles_for_case(user, case) & responsible_roles(case))
 
 
 def apology_issue(
-    case: Case,
+    case: Any,
     *,
     actor: User,
     new_due_on: dt.date | None,
@@ -208,7 +208,7 @@ def apology_issue(
     audited; the register's appointment in force moves to the new date."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = case_model().objects.select_for_update().get(pk=case.pk)
         record = OneStopRecord.objects.filter(case_id=locked.pk).first()
         if record is None:
             raise TransitionNotAllowed(
@@ -401,7 +401,7 @@ class KpiRow:
 
     @property
     def process_label(self) -> str:
-        return str(dict(Case.Process.choices).get(self.process, self.process))
+        return str(dict(case_processes()).get(self.process, self.process))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from workflows.registry_models import case_processes
 from workflows.specs import ProcessSpec
 
 _specs: dict[str, ProcessSpec] = {}
@@ -66,3 +67,11 @@ def spec_for(obj: Any) -> ProcessSpec:
         route = str(getattr(obj, "route", "") or "")
         return _routed.get((str(process), route)) or _specs[process]
     return next(s for s in _specs.values() if isinstance(obj, s.model))
+
+
+def step_processes() -> list[tuple[str, Any]]:
+    """Processes whose human steps have time limits: the case processes, then
+    the others registered with the engine (the commune gift lists)."""
+    cases = case_processes()
+    known = {value for value, _label in cases}
+    return [*cases, *((s.code, s.label) for s in _specs.values() if s.code not in known)]

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
-from cases.models import AdministrativeUnit
 from workflows import audit
 from workflows.actors import User
 from workflows.exceptions import InvalidData
@@ -24,6 +23,7 @@ from workflows.permissions import (
     role_codename,
     role_permission,
 )
+from workflows.registry_models import unit_model
 
 # What the administrator role configures in the admin site (never case data):
 # the registry's units, caps, budgets and checklist; gift campaigns with their
@@ -51,7 +51,7 @@ ADMIN_MODELS = [
 ]
 
 
-def _role_group(role: str, commune: AdministrativeUnit | None) -> Group:
+def _role_group(role: str, commune: Any) -> Group:
     if role in COMMUNE_ROLES:
         assert commune is not None
         group, created = Group.objects.get_or_create(name=commune_group_name(role, commune.code))
@@ -75,7 +75,7 @@ def _role_group(role: str, commune: AdministrativeUnit | None) -> Group:
     return group
 
 
-def _communes(role: str, codes: Iterable[str]) -> list[AdministrativeUnit]:
+def _communes(role: str, codes: Iterable[str]) -> list[Any]:
     codes = list(codes)
     if role in COMMUNE_ROLES and not codes:
         raise InvalidData(
@@ -89,8 +89,8 @@ def _communes(role: str, codes: Iterable[str]) -> list[AdministrativeUnit]:
         )
     found = {
         u.code: u
-        for u in AdministrativeUnit.objects.filter(
-            code__in=codes, level=AdministrativeUnit.Level.COMMUNE, valid_to__isnull=True
+        for u in unit_model().objects.filter(
+            code__in=codes, level=unit_model().Level.COMMUNE, valid_to__isnull=True
         )
     }
     missing = [c for c in codes if c not in found]
@@ -133,7 +133,7 @@ def role_grant(
         if role == Role.ADMIN:
             user.is_staff = True
         user.save()
-        targets: list[AdministrativeUnit | None] = list(communes) or [None]
+        targets: list[Any] = list(communes) or [None]
         for commune in targets:
             user.groups.add(_role_group(role, commune))
             audit.record(

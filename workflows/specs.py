@@ -9,23 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 
-from cases.models import Case
 from workflows.exceptions import InvalidData
-
-if TYPE_CHECKING:
-    from cases.models import Case
+from workflows.registry_models import case_model
 
 Errors = dict[str, list[Any]]
 # One contract for a process's hooks. A check refuses by raising a DomainError
 # (field errors through `refuse`, anything else with its own code) and returns
 # nothing; an effect (`apply`) runs after the state changed, in the same
 # transaction, and refuses the same way.
-Check = Callable[["Case", dict[str, Any], Any], None]
-Apply = Callable[["Case", dict[str, Any], Any], None]
+Check = Callable[[Any, dict[str, Any], Any], None]
+Apply = Callable[[Any, dict[str, Any], Any], None]
 # What the transition's form shows filled in (the UI's defaults, never the engine's).
 Initial = Callable[[Any], dict[str, Any]]
 
@@ -109,7 +106,7 @@ class ProcessSpec:
     @property
     def is_case(self) -> bool:
 
-        return issubclass(self.model, Case)
+        return issubclass(self.model, case_model())
 
     def state_label(self, state: str) -> str:
         return str(dict(self.states.choices).get(state, state))

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from cases.formatting import vn_date
 from cases.gifts.models import (
     GiftList,
     GiftListState,
@@ -42,6 +41,7 @@ from cases.official import xlsx as ox
 from workflows import audit
 from workflows.actors import User
 from workflows.exceptions import NotFound, TransitionNotAllowed
+from workflows.formatting import vn_date
 from workflows.permissions import scope_for
 
 R = GiftRecipientState

@@ -13,7 +13,6 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cases.formatting import money, vn_date
 from cases.gifts.models import (
     GiftList,
     GiftPackage,
@@ -24,6 +23,7 @@ from cases.gifts.selectors import campaign_packages
 from cases.models import Category, MeritSubtype, Person
 from cases.validators import national_id_errors
 from workflows.exceptions import InvalidData
+from workflows.formatting import money, vn_date
 
 
 def category_vocabulary() -> dict[str, tuple[str, str]]:

@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from cases.formatting import money
 from cases.models import AdministrativeUnit, Category, MeritSubtype, Person
+from workflows.formatting import money
 
 # The shared `cases` app label: tables, content types, permissions and migration
 # history stay where they were before the process got its own package.

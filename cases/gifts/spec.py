@@ -19,7 +19,6 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cases.formatting import money, vn_date
 from cases.gifts.models import (
     CampaignBudget,
     GiftList,
@@ -31,6 +30,7 @@ from cases.gifts.models import (
 from workflows.actors import User
 from workflows.engine import bulk_transition
 from workflows.exceptions import InvalidData, SeparationOfDuties
+from workflows.formatting import money, vn_date
 from workflows.models import AuditEvent
 from workflows.permissions import Role
 from workflows.specs import ProcessSpec, Step, TransitionSpec

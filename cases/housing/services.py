@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.formatting import money
 from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
 from cases.housing.spec import cap_in_force
 from cases.models import AdministrativeUnit, Case, Category, Person
 from workflows import audit, flows
 from workflows.actors import User
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
+from workflows.formatting import money
 from workflows.permissions import (
     may_create_case,
 )

@@ -9,7 +9,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.formatting import money
 from cases.forms import money_text
 from cases.housing.forms import AcceptCompletionForm, ApproveForm, DisburseForm, ReviewForm
 from cases.housing.models import Budget, Disbursement, HousingCap, HousingCase, HousingState
@@ -17,6 +16,7 @@ from cases.models import Case
 from cases.selectors import missing_documents
 from workflows.actors import User
 from workflows.exceptions import InvalidData
+from workflows.formatting import money
 from workflows.permissions import Role
 from workflows.specs import Errors, OneStopSpec, ProcessSpec, Step, TransitionSpec, refuse
 

@@ -36,7 +36,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import formatting, serializers
+from cases import serializers
 from cases.api import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -79,6 +79,7 @@ from cases.rehab.services import (
     rehab_read_record,
     voluntary_create,
 )
+from workflows import formatting
 from workflows.actors import Reader, signed_in
 from workflows.exceptions import NotFound, NotPermitted
 from workflows.permissions import scope_for

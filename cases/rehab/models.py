@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
 
-from cases.formatting import vn_date
 from cases.models import Case
+from workflows.formatting import vn_date
 
 # The shared `cases` app label: tables, content types, permissions and migration
 # history stay where they were before the process got its own package.

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from cases import formatting
 from cases.rehab.forms import (
     ExportForm,
     RehabFilterForm,
@@ -30,6 +29,7 @@ from cases.rehab.services import (
 from cases.rehab.views import RehabListView, RehabMixin
 from cases.selectors import rehab_communes_for_user
 from cases.views.base import CaseflowView, paginate
+from workflows import formatting
 from workflows.actors import Reader
 from workflows.registry import spec_for
 

@@ -10,7 +10,6 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.formatting import vn_date
 from cases.models import Case
 from cases.rehab.models import (
     ADULT_AGE,
@@ -26,6 +25,7 @@ from cases.rehab.services import referral_follow_up
 from cases.selectors import missing_documents
 from workflows.actors import User
 from workflows.calendar import add_working_days
+from workflows.formatting import vn_date
 from workflows.models import AuditEvent
 from workflows.specs import Errors, refuse
 

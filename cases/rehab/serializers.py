@@ -8,7 +8,7 @@ from typing import Any, cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers as drf
 
-from cases import formatting, serializers
+from cases import serializers
 from cases.models import Case, Person
 from cases.rehab.models import (
     CheckinResult,
@@ -28,6 +28,7 @@ from cases.rehab.selectors import (
     mask_national_id,
 )
 from cases.selectors import case_document_checklist
+from workflows import formatting
 from workflows.models import AuditEvent
 from workflows.permissions import available_transitions
 from workflows.registry import spec_for

@@ -22,7 +22,6 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from cases.formatting import vn_date
 from cases.models import Case
 from cases.rehab.models import (
     CheckinResult,
@@ -74,6 +73,7 @@ from cases.rehab.transition_forms import (
     StartTreatmentForm,
     VoluntaryDecisionForm,
 )
+from workflows.formatting import vn_date
 from workflows.permissions import Role
 from workflows.specs import ProcessSpec, Step, TransitionSpec
 

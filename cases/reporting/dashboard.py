@@ -40,12 +40,19 @@ from cases.rehab.models import ReferralState, VoluntaryState
 from cases.rehab.selectors import rehab_cases_for_user
 from cases.selectors import cases_for_user
 from workflows.actors import Reader
-from workflows.models import STEP_PROCESSES, TaskDeadline
+from workflows.models import TaskDeadline
 from workflows.permissions import SENSITIVE_PROCESSES, scope_for, scoped
+from workflows.registry import step_processes
 from workflows.task_status import OPEN_TASK
 
 OVERDUE_LIST_SIZE = 10
-PROCESS_LABELS: dict[str, Any] = dict(STEP_PROCESSES)
+
+
+def process_labels() -> dict[str, Any]:
+    """Each process with time-limited steps, by code, as people call it."""
+    return dict(step_processes())
+
+
 STATE_CHOICES: dict[str, list[tuple[str, Any]]] = {
     Case.Process.HOUSING: list(HousingState.choices),
     Case.Process.REHAB_COMPULSORY: list(ReferralState.choices),
@@ -64,7 +71,7 @@ class StateCount:
 
     @property
     def process_label(self) -> str:
-        return str(PROCESS_LABELS.get(self.process, self.process))
+        return str(process_labels().get(self.process, self.process))
 
     @property
     def state_label(self) -> str:
@@ -84,7 +91,7 @@ class OverdueTask:
 
     @property
     def process_label(self) -> str:
-        return str(PROCESS_LABELS.get(self.deadline.process, self.deadline.process))
+        return str(process_labels().get(self.deadline.process, self.deadline.process))
 
 
 @dataclass(frozen=True)
@@ -228,7 +235,7 @@ def overdue_tasks(
         r["process"]: r["n"]
         for r in qs.order_by().values("process").annotate(n=Count("id")).order_by("process")
     }
-    by_process = [(str(label), counts[p]) for p, label in STEP_PROCESSES if p in counts]
+    by_process = [(str(label), counts[p]) for p, label in step_processes() if p in counts]
     oldest = []
     for d in qs.select_related(
         "task__process__case__commune",

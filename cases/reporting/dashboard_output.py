@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from cases import formatting
 from cases.official.docx import FONT, LEFT, RIGHT, Column
 from cases.official.xlsx import data_table, to_bytes
 from cases.reporting.charts import (
@@ -33,7 +32,8 @@ from cases.reporting.charts import (
     line_chart,
     plain,
 )
-from cases.reporting.dashboard import PROCESS_LABELS, Dashboard, Overdue, StateCount
+from cases.reporting.dashboard import Dashboard, Overdue, StateCount, process_labels
+from workflows import formatting
 
 # Chart labels of the processes that share a chart (the rehab dashboard).
 SHORT_PROCESS_LABELS: dict[str, Any] = {
@@ -98,7 +98,7 @@ class Table:
 
 def short_process_label(process: str) -> str:
     """A word or two for chart labels: 'Compulsory', 'Voluntary', 'Housing'."""
-    return str(SHORT_PROCESS_LABELS.get(process) or PROCESS_LABELS.get(process, process))
+    return str(SHORT_PROCESS_LABELS.get(process) or process_labels().get(process, process))
 
 
 def _state_table(

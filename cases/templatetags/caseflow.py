@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from cases import formatting
 from cases.models import Category
 from cases.selectors import rehab_communes_for_user, request_communes, unread_count
+from workflows import formatting
 from workflows.permissions import ROLE_LABELS as _ROLE_LABELS
 from workflows.permissions import Role, scope_for
 from workflows.registry import spec_for

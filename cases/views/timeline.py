@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from cases.formatting import display_name
 from cases.templatetags.caseflow import spec_badge
 from workflows.audit_presenter import EventPresenter, EventRow
+from workflows.formatting import display_name
 from workflows.specs import ProcessSpec
 
 Badge = Callable[[str], str]

@@ -16,7 +16,6 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
-from cases import formatting
 from cases.forms import ApologyForm, DocumentUploadForm
 from cases.housing.models import HousingCase, HousingState
 from cases.housing.selectors import housing_case_get
@@ -27,6 +26,7 @@ from cases.views.documents import upload_posted_document
 from cases.views.timeline import timeline_entries
 from cases.views.transitions import ActionPostMixin, TransitionPostMixin, transition_actions
 from notifications.services import notifications_mark_read_for_case
+from workflows import formatting
 from workflows.actors import signed_in
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData, NotPermitted

@@ -10,7 +10,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 
-from cases.formatting import display_name
 from cases.gifts.views.documents import file_response
 from cases.reporting.forms import ReportDocumentForm, ReportPeriodForm
 from cases.reporting.report import (
@@ -24,6 +23,7 @@ from cases.reporting.report_text import body, default_texts, summary_vi
 from cases.views.base import CaseflowView
 from workflows.actors import signed_in
 from workflows.exceptions import InvalidData
+from workflows.formatting import display_name
 
 
 class SixMonthReportView(CaseflowView):
