@@ -77,12 +77,8 @@ def procedure_in_force(process: str, on: dt.date) -> OneStopProcedure | None:
 
 
 # What a new receipt sets on the case's line (every field but the case).
-RECEIPT_FIELDS = [
-    "procedure",
-    "process",
-    "commune",
-    "received_on",
-    "working_days",
+RECEIPT_FIELDS = ["procedure", "process", "commune", "received_on", "working_days"]
+RECEIPT_FIELDS += [
     "appointment_on",
     "due_on",
     "result_on",
