@@ -14,10 +14,11 @@ from cases.models import AdministrativeUnit, Case, Document, DocumentRequirement
 from notifications.selectors import notification_unread_count
 from workflows.actors import Reader, signed_in
 from workflows.audit_explorer import object_timeline
-from workflows.exceptions import NotFound
 from workflows.permissions import (
     COMMUNE_ROLES,
     SENSITIVE_PROCESSES,
+    Role,
+    get_or_not_found,
     role_permission,
     scope_for,
     scoped,
@@ -44,10 +45,8 @@ def people_for_user(user: Reader) -> QuerySet[Person]:
 
 
 def person_get(user: Reader, pk: int) -> Person:
-    try:
-        return people_for_user(user).get(pk=pk)
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    person: Person = get_or_not_found(people_for_user(user), pk)
+    return person
 
 
 def _task_scope_q(user: Reader) -> Q:
@@ -99,14 +98,9 @@ def tasks_queue(user: Reader) -> QuerySet[Task]:
 
 
 def task_get(user: Reader, pk: int) -> Task:
-    try:
-        return (
-            Task.objects.filter(Q(owner=user) | _task_scope_q(user))
-            .select_related("process")
-            .get(pk=pk)
-        )
-    except (Task.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    tasks = Task.objects.filter(Q(owner=user) | _task_scope_q(user)).select_related("process")
+    task: Task = get_or_not_found(tasks, pk)
+    return task
 
 
 def case_timeline(case: Case) -> QuerySet:
@@ -155,6 +149,12 @@ def request_communes(request: HttpRequest) -> list[Any]:
     return cached
 
 
+def officer_communes(request: HttpRequest) -> list[AdministrativeUnit]:
+    """The user's communes where they are a commune officer (read once per request)."""
+    ids = scope_for(request.user).commune_roles.get(Role.COMMUNE_OFFICER, frozenset())
+    return [c for c in request_communes(request) if c.pk in ids]
+
+
 def unread_count(request: HttpRequest) -> int:
     cached = getattr(request, "_caseflow_unread", None)
     if cached is None:
@@ -183,7 +183,5 @@ def case_documents(case: Case) -> list[Document]:
 
 def case_document_get(case: Case, pk: Any) -> Document:
     """One document of a case the caller has authorized; NotFound otherwise."""
-    try:
-        return Document.objects.get(case_id=case.pk, pk=pk)
-    except (Document.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    document: Document = get_or_not_found(Document.objects.filter(case_id=case.pk), pk)
+    return document

@@ -29,7 +29,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -42,6 +41,7 @@ from workflows.permissions import (
     Role,
     Scope,
     can_view_case,
+    get_or_not_found,
     scope_for,
 )
 from workflows.registry_models import case_model, case_processes, unit_model
@@ -336,10 +336,7 @@ def audit_case_get(user: Reader, pk: int) -> Any:
     """A case whose timeline the user may read: auditors any case, rehab roles
     their rehab cases, general roles the cases they see. Otherwise NotFound."""
 
-    try:
-        case = case_model().objects.select_related("commune").get(pk=pk)
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    case = get_or_not_found(case_model().objects.select_related("commune"), pk)
     if is_auditor(user) or can_view_case(user, case):
         return case
     raise NotFound()

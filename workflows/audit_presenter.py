@@ -205,6 +205,7 @@ class EventPresenter:
         self.transitions, self.states = _specs_by_name()
         self.processes = {k: str(v) for k, v in case_processes()}
         self.object_specs = {s.object_type: s for s in all_specs().values() if not s.is_case}
+        self.role_labels: dict[str, Any] = {str(k): v for k, v in ROLE_LABELS.items()}
 
     def spec_of(self, ev: AuditEvent) -> Any:
         """The spec of the event's case, or of the process object it is about."""
@@ -228,7 +229,6 @@ class EventPresenter:
 
         labels = spec.event_labels if spec is not None else {}
         roles = [r for r in ev.actor_role.split(",") if r]
-        role_labels: dict[str, Any] = {str(k): v for k, v in ROLE_LABELS.items()}
         return EventRow(
             ev,
             hidden,
@@ -238,7 +238,7 @@ class EventPresenter:
             transition_label=(str(tspec.label) if tspec else ev.transition),
             from_label=state(ev.from_state),
             to_label=state(ev.to_state),
-            role_label=", ".join(str(role_labels.get(r, r)) for r in roles),
+            role_label=", ".join(str(self.role_labels.get(r, r)) for r in roles),
             commune=ev.commune.name if ev.commune_id is not None and ev.commune else "",
             case_ref=case.reference if case is not None else "",
             process_label=self.processes.get(case.process, case.process) if case else "",

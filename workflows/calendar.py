@@ -27,15 +27,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import holidays
-from django.db.models import CharField, Value
+from django.db.models import CharField, QuerySet, Value
 
 from workflows.models import MakeUpWorkday, OfficeDayOff, StepTimeLimit
-
-if TYPE_CHECKING:
-    from workflows.models import StepTimeLimit
 
 SATURDAY = 5
 # How far past the last date asked about a one-off calendar reaches: 3 months
@@ -159,15 +155,17 @@ def working_days_between(a: dt.date, b: dt.date) -> int:
     return WorkingCalendar.load(min(a, b), max(a, b)).working_days_between(a, b)
 
 
-def time_limit_in_force(process: str, step: str, on: dt.date) -> StepTimeLimit | None:
-    """The time limit for a step of a process in force on a date (the latest
-    `effective_from` not after it), or None when none is configured."""
+def limits_in_force(process: str, step: str, on: dt.date) -> QuerySet[StepTimeLimit]:
+    """The time limits of a step of a process in force on a date, the one in
+    force first (the latest `effective_from` not after it)."""
+    return StepTimeLimit.objects.filter(
+        process=process, step=step, effective_from__lte=on
+    ).order_by("-effective_from")
 
-    return (
-        StepTimeLimit.objects.filter(process=process, step=step, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
-    )
+
+def time_limit_in_force(process: str, step: str, on: dt.date) -> StepTimeLimit | None:
+    """The time limit in force, or None when none is configured."""
+    return limits_in_force(process, step, on).first()
 
 
 def due_date_for(

@@ -11,10 +11,17 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from workflows.calendar import MARGIN, OutsideCalendar, WorkingCalendar, add_working_days
-from workflows.models import MakeUpWorkday, OfficeDayOff, StepTimeLimit, TaskDeadline
+from workflows.calendar import (
+    MARGIN,
+    OutsideCalendar,
+    WorkingCalendar,
+    add_working_days,
+    limits_in_force,
+)
+from workflows.models import MakeUpWorkday, OfficeDayOff, TaskDeadline
 from workflows.registry import flow_code
 from workflows.task_status import OPEN_TASK
 
@@ -28,8 +35,13 @@ WINDOW = dt.timedelta(days=31)
 DEADLINE_REACH = dt.timedelta(days=3 * 60) + MARGIN
 
 
-def _process_of(flow_class: type) -> str | None:
-    return flow_code(flow_class)
+def _with_declared_days(rows: QuerySet[Any], span: tuple[dt.date, dt.date]) -> QuerySet[Any]:
+    """Each row with the office's declared days of `span` riding along as
+    arrays (`days_off`, `workdays`), so its calendar needs no query of its own."""
+    return rows.annotate(
+        days_off=ArraySubquery(OfficeDayOff.objects.filter(date__range=span).values("date")),
+        workdays=ArraySubquery(MakeUpWorkday.objects.filter(date__range=span).values("date")),
+    )
 
 
 def deadline_create_for_task(task: Any) -> TaskDeadline | None:
@@ -39,21 +51,13 @@ def deadline_create_for_task(task: Any) -> TaskDeadline | None:
     the limit in force, with the office's declared days of the months ahead
     riding along (a limit too long for them reads its own calendar).
     """
-    process = _process_of(task.flow_task.flow_class)
+    process = flow_code(task.flow_task.flow_class)
     if process is None:
         return None
     step = task.flow_task.name
     started_on = timezone.localdate(task.created)
     span = (started_on, started_on + DEADLINE_REACH)
-    limit = (
-        StepTimeLimit.objects.filter(process=process, step=step, effective_from__lte=started_on)
-        .order_by("-effective_from")
-        .annotate(
-            days_off=ArraySubquery(OfficeDayOff.objects.filter(date__range=span).values("date")),
-            workdays=ArraySubquery(MakeUpWorkday.objects.filter(date__range=span).values("date")),
-        )
-        .first()
-    )
+    limit = _with_declared_days(limits_in_force(process, step, started_on), span).first()
     if limit is None:
         return None
     n = limit.working_days
@@ -109,14 +113,13 @@ def open_step_deadline(flow_process_id: int | None) -> tuple[TaskDeadline | None
     today = timezone.localdate()
     span = (today, today + WINDOW)
     deadline = (
-        TaskDeadline.objects.filter(
-            task__process_id=flow_process_id,
-            task__flow_task_type="HUMAN",
-            task__status__in=OPEN_TASK,
-        )
-        .annotate(
-            days_off=ArraySubquery(OfficeDayOff.objects.filter(date__range=span).values("date")),
-            workdays=ArraySubquery(MakeUpWorkday.objects.filter(date__range=span).values("date")),
+        _with_declared_days(
+            TaskDeadline.objects.filter(
+                task__process_id=flow_process_id,
+                task__flow_task_type="HUMAN",
+                task__status__in=OPEN_TASK,
+            ),
+            span,
         )
         .order_by("-task_id")
         .first()

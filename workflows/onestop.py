@@ -76,18 +76,6 @@ def procedure_in_force(process: str, on: dt.date) -> OneStopProcedure | None:
     )
 
 
-# What a new receipt sets on the case's line (every field but the case).
-RECEIPT_FIELDS = ["procedure", "process", "commune", "received_on", "working_days"]
-RECEIPT_FIELDS += [
-    "appointment_on",
-    "due_on",
-    "result_on",
-    "result_state",
-    "counted",
-    "prompted_for",
-]
-
-
 def register_on_transition(
     spec: ProcessSpec, case: Any, name: str, *, on: dt.date | None = None
 ) -> OneStopRecord | None:
@@ -120,7 +108,12 @@ def register_on_transition(
         # A dossier submitted again (after its return) starts its line again:
         # one INSERT … ON CONFLICT, the case being locked by the engine.
         OneStopRecord.objects.bulk_create(
-            [record], update_conflicts=True, unique_fields=["case"], update_fields=RECEIPT_FIELDS
+            [record],
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=[
+                f.name for f in OneStopRecord._meta.concrete_fields if f.name not in ("id", "case")
+            ],
         )
         return record
     if case.state in rules.results or case.state in rules.void:

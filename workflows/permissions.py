@@ -241,14 +241,20 @@ def scoped(
     return scope.filter_communes(qs, field) if scope.sees_general else qs.none()
 
 
+def get_or_not_found(rows: QuerySet[Any], pk: Any) -> Any:
+    """The row of `rows` with this id; NotFound for a missing one, one outside
+    `rows` or a malformed id alike (so an answer never tells them apart)."""
+    try:
+        return rows.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
 def get_scoped_or_404(rows: QuerySet[M] | type[M], user: Reader, pk: Any, **scope: Any) -> M:
     """Fetch and authorize in one call: a row of another commune (or a
     malformed id) answers exactly like one that does not exist (NotFound)."""
-    qs = scoped(rows, user, **scope)
-    try:
-        return qs.get(pk=pk)
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    row: M = get_or_not_found(scoped(rows, user, **scope), pk)
+    return row
 
 
 def forget_scope(user: Reader) -> None:

@@ -49,7 +49,7 @@ from cases.gifts.serializers import (
     GiftTallySerializer,
 )
 from workflows.actors import signed_in
-from workflows.exceptions import NotFound
+from workflows.permissions import get_or_not_found
 
 # --- gift lists: .xlsx import ------------------------------------------------------
 
@@ -229,10 +229,7 @@ def _gift_lists(request: Request) -> Any:
 
 
 def gift_list_response(request: Request, pk: int) -> Response:
-    try:
-        gift_list = _gift_lists(request).get(pk=pk)
-    except (gifts.GiftList.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    gift_list = get_or_not_found(_gift_lists(request), pk)
     return Response(GiftListDetailSerializer(gift_list, context={"request": request}).data)
 
 

@@ -21,7 +21,7 @@ from cases.gifts.models import (
 from cases.models import AdministrativeUnit, Person
 from workflows.actors import Reader
 from workflows.exceptions import NotFound
-from workflows.permissions import get_scoped_or_404, scope_for, scoped
+from workflows.permissions import get_or_not_found, get_scoped_or_404, scope_for, scoped
 
 # --- eligibility --------------------------------------------------------------
 
@@ -61,10 +61,8 @@ def campaign_get(user: Reader, pk: Any, *, figures: bool = False) -> Campaign:
     scope = scope_for(user)
     if not (scope.sees_general if figures else scope.has_any_role):
         raise NotFound()
-    try:
-        return Campaign.objects.get(pk=pk)
-    except (Campaign.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    campaign: Campaign = get_or_not_found(Campaign.objects.all(), pk)
+    return campaign
 
 
 def gift_lists_for_user(user: Reader) -> QuerySet[GiftList]:

@@ -20,9 +20,9 @@ from cases.rehab.models import (
 )
 from workflows.actors import Reader
 from workflows.audit_explorer import REHAB_EXPORT_OBJECT, object_timeline
-from workflows.exceptions import InvalidData, NotFound
+from workflows.exceptions import InvalidData
 from workflows.models import AuditEvent, ProcedureVersion
-from workflows.permissions import SENSITIVE_PROCESSES, Role, scope_for, scoped
+from workflows.permissions import SENSITIVE_PROCESSES, Role, get_or_not_found, scope_for, scoped
 
 REFERENCE_PREFIX: dict[str, str] = {
     Case.Process.REHAB_COMPULSORY: "CNBB",
@@ -52,10 +52,7 @@ def rehab_cases_for_user(user: Reader) -> QuerySet[RehabCase]:
 
 def rehab_case_get(user: Reader, pk: Any) -> RehabReferral | VoluntaryRehab:
     """The case as its own process model, or NotFound (never revealing it exists)."""
-    try:
-        process = rehab_cases_for_user(user).values_list("process", flat=True).get(pk=pk)
-    except (RehabCase.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    process = get_or_not_found(rehab_cases_for_user(user).values_list("process", flat=True), pk)
     model = RehabReferral if process == Case.Process.REHAB_COMPULSORY else VoluntaryRehab
     return (
         model.objects.select_related("commune", "applicant", "procedure_version", "previous_case")
@@ -108,10 +105,8 @@ def read_log_cases(user: Reader) -> QuerySet[RehabCase]:
 
 
 def read_log_case_get(user: Reader, pk: Any) -> RehabCase:
-    try:
-        return read_log_cases(user).get(pk=pk)
-    except (RehabCase.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    case: RehabCase = get_or_not_found(read_log_cases(user), pk)
+    return case
 
 
 def case_reads(case: RehabCase) -> QuerySet[AuditEvent]:

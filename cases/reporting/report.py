@@ -59,7 +59,7 @@ from cases.rehab.models import RehabReferral, VoluntaryRehab
 from workflows.actors import Reader
 from workflows.exceptions import NotFound, NotPermitted
 from workflows.models import OneStopRecord
-from workflows.permissions import Role, scope_for
+from workflows.permissions import Role, get_or_not_found, scope_for
 
 READ_ROLES = frozenset({Role.OFFICE_HEAD, Role.DISTRICT_SPECIALIST, Role.AUDITOR})
 DRAFT_ROLES = frozenset({Role.OFFICE_HEAD, Role.DISTRICT_SPECIALIST})
@@ -121,10 +121,10 @@ def districts() -> list[AdministrativeUnit]:
 
 
 def district_get(pk: Any) -> AdministrativeUnit:
-    try:
-        return AdministrativeUnit.objects.get(pk=pk, level=AdministrativeUnit.Level.DISTRICT)
-    except (AdministrativeUnit.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+    unit: AdministrativeUnit = get_or_not_found(
+        AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.DISTRICT), pk
+    )
+    return unit
 
 
 def last_half_year(today: dt.date) -> tuple[dt.date, dt.date]:

@@ -24,14 +24,6 @@ from workflows.permissions import may_create_case, may_manage_registry
 PEOPLE_SUGGESTIONS = 300
 
 
-def officer_communes(request: HttpRequest) -> list[AdministrativeUnit]:
-    """Communes where the user may open a case (only their own)."""
-    communes = [c for c in request_communes(request) if may_create_case(request.user, c.pk)]
-    if not communes:
-        raise NotPermitted(_("Only a commune officer can open a case."))
-    return communes
-
-
 class PersonCreateView(CaseflowView):
     template_name = "cases/person_form.html"
 

@@ -5,7 +5,7 @@ reason (`CaseflowView`); success redirects to the page with a message."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -53,9 +53,8 @@ class TransitionPostMixin(ActionPostMixin):
     done_message = gettext_lazy("%(action)s: done. The case is now “%(state)s”.")
     bound_action: str
     bound_form: Any
-
-    def get_transition_object(self) -> Any:
-        raise NotImplementedError
+    # The page's object, fetched through its scope (each page's own getter).
+    get_transition_object: Callable[[], Any]
 
     def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
         obj = self.get_transition_object()

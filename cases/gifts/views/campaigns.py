@@ -19,7 +19,8 @@ from cases.gifts.selectors import (
     campaign_totals,
 )
 from cases.gifts.spec import SPEC
-from cases.gifts.views.lists import ROW_TALLY, officer_communes
+from cases.gifts.views.lists import ROW_TALLY
+from cases.selectors import officer_communes
 from cases.views.base import CaseflowView
 from workflows.actors import signed_in
 from workflows.exceptions import NotPermitted
@@ -69,7 +70,7 @@ class CampaignDetailView(CaseflowView):
         )
         with_list = {g.commune_id for g in lists}
         can_open = (
-            [c for c in officer_communes(user, self.request) if c.pk not in with_list]
+            [c for c in officer_communes(self.request) if c.pk not in with_list]
             if campaign.reconciled_at is None
             else []
         )
@@ -115,7 +116,7 @@ class CampaignListOpenView(CampaignActionView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         campaign = self.get_campaign()
-        mine = officer_communes(request.user, request)
+        mine = officer_communes(request)
         wanted = request.POST.get("commune", "")
         commune = next((c for c in mine if str(c.pk) == wanted), None)
         if commune is None and not wanted and len(mine) == 1:

@@ -38,12 +38,10 @@ from cases.gifts.models import (
 from cases.gifts.selectors import TALLY, gift_list_get, gift_rows_for_user
 from cases.gifts.spec import SPEC
 from cases.gifts.templatetags.gift_ui import gift_list_badge
-from cases.models import AdministrativeUnit
-from cases.selectors import request_communes
 from cases.views.base import CaseflowView, paginate
 from cases.views.timeline import timeline_entries
 from cases.views.transitions import ActionPostMixin, TransitionPostMixin, transition_actions
-from workflows.actors import Reader, signed_in
+from workflows.actors import signed_in
 from workflows.audit_explorer import object_timeline
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData
@@ -57,11 +55,6 @@ ROW_TALLY = {
     "delivered": Count("rows", filter=Q(rows__state=R.DELIVERED)),
     "returned": Count("rows", filter=Q(rows__state=R.RETURNED)),
 }
-
-
-def officer_communes(user: Reader, request: HttpRequest) -> list[AdministrativeUnit]:
-    ids = scope_for(user).commune_roles.get(Role.COMMUNE_OFFICER, frozenset())
-    return [c for c in request_communes(request) if c.pk in ids]
 
 
 def parse_date(value: str) -> dt.date | None:

@@ -14,12 +14,21 @@ from cases.housing.models import HousingCase
 from cases.housing.selectors import housing_case_get
 from cases.housing.services import housing_case_create, housing_case_update_draft
 from cases.housing.views.detail import EDITABLE_STATES
-from cases.selectors import people_for_user
+from cases.models import AdministrativeUnit
+from cases.selectors import officer_communes, people_for_user
 from cases.views.base import CaseflowView
-from cases.views.people import PEOPLE_SUGGESTIONS, officer_communes
+from cases.views.people import PEOPLE_SUGGESTIONS
 from workflows.actors import signed_in
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.permissions import may_create_case
+
+
+def _case_communes(request: HttpRequest) -> list[AdministrativeUnit]:
+    """Communes where the user may open a case (only their own)."""
+    communes = officer_communes(request)
+    if not communes:
+        raise NotPermitted(_("Only a commune officer can open a case."))
+    return communes
 
 
 class HousingCaseCreateView(CaseflowView):
@@ -34,7 +43,7 @@ class HousingCaseCreateView(CaseflowView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        communes = officer_communes(self.request)
+        communes = _case_communes(self.request)
         form = self.bound_form or self.get_form(communes)
         suggestions = list(
             form.people.select_related("commune").order_by("-created_at")[:PEOPLE_SUGGESTIONS]
@@ -43,7 +52,7 @@ class HousingCaseCreateView(CaseflowView):
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        communes = officer_communes(request)
+        communes = _case_communes(request)
         form = self.bound_form = self.get_form(communes)
         if not form.is_valid():
             raise InvalidData()
