@@ -34,6 +34,33 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     test["NAME"] = f"test_{settings.DATABASES['default']['NAME']}_{os.getpid()}"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a transactional test has flushed the database, put the data
+    migrations' reference rows (procedure versions, time limits, one-stop
+    procedures) back, so no later test depends on which ran before it on this
+    worker. Not after the last test: its teardown has dropped the database."""
+    yield
+    if nextitem is None or not _is_transactional(item):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from cases.reference_data import ensure_reference_data
+
+    with item.config.stash[blocking_manager_key].unblock():
+        ensure_reference_data()
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    )
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings: Any) -> None:
     """Hashing eleven real passwords per test would dominate the suite's time."""
