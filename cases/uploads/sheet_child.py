@@ -1,0 +1,266 @@
+"""The child process that reads the first sheet of an untrusted .xlsx.
+
+Started by `cases.uploads.spreadsheet` as `python -I -B sheet_child.py LIMITS`
+(LIMITS as JSON) with the file on stdin, a capped file as stdout and an empty
+environment. It imports only the standard library and python-calamine, never
+Django, so it cannot reach the database. It caps its own memory, CPU time and
+output before reading anything, checks the bounds before reading a cell, and
+writes one JSON object: {"rows": [[row number, [cells]], ...]} (the rows with
+content, empty cells as null, dates as {"$d": "2024-02-10"} and the like), or
+{"error": code, "reason": check, "params": {...}} for a refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import resource
+import sys
+import zipfile
+import zlib
+from typing import Any
+
+CHUNK = 1 << 20
+OVERLAP = 256  # bytes carried to the next chunk, so a match may straddle two
+HEAD_BYTES = 1 << 20  # a sheet's <dimension> and the <sst> tag come at the very top
+XML_SUFFIXES = (".xml", ".rels", ".vml")
+# What may come before an attribute named r: XML whitespace, or the quote that
+# ends the previous attribute (not well-formed, but calamine accepts it).
+ATTRIBUTE_START = (b" ", b"\t", b"\r", b"\n", b'"', b"'")
+
+DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\sref\s*=\s*[\"']([^\"']*)[\"']")
+SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s/>]")
+SST = re.compile(rb"<(?:[\w.-]+:)?sst\b([^>]*)>")
+SST_COUNT = re.compile(rb"(?:^|\s)(count|uniqueCount)\s*=\s*[\"']([^\"']*)[\"']")
+SI = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
+REF = re.compile(rb"r\s*=\s*[\"']\s*([A-Za-z]*)([0-9]*)")
+CELL = re.compile(rb"^\$?([A-Za-z]{1,4})\$?([0-9]{1,9})$")
+
+
+class Refusal(Exception):
+    def __init__(self, code: str, reason: str, **params: Any) -> None:
+        super().__init__(code, reason)
+        self.code, self.reason, self.params = code, reason, params
+
+
+def column_number(letters: bytes) -> int:
+    if len(letters) > 4:  # beyond any cap; no need to compute it
+        return 26**5
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def column_letters(column: int) -> str:
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def set_limits(limits: dict[str, Any]) -> None:
+    """Before anything is read: what this process may use, hard limits it
+    cannot raise again. Past RLIMIT_CPU it gets SIGXCPU; an allocation past
+    RLIMIT_AS fails (Rust aborts, Python raises MemoryError); a write past
+    RLIMIT_FSIZE to its output file gets SIGXFSZ."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    cpu = int(limits["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    memory = int(limits["memory_bytes"])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    output = int(limits["output_bytes"])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
+
+
+class PartScanner:
+    """Byte-level checks of one XML part as it inflates, chunk by chunk: no
+    DTD or entity declaration, not UTF-16/32 (the checks below read ASCII
+    markup), a sheet's declared dimension and explicit cell references within
+    the caps, the shared strings declared and counted within their cap."""
+
+    def __init__(self, name: str, limits: dict[str, Any]) -> None:
+        self.limits = limits
+        self.shared_strings = name.rsplit("/", 1)[-1].lower().startswith("sharedstrings")
+        self.tail = b""
+        self.head: bytearray | None = bytearray()
+        self.strings = 0
+        letters = len(column_letters(limits["max_columns"]))
+        digits = len(str(limits["max_rows"]))
+        # A reference over the caps has at least as many letters or digits as
+        # the caps themselves: only such candidates are looked at in Python.
+        self.candidates = re.compile(
+            rb"r\s*=\s*[\"']\s*(?:[A-Za-z]{%d,}|[A-Za-z]*0*[1-9][0-9]{%d,})"
+            % (letters, max(digits - 1, 0))
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.tail + chunk
+        if not self.tail and (buf[:2] in (b"\xfe\xff", b"\xff\xfe") or b"\x00" in buf[:4]):
+            raise Refusal("file_unsafe", "encoding")
+        if DTD.search(buf):
+            raise Refusal("file_unsafe", "dtd")
+        if self.head is not None:
+            self.head += chunk
+            if SHEET_DATA.search(self.head) or len(self.head) >= HEAD_BYTES:
+                self._check_head()
+        for match in self.candidates.finditer(buf):
+            start = match.start()
+            if start > 0 and buf[start - 1 : start] in ATTRIBUTE_START:
+                ref = REF.match(buf, start)
+                assert ref is not None
+                self._check_cell(ref.group(1), ref.group(2), "cell_reference")
+        if self.shared_strings:
+            seen = len(self.tail)
+            self.strings += sum(1 for m in SI.finditer(buf) if m.end() > seen)
+            self._check_strings(self.strings)
+        self.tail = buf[-OVERLAP:]
+
+    def close(self) -> None:
+        if self.head is not None:
+            self._check_head()
+
+    def _check_head(self) -> None:
+        assert self.head is not None
+        head = bytes(self.head)
+        self.head = None
+        data = SHEET_DATA.search(head)
+        dimension = DIMENSION.search(head, 0, data.start() if data else len(head))
+        if dimension:
+            end = dimension.group(1).split(b":")[-1].strip()
+            cell = CELL.match(end)
+            if cell:  # anything else calamine ignores too
+                self._check_cell(cell.group(1), cell.group(2), "declared_dimension", area=True)
+        sst = SST.search(head) if self.shared_strings else None
+        for _name, value in SST_COUNT.findall(sst.group(1)) if sst else []:
+            if not value.strip().isdigit():
+                raise Refusal("file_unsafe", "shared_strings_count")
+            # calamine reserves room for uniqueCount strings before reading one
+            self._check_strings(int(value))
+
+    def _check_cell(self, letters: bytes, digits: bytes, reason: str, area: bool = False) -> None:
+        limits = self.limits
+        rows = int(digits) if digits else 1
+        columns = column_number(letters) if letters else 1
+        over = rows > limits["max_rows"] or columns > limits["max_columns"]
+        if over or (area and rows * columns > limits["max_cells"]):
+            raise Refusal("file_sheet_too_large", reason, **extent(rows, columns, limits))
+
+    def _check_strings(self, count: int) -> None:
+        if count > self.limits["max_shared_strings"]:
+            raise Refusal(
+                "file_sheet_too_large",
+                "shared_strings",
+                count=count,
+                limit=self.limits["max_shared_strings"],
+            )
+
+
+def extent(rows: int, columns: int, limits: dict[str, Any]) -> dict[str, int]:
+    return {
+        "rows": rows,
+        "columns": columns,
+        "max_rows": limits["max_rows"],
+        "max_columns": limits["max_columns"],
+        "max_cells": limits["max_cells"],
+    }
+
+
+def check_members(archive: zipfile.ZipFile, limits: dict[str, Any]) -> None:
+    """Inflate every member once, through zipfile: it stops at the size the zip
+    declares and checks the CRC, so a member that lies about its size is
+    refused here, before the reader sees it."""
+    total = 0
+    for info in archive.infolist():
+        xml = info.filename.lower().endswith(XML_SUFFIXES)
+        scanner = PartScanner(info.filename, limits) if xml else None
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(CHUNK):
+                    total += len(chunk)
+                    if total > limits["max_uncompressed_bytes"]:
+                        raise Refusal(
+                            "file_too_large",
+                            "uncompressed_size",
+                            limit=limits["max_uncompressed_bytes"],
+                        )
+                    if scanner is not None:
+                        scanner.feed(chunk)
+        except zipfile.BadZipFile:
+            raise Refusal("file_unsafe", "crc") from None
+        except (zlib.error, EOFError, NotImplementedError, ValueError):
+            raise Refusal("file_parse_failed", "damaged_zip") from None
+        if scanner is not None:
+            scanner.close()
+
+
+def read_rows(blob: bytes, limits: dict[str, Any]) -> list[list[Any]]:
+    """[row number, cells] of the first sheet's rows with content."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(blob))
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):
+        raise Refusal("file_type", "not_zip") from None
+    check_members(archive, limits)
+
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(blob)).get_sheet_by_index(0)
+        end = sheet.end
+        if end is None:
+            return []
+        rows, columns = end[0] + 1, end[1] + 1
+        if (
+            rows > limits["max_rows"]
+            or columns > limits["max_columns"]
+            or rows * columns > limits["max_cells"]
+        ):
+            raise Refusal("file_sheet_too_large", "real_extent", **extent(rows, columns, limits))
+        values = sheet.to_python(skip_empty_area=False)
+    except (Refusal, MemoryError):
+        raise
+    except Exception as exc:  # a damaged workbook: calamine has many kinds of errors
+        raise Refusal("file_parse_failed", "reader_error", error=type(exc).__name__) from None
+    found: list[list[Any]] = []
+    for number, row in enumerate(values, start=1):
+        cells = [None if v == "" else v for v in row]
+        if any(v is not None and str(v).strip() != "" for v in cells):
+            found.append([number, cells])
+    return found
+
+
+def tagged(value: Any) -> Any:
+    """JSON for the values calamine returns that JSON has no type for."""
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"$t": value.isoformat()}
+    if isinstance(value, dt.timedelta):
+        return {"$td": value.total_seconds()}
+    raise TypeError(type(value).__name__)
+
+
+def main() -> int:
+    limits = json.loads(sys.argv[1])
+    set_limits(limits)
+    result: dict[str, Any]
+    try:
+        result = {"rows": read_rows(sys.stdin.buffer.read(), limits)}
+    except Refusal as refusal:
+        result = {"error": refusal.code, "reason": refusal.reason, "params": refusal.params}
+    except MemoryError:
+        result = {"error": "file_too_large", "reason": "memory", "params": {}}
+    payload = json.dumps(result, default=tagged, ensure_ascii=False, check_circular=False)
+    sys.stdout.buffer.write(payload.encode())
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

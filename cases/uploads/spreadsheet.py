@@ -1,0 +1,145 @@
+"""The first sheet of an uploaded .xlsx, read within bounds: the package checked
+here, the cells read in a child process with memory, CPU and time limits (see
+the package docstring), so that whatever the file does, at worst the child dies
+and the upload is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cases.uploads.limits import Limits
+from cases.uploads.package import (
+    OLE2_MAGIC,
+    open_zip,
+    parse_small_xml,
+    read_small_part,
+    require_main_part,
+)
+from cases.uploads.refusals import CODES, Refusal, refused
+
+logger = logging.getLogger(__name__)
+
+CHILD = Path(__file__).with_name("sheet_child.py")
+# No settings, no DATABASE_URL, no secrets: the child needs nothing from us.
+CHILD_ENVIRONMENT = {"LC_ALL": "C.UTF-8"}
+WORKBOOK = "xl/workbook.xml"
+WORKBOOK_RELATIONSHIPS = "xl/_rels/workbook.xml.rels"
+SPREADSHEET_TYPES = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    }
+)
+STDERR_KEPT = 4096
+# How a child that died tells why: Rust's allocator and Python name a failed
+# allocation on stderr before aborting or raising.
+OUT_OF_MEMORY = (b"memory allocation of", b"MemoryError", b"Cannot allocate memory")
+
+Row = tuple[int, tuple[Any, ...]]
+
+
+def read_first_sheet(blob: bytes, *, type_message: str, limits: Limits | None = None) -> list[Row]:
+    """(row number, cells) of each row with content in the workbook's first
+    sheet, header included; empty cells are None. Raises InvalidData with one
+    of the reader's codes (the package docstring) and `type_message` for
+    "not an .xlsx"."""
+    try:
+        return _read(blob, limits or Limits.from_settings())
+    except Refusal as refusal:
+        logger.warning("spreadsheet refused: %s (%s)", refusal.code, refusal.reason)
+        raise refused(refusal, type_message=type_message) from None
+
+
+def _read(blob: bytes, limits: Limits) -> list[Row]:
+    if blob.startswith(OLE2_MAGIC):
+        raise Refusal("file_type", "ole2_xls")
+    archive = open_zip(blob, limits)
+    require_main_part(archive, WORKBOOK, SPREADSHEET_TYPES)
+    damaged = Refusal("file_parse_failed", "malformed_workbook")
+    if WORKBOOK_RELATIONSHIPS not in archive.namelist():
+        raise damaged
+    sheets = parse_small_xml(read_small_part(archive, WORKBOOK), {"sheet"}, malformed=damaged)
+    if not sheets:
+        raise damaged
+    parse_small_xml(
+        read_small_part(archive, WORKBOOK_RELATIONSHIPS), {"Relationship"}, malformed=damaged
+    )
+    result = _run_child(blob, limits)
+    if "error" in result:
+        code = result["error"] if result["error"] in CODES else "file_parse_failed"
+        raise Refusal(code, str(result.get("reason", "")), **result.get("params", {}))
+    return [(int(number), tuple(cells)) for number, cells in result["rows"]]
+
+
+def _run_child(blob: bytes, limits: Limits) -> dict[str, Any]:
+    """Run sheet_child.py on the blob; its answer, or a Refusal saying how it
+    ended when it gave none."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            finished = subprocess.run(
+                [sys.executable, "-I", "-B", str(CHILD), json.dumps(limits.for_child())],
+                input=blob,
+                stdout=out,
+                stderr=err,
+                env=CHILD_ENVIRONMENT,
+                timeout=limits.timeout_seconds,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:  # run() has killed it
+            raise Refusal(
+                "file_parse_timeout", "wall_clock", seconds=_seconds(limits.timeout_seconds)
+            ) from None
+        except OSError:  # no interpreter to start (sys.executable unusable here)
+            logger.exception("the spreadsheet reader could not be started")
+            raise Refusal("file_parse_failed", "reader_unavailable") from None
+        err.seek(0)
+        stderr = err.read(STDERR_KEPT)
+        size = out.seek(0, os.SEEK_END)
+        out.seek(0)
+        output = out.read() if size <= limits.output_bytes else b""
+    status = finished.returncode
+    if status == 0 and size <= limits.output_bytes:
+        try:
+            answer = json.loads(output, object_hook=_untagged)
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and ("rows" in answer or "error" in answer):
+            return answer
+    logger.warning(
+        "spreadsheet reader ended with status %s: %s", status, stderr.decode(errors="replace")
+    )
+    if status == -signal.SIGXCPU:
+        raise Refusal("file_parse_timeout", "cpu_time", seconds=limits.cpu_seconds)
+    if status == -signal.SIGXFSZ or size > limits.output_bytes:
+        raise Refusal("file_too_large", "output")
+    if any(marker in stderr for marker in OUT_OF_MEMORY):
+        raise Refusal("file_too_large", "memory")
+    raise Refusal("file_parse_failed", "reader_died")
+
+
+def _seconds(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _untagged(obj: dict[str, Any]) -> Any:
+    """The child's tagged values back as Python dates and times."""
+    if len(obj) == 1:
+        ((tag, value),) = obj.items()
+        if tag == "$dt":
+            return dt.datetime.fromisoformat(value)
+        if tag == "$d":
+            return dt.date.fromisoformat(value)
+        if tag == "$t":
+            return dt.time.fromisoformat(value)
+        if tag == "$td":
+            return dt.timedelta(seconds=value)
+    return obj
