@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api import ApiView, _IgnoreFormatQuery, validated_query
+from cases.api_exports import ExportJobSerializer
 from cases.audit_export import audit_export_response
 from cases.models import Case
 from cases.selectors import unit_id_by_code
@@ -160,9 +161,18 @@ class AuditExportView(ApiView):
     @extend_schema(
         operation_id="audit_events_export",
         parameters=[AuditExportQuerySerializer],
-        responses={(200, "text/csv"): bytes, 400: E, 401: E, 403: E},
-        description="The filtered events as .csv (streamed) or .xlsx, newest first, at most "
-        "100,000 rows (a last line says when the export was cut). The export is logged.",
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes,
+            (200, "text/csv"): bytes,
+            202: ExportJobSerializer,
+            400: E,
+            401: E,
+            403: E,
+        },
+        description="The filtered events as .xlsx (the default) or .csv, newest first, at "
+        "most 100,000 rows (a last line says when the export was cut). The export is "
+        "logged. Past 5,000 events the file is built in the background: 202 with the "
+        "export job (poll its status_url until status is done, then get download_url).",
     )
     def get(self, request: Request) -> HttpResponseBase:
         query = validated_query(AuditExportQuerySerializer, request)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import Case, Value, When
@@ -26,6 +26,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from cases.exports.kinds import Built, ExportKind, Progress, document_inline_max_rows
+from cases.exports.models import ExportJob
+from cases.exports.services import export_job_create
+from cases.exports.tabular import set_cell
 from cases.gifts.models import (
     GiftList,
     GiftListState,
@@ -35,12 +39,13 @@ from cases.gifts.models import (
     ReturnReason,
     SignedBy,
 )
+from cases.gifts.selectors import gift_list_get
 from cases.models import AdministrativeUnit, Category, MeritSubtype
 from cases.official import docx as od
 from cases.official import xlsx as ox
 from workflows import audit
 from workflows.actors import User
-from workflows.exceptions import NotFound, TransitionNotAllowed
+from workflows.exceptions import DomainError, NotFound, TransitionNotAllowed
 from workflows.formatting import vn_date
 from workflows.permissions import scope_for
 
@@ -304,7 +309,7 @@ def signature_list_xlsx(gift_list: GiftList, *, on: dt.date | None = None) -> by
         total=total,
         min_row_height=SIGNATURE_ROW_PT,
     )
-    ws.cell(row=end + 1, column=2, value=_delivery_summary(data)).font = Font(
+    set_cell(ws, end + 1, 2, _delivery_summary(data)).font = Font(
         name=od.FONT, italic=True, size=11
     )
     ox.signers(
@@ -352,9 +357,13 @@ def _record_export(
         )
 
 
-def signature_list_export(*, actor: User, gift_list: GiftList, fmt: str) -> ExportedFile:
+def signature_list_export(
+    *, actor: User, gift_list: GiftList, fmt: str
+) -> ExportedFile | ExportJob:
     """The signature list of a list the actor may see (fetched through
-    `gift_list_get`), once approved; writes an "export" audit event.
+    `gift_list_get`), once approved; writes an "export" audit event. A list
+    of more than EXPORT_DOCUMENT_INLINE_MAX_ROWS rows is built in the
+    background: the queued job is returned instead of the file.
     Raises TransitionNotAllowed (409) before approval."""
     if fmt not in FORMATS:
         raise NotFound()
@@ -363,14 +372,55 @@ def signature_list_export(*, actor: User, gift_list: GiftList, fmt: str) -> Expo
             _("The signature list can be printed once the list is approved."),
             code="gift_list_not_approved",
         )
-    build = signature_list_xlsx if fmt == "xlsx" else signature_list_docx
-    content = build(gift_list)
+    rows = GiftRecipient.objects.filter(
+        gift_list_id=gift_list.pk, state__in=SIGNABLE_ROW_STATES
+    ).count()
+    data = {"document": f"signature_list.{fmt}", "campaign": gift_list.campaign.code}
     _record_export(
         actor,
         commune_id=gift_list.commune_id,
         object_type="cases.giftlist",
         object_id=gift_list.pk,
-        data={"document": f"signature_list.{fmt}", "campaign": gift_list.campaign.code},
+        data=data,
     )
-    name = f"danh-sach-ky-nhan-{gift_list.campaign.code}-{gift_list.commune.code}.{fmt}"
-    return ExportedFile(name, FORMATS[fmt], content)
+    if rows > document_inline_max_rows():
+        return export_job_create(
+            actor=actor,
+            kind=SIGNATURE_KIND,
+            fmt=fmt,
+            params={"gift_list": gift_list.pk},
+            commune_id=gift_list.commune_id,
+            rows_total=rows,
+        )
+    build = signature_list_xlsx if fmt == "xlsx" else signature_list_docx
+    return ExportedFile(_signature_filename(gift_list, fmt), FORMATS[fmt], build(gift_list))
+
+
+def _signature_filename(gift_list: GiftList, fmt: str) -> str:
+    return f"danh-sach-ky-nhan-{gift_list.campaign.code}-{gift_list.commune.code}.{fmt}"
+
+
+# --- the background job (kind "signature_list") ------------------------------------------
+
+SIGNATURE_KIND = "signature_list"
+
+
+def _build(job: ExportJob, out: IO[bytes], progress: Progress) -> Built:
+    gift_list = gift_list_get(job.requester, job.params["gift_list"])
+    build = signature_list_xlsx if job.fmt == "xlsx" else signature_list_docx
+    content = build(gift_list)
+    progress.total(job.rows_total or 0)
+    progress.advance(job.rows_total or 0)
+    out.write(content)
+    return Built(_signature_filename(gift_list, job.fmt), FORMATS[job.fmt])
+
+
+def _may_access(user: Any, job: ExportJob) -> bool:
+    try:
+        gift_list_get(user, job.params.get("gift_list"))
+    except DomainError:
+        return False
+    return True
+
+
+EXPORT_KIND = ExportKind(SIGNATURE_KIND, build=_build, may_access=_may_access)

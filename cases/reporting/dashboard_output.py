@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from cases.exports.tabular import set_cell
 from cases.official.docx import FONT, LEFT, RIGHT, Column
 from cases.official.xlsx import data_table, to_bytes
 from cases.reporting.charts import (
@@ -370,10 +371,10 @@ def dashboard_workbook(tables: list[Table]) -> bytes:
     taken: set[str] = set()
     for table in tables:
         ws = wb.create_sheet(sheet_title(table.sheet or table.title, taken))
-        ws.cell(row=1, column=1, value=table.title).font = Font(name=FONT, bold=True, size=13)
+        set_cell(ws, 1, 1, table.title).font = Font(name=FONT, bold=True, size=13)
         start = 3
         if table.note:
-            ws.cell(row=2, column=1, value=table.note).font = Font(name=FONT, italic=True)
+            set_cell(ws, 2, 1, table.note).font = Font(name=FONT, italic=True)
             start = 4
         numeric = table.numeric
         columns = [
