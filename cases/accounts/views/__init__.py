@@ -1,0 +1,2 @@
+"""Pages of login security: login, password, the second factor, and the
+administrator's lockouts and accounts."""
