@@ -4,6 +4,7 @@ SHELL := bash
 .DEFAULT_GOAL := run
 
 VENV   := .venv
+SECRET_FILE := .local/secret_key
 PY     := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 
@@ -20,9 +21,15 @@ PYTEST_ARGS ?=
 # database, named by its process in tests/conftest.py). JOBS=0 runs it in one process.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: venv browser db migrate seed run mail lint test bench stopdb clean lock
+.PHONY: venv browser db migrate seed run mail lint test bench drill stopdb clean lock
 
-venv: $(VENV)/.installed browser
+venv: $(VENV)/.installed browser $(SECRET_FILE)
+
+# A random SECRET_KEY for this checkout (settings read it when the environment
+# has none; production sets SECRET_KEY itself, see docs/production.md).
+$(SECRET_FILE):
+	mkdir -p .local
+	umask 077; $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))" > $@
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,9 +64,10 @@ migrate: venv db
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# The notification worker and the reminder scheduler run beside the web
-# server and stop with it. With no EMAIL_HOST/EMAIL_BACKEND in the environment,
-# emails go by SMTP to a local mailbox (.local/mail; `make mail` lists it).
+# The notification worker, the reminder scheduler and the export worker run
+# beside the web server and stop with it. With no EMAIL_HOST/EMAIL_BACKEND in
+# the environment, emails go by SMTP to a local mailbox (.local/mail; `make
+# mail` lists it).
 run: venv db migrate seed
 	$(PY) manage.py demo_logins
 	mailbox=; \
@@ -73,8 +81,9 @@ run: venv db migrate seed
 	fi; \
 	$(PY) manage.py deliver_notifications & worker=$$!; \
 	$(PY) manage.py run_scheduler & scheduler=$$!; \
-	trap 'kill $$worker $$scheduler $$mailbox 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver --insecure 127.0.0.1:8000
+	$(PY) manage.py run_exports & exports=$$!; \
+	trap 'kill $$worker $$scheduler $$exports $$mailbox 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:8000
 
 # The demo mailbox: the last emails the worker sent (TO=address to filter).
 mail: venv
@@ -94,6 +103,11 @@ bench: venv db
 	  [ -e "$$f" ] || { echo "no bench/bench_*.py yet"; break; }; \
 	  DJANGO_SETTINGS_MODULE=config.settings PYTHONPATH=. $(PY) $$f || exit 1; \
 	done
+
+# The fault drill: load over HTTP, PostgreSQL stopped and started, the worker
+# killed twice, then the tally (bench/drill_faults.py; its own throwaway cluster).
+drill: venv db
+	DJANGO_SETTINGS_MODULE=config.settings PYTHONPATH=. $(PY) bench/drill_faults.py
 
 stopdb:
 	scripts/localdb.sh stop

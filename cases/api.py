@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework import serializers as drf_serializers
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,6 +30,7 @@ from cases import selectors, serializers, services
 from workflows import engine, flows, onestop
 from workflows.actors import signed_in
 from workflows.exceptions import InvalidData, NotFound, NotPermitted, TransitionNotAllowed
+from workflows.idempotency import idempotent
 from workflows.permissions import scope_for
 
 E = serializers.ErrorSerializer
@@ -56,8 +57,30 @@ class ApiView(APIView):
     permission_classes = [HasRole]
 
 
-def validated_query(serializer_class: type, request: Request) -> dict[str, Any]:
-    s = serializer_class(data=request.query_params)
+def validated_query(
+    serializer_class: type, request: Request, context: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The query parameters, typed. A parameter sent empty (`?state=`) is
+    refused (400 invalid) unless its field allows blanks: DRF would take it
+    for an absent one, while the schema says it is a non-empty value."""
+    s = serializer_class(data=request.query_params, context=context or {})
+    query = request.query_params
+    messages = drf_serializers.CharField.default_error_messages
+    errors = {
+        name: [str(messages["blank"])]
+        for name, field in s.fields.items()
+        if query.get(name, None) == "" and not getattr(field, "allow_blank", False)
+    }
+    # No text column takes a NUL character: refused here, not as a database error.
+    errors.update(
+        {
+            name: [str(ProhibitNullCharactersValidator.message)]
+            for name in s.fields
+            if any("\x00" in value for value in query.getlist(name))
+        }
+    )
+    if errors:
+        raise InvalidData(fields=errors)
     s.is_valid(raise_exception=True)
     return dict(s.validated_data)
 
@@ -78,30 +101,6 @@ def transition_from_request(request: Request, obj: Any, name: str) -> None:
         data={k: v for k, v in request.data.items() if k not in reserved},
         expected_state=s.validated_data["expected_state"] or None,
     )
-
-
-# --- auth -----------------------------------------------------------------------
-
-
-class TokenView(APIView):
-    """Exchange a username and password for an API token."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes: list = []
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
-
-    @extend_schema(
-        operation_id="auth_token",
-        request=serializers.TokenRequestSerializer,
-        responses={200: serializers.TokenSerializer, 400: E},
-        auth=[],
-    )
-    def post(self, request: Request) -> Response:
-        s = AuthTokenSerializer(data=request.data, context={"request": request})
-        s.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=s.validated_data["user"])
-        return Response({"token": token.key})
 
 
 # --- registry -------------------------------------------------------------------
@@ -142,6 +141,7 @@ class PersonListView(ApiView, generics.ListAPIView):
         description="Register a person. A national ID already registered answers 400 "
         "duplicate_national_id with existing_id when you may see that person.",
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         s = serializers.PersonCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -165,9 +165,7 @@ class OneStopKpiView(ApiView):
         "result; the caller's communes only.",
     )
     def get(self, request: Request) -> Response:
-        s = serializers.KpiQuerySerializer(data=request.query_params, context={"request": request})
-        s.is_valid(raise_exception=True)
-        q = s.validated_data
+        q = validated_query(serializers.KpiQuerySerializer, request, {"request": request})
         kpi = onestop.onestop_kpi(
             request.user,
             year=q.get("year") or timezone.localdate().year,
@@ -208,6 +206,7 @@ class TaskClaimView(ApiView):
         description="Take an unclaimed task from the queue; 409 already_claimed if "
         "someone (or you) holds it already.",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         task = selectors.task_get(request.user, pk)
         claimed = TransitionNotAllowed(
@@ -227,6 +226,7 @@ class TaskClaimView(ApiView):
 # --- anything else under /api/v1/ ----------------------------------------------
 
 
+@csrf_exempt  # nothing to protect; a POST without a CSRF token is still "not found"
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Unknown API URLs answer in the API's error shape, not with an HTML page."""
     err = NotFound()

@@ -2,14 +2,15 @@
 
 from django.urls import path, re_path
 
-from cases import api, api_audit
+from cases import api, api_audit, api_exports
+from cases.accounts import urls as accounts_urls
 from cases.gifts import urls as gifts_urls
 from cases.housing import urls as housing_urls
 from cases.rehab import urls as rehab_urls
 from cases.reporting import urls as reporting_urls
 
 urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    *accounts_urls.api_urlpatterns,  # auth/token/, auth/logout/, auth/logout-all/
     path("communes/", api.CommuneListView.as_view(), name="api-communes"),
     path("people/", api.PersonListView.as_view(), name="api-people"),
     path("people/<int:pk>/", api.PersonDetailView.as_view(), name="api-person"),
@@ -19,6 +20,12 @@ urlpatterns = [
     path("audit/events/", api_audit.AuditEventListView.as_view(), name="api-audit-events"),
     path("audit/events/export/", api_audit.AuditExportView.as_view(), name="api-audit-export"),
     path("audit/verify/", api_audit.AuditVerifyView.as_view(), name="api-audit-verify"),
+    path("exports/<int:pk>/", api_exports.ExportJobView.as_view(), name="api-export-job"),
+    path(
+        "exports/<int:pk>/download/",
+        api_exports.ExportJobDownloadView.as_view(),
+        name="api-export-job-download",
+    ),
     *housing_urls.api_urlpatterns,
     *gifts_urls.api_urlpatterns,
     *rehab_urls.api_urlpatterns,

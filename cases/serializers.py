@@ -13,7 +13,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -41,18 +40,6 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-# --- auth -----------------------------------------------------------------------
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
-
-
 # --- registry -------------------------------------------------------------------
 
 
@@ -74,7 +61,7 @@ class CommuneCodeField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> AdministrativeUnit:
-        if not isinstance(data, str) or not data:
+        if not isinstance(data, str) or not data or "\x00" in data:
             self.fail("invalid")
         today = timezone.localdate()
         queryset = self.get_queryset()
@@ -476,7 +463,7 @@ class TaskSerializer(serializers.Serializer):
         case = self._case(task)
         return None if case is None else {"id": case.pk, "reference": case.reference}
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))  # null: a gift list's task
     def get_commune(self, task: Any) -> str | None:
         case = self._case(task)
         return None if case is None else case.commune.code

@@ -1,27 +1,22 @@
 """Web UI URLs. viewflow's own viewsets are deliberately not mounted: their
 process list and detail views are not commune-scoped."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from cases import views
+from cases.accounts import urls as accounts_urls
 from cases.gifts import urls as gifts_urls
 from cases.housing import urls as housing_urls
 from cases.rehab import urls as rehab_urls
 from cases.reporting import urls as reporting_urls
 from cases.views import audit as audit_views
+from cases.views import exports as export_views
 from cases.views import people
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Login, logout, password, second factor, the administrator's security pages.
+    *accounts_urls.urlpatterns,
     path("tasks/", views.TaskListView.as_view(scope="inbox"), name="inbox"),
     path("tasks/queue/", views.TaskListView.as_view(scope="queue"), name="queue"),
     path("tasks/<int:pk>/claim/", views.TaskActionView.as_view(action="claim"), name="task_claim"),
@@ -36,6 +31,18 @@ urlpatterns = [
     path("audit/cases/<int:pk>/", audit_views.AuditCaseView.as_view(), name="audit_case"),
     path("audit/users/<str:username>/", audit_views.AuditUserView.as_view(), name="audit_user"),
     path("audit/verify/", audit_views.AuditVerifyView.as_view(), name="audit_verify"),
+    path("exports/", export_views.ExportJobListView.as_view(), name="export_jobs"),
+    path("exports/<int:pk>/", export_views.ExportJobView.as_view(), name="export_job"),
+    path(
+        "exports/<int:pk>/status/",
+        export_views.ExportJobStatusView.as_view(),
+        name="export_job_status",
+    ),
+    path(
+        "exports/<int:pk>/download/",
+        export_views.ExportJobDownloadView.as_view(),
+        name="export_job_download",
+    ),
     path("people/new/", people.PersonCreateView.as_view(), name="person_create"),
     path("processes/<slug:code>/", views.ProcessDiagramView.as_view(), name="process_diagram"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),

@@ -4,6 +4,7 @@
 #   scripts/localdb.sh start   create the cluster if missing, start it if not running,
 #                              create database "caseflow" if missing (idempotent)
 #   scripts/localdb.sh stop    stop the cluster (if running)
+#   scripts/localdb.sh restart fast restart (cuts open connections)
 #   scripts/localdb.sh status  exit 0 when running
 #   scripts/localdb.sh url     print the DATABASE_URL (no side effects)
 #   scripts/localdb.sh dir     print the cluster folder (no side effects)
@@ -17,7 +18,9 @@
 set -euo pipefail
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-PGPORT_LOCAL=54329
+# LOCALDB_BASE / LOCALDB_PORT: another cluster beside the usual one (the fault
+# drill, bench/drill_faults.py, restarts its own and never this one).
+PGPORT_LOCAL=${LOCALDB_PORT:-54329}
 DBNAME=caseflow
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
@@ -34,6 +37,7 @@ as_pg() {
 
 # Where the cluster lives. Deterministic and side-effect free (used by `url`).
 pg_base() {
+    if [ -n "${LOCALDB_BASE:-}" ]; then echo "$LOCALDB_BASE"; return; fi
     local local_base="$ROOT/.local/pg" fallback
     fallback="/tmp/caseflow-pg-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
     # unix socket paths are limited to 107 bytes
@@ -78,7 +82,9 @@ ensure_server_installed() {
 
 init_cluster() {
     ensure_server_installed
-    if [ "$BASE" = "$ROOT/.local/pg" ]; then
+    if [ -n "${LOCALDB_BASE:-}" ]; then
+        :
+    elif [ "$BASE" = "$ROOT/.local/pg" ]; then
         mkdir -p "$ROOT/.local"
         chmod 755 "$ROOT/.local"
     else
@@ -141,12 +147,19 @@ cmd_stop() {
     fi
 }
 
+# A fast restart (the drill's outage): open connections are cut, the server is back
+# when this returns.
+cmd_restart() {
+    as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -m fast -w -t 60 restart >/dev/null
+}
+
 case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
+    restart) cmd_restart ;;
     status) is_running ;;
     url) cmd_url ;;
     dir) echo "$BASE" ;;
     psql) shift; exec "$PGBIN/psql" -h "$RUN" -p "$PGPORT_LOCAL" -U postgres -d "$DBNAME" "$@" ;;
-    *) echo "usage: $0 {start|stop|status|url|dir|psql}" >&2; exit 2 ;;
+    *) echo "usage: $0 {start|stop|restart|status|url|dir|psql}" >&2; exit 2 ;;
 esac

@@ -67,6 +67,82 @@ def fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles() -> None:
+    """The token endpoint's rate limit counts in the cache: each test starts afresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+# --- signing in: passwords, the second factor, API tokens ----------------------
+
+
+def totp_device(user: Any) -> Any:
+    """The user's confirmed TOTP device, made here if they have none (as after
+    enrolment; no audit event, so tests that count events are not disturbed)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(device: Any) -> str:
+    """The code the user's authenticator app shows now. If this time step's code
+    was used already (a second login within 30 s), the next step's, which the
+    device accepts (one step of tolerance); if that was used too, wait for it."""
+    import time
+
+    from django_otp.oath import TOTP, hotp
+
+    while True:
+        device.refresh_from_db()
+        now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+        for t in range(now, now + device.tolerance + 1):
+            if t > device.last_t:
+                return f"{hotp(device.bin_key, t, device.digits):0{device.digits}d}"
+        time.sleep(1)
+
+
+def sign_in(client: Any, user: Any) -> Any:
+    """Log `client` in as `user` as the login page leaves them: after the
+    password and, for the roles that need it (office heads, accountants,
+    administrators), after the second factor, with a real confirmed device."""
+    client.force_login(user)
+    return second_factor_given(client, user)
+
+
+def second_factor_given(client: Any, user: Any) -> Any:
+    """After a password login of `client`: the second factor given with a real
+    confirmed device, for the roles that need one (others: nothing to do)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from cases.accounts.second_factor import requires_second_factor
+
+    if requires_second_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
+    return client
+
+
+def api_token(user: Any) -> str:
+    """A new API token for `user`, as the token endpoint issues it (expiring,
+    stored hashed)."""
+    from knox.models import AuthToken
+
+    _instance, token = AuthToken.objects.create(user=user)
+    return str(token)
+
+
+@pytest.fixture
+def admin_client(db: Any, admin_user: Any) -> Any:
+    """pytest-django's superuser client, with its second factor verified."""
+    from django.test import Client
+
+    return sign_in(Client(), admin_user)
+
+
 @pytest.fixture
 def communes(db: Any) -> SimpleNamespace:
     from cases.reference_data import ensure_reference_data

@@ -353,8 +353,8 @@ def case_reference_exists(ref: str) -> bool:
 
 
 def audit_user_get(user: Reader, username: str) -> Any:
-    """The account whose activity is shown. Any role may name an account:
-    the events listed are still only those the viewer may see."""
+    """The account whose activity is shown (to auditors and administrators:
+    the page asks first); the events listed are only those the viewer may see."""
     try:
         return get_user_model().objects.get(username=username)
     except get_user_model().DoesNotExist:

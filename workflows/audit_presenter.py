@@ -44,6 +44,19 @@ EVENT_LABELS: dict[str, Any] = {
     "rehab_person_create": gettext_lazy("Registered a person for rehab"),
     "role_grant": gettext_lazy("Granted a role"),
     "role_revoke": gettext_lazy("Revoked a role"),
+    # Login security (cases.accounts).
+    "login": gettext_lazy("Logged in"),
+    "login_failed": gettext_lazy("Failed login"),
+    "logout": gettext_lazy("Logged out"),
+    "login_lockout": gettext_lazy("Login locked out"),
+    "login_unlock": gettext_lazy("Login lockout ended"),
+    "password_change": gettext_lazy("Changed the password"),
+    "otp_enrol": gettext_lazy("Enrolled two-step verification"),
+    "otp_verify": gettext_lazy("Verified the second factor"),
+    "otp_verify_failed": gettext_lazy("Wrong second-factor code"),
+    "otp_reset": gettext_lazy("Reset two-step verification"),
+    "token_issue": gettext_lazy("Issued an API token"),
+    "token_revoke": gettext_lazy("Revoked API tokens"),
     "audit_export": gettext_lazy("Exported the audit trail"),
     "report_download": gettext_lazy("Downloaded a report"),
 }
@@ -92,6 +105,50 @@ DATA_LABELS: dict[str, Any] = {
     "requested_amount": gettext_lazy("Requested amount"),
     "amount": gettext_lazy("Amount"),
     "how": gettext_lazy("How"),
+    "refused": gettext_lazy("Refused while locked out"),
+    "address": gettext_lazy("IP address"),
+    "failures": gettext_lazy("Failed attempts"),
+    "minutes": gettext_lazy("Minutes"),
+    "method": gettext_lazy("Method"),
+    "tokens": gettext_lazy("API tokens"),
+    "devices": gettext_lazy("Devices"),
+    "expiry": gettext_lazy("Valid until"),
+}
+# Codes in the data of the login-security events, as people read them.
+LOGIN_EVENTS = frozenset(
+    {
+        "login",
+        "login_failed",
+        "logout",
+        "login_lockout",
+        "login_unlock",
+        "password_change",
+        "otp_enrol",
+        "otp_verify",
+        "otp_verify_failed",
+        "otp_reset",
+        "token_issue",
+        "token_revoke",
+    }
+)
+LOGIN_VALUE_LABELS: dict[str, dict[str, Any]] = {
+    "via": {
+        "web": gettext_lazy("web page"),
+        "api": gettext_lazy("API"),
+        "admin": gettext_lazy("administration site"),
+    },
+    "how": {
+        "administrator": gettext_lazy("by the administrator"),
+        "cool_off": gettext_lazy("after the waiting time"),
+        "logout": gettext_lazy("logout"),
+        "logout_all": gettext_lazy("logout everywhere"),
+        "command": gettext_lazy("provisioning command"),
+        "demo": gettext_lazy("demo data"),
+    },
+    "method": {
+        "totp": gettext_lazy("authenticator app"),
+        "recovery_code": gettext_lazy("recovery code"),
+    },
 }
 MAX_DETAILS = 4
 MAX_VALUE = 80
@@ -286,6 +343,8 @@ class EventPresenter:
         for key, value in data.items():
             if ev.event == "role_grant" and key == "role":
                 value = str(ROLE_LABELS.get(value, value))
+            elif ev.event in LOGIN_EVENTS and isinstance(value, str):
+                value = str(LOGIN_VALUE_LABELS.get(key, {}).get(value, value))
             elif key == "filters" and isinstance(value, dict):
                 value = ", ".join(f"{k}={v}" for k, v in value.items())
             text = _value_text(fields.get(key), value)

@@ -132,13 +132,20 @@ def seed_configuration(year: int) -> None:
 
 def seed_users() -> dict[str, object]:
     users = {}
+    existing = set(
+        User.objects.filter(username__in=[u for u, *_ in DEMO_USERS]).values_list(
+            "username", flat=True
+        )
+    )
     for username, role, communes, name in DEMO_USERS:
         users[username] = role_grant(
             actor=None,
             username=username,
             role=role,
             commune_codes=communes,
-            password=DEMO_PASSWORD,
+            # Set once: a password a tester changed stays, and seeding again is
+            # not a password change (which would revoke the user's API tokens).
+            password=None if username in existing else DEMO_PASSWORD,
             full_name=name,
             email=f"{username}@ldtbxh.local",
         )

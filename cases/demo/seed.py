@@ -3,8 +3,12 @@ table of demo logins."""
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import parse_qs, urlparse
+
 from django.db import transaction
 from django.utils import timezone
+from django_otp.oath import TOTP
 
 from cases.demo.base import (
     DEMO_PASSWORD,
@@ -19,6 +23,7 @@ from cases.demo.housing import seed_housing
 from cases.demo.rehab import seed_rehab
 from cases.demo.rehab_history import REHAB_DEMO_USERS
 from cases.demo.report import seed_report_data
+from cases.demo.security import demo_otpauth_uris, seed_second_factors
 from cases.reference_data import ensure_reference_data
 from workflows.permissions import Role
 
@@ -30,6 +35,7 @@ def seed_demo() -> str:
     units = seed_units()
     seed_configuration(timezone.localdate().year)
     users = seed_users()
+    seed_second_factors(users)
     seed_gift_campaigns(units, users)
     seed_rehab(units)
     if not seed_housing(units, users):
@@ -54,4 +60,22 @@ def demo_logins_table() -> str:
         else:
             where = "all communes"
         lines.append(f"  {username:<17} {role.value:<20} {where}  ({name})")
+    uris = demo_otpauth_uris([u for u, *_rest in DEMO_USERS])
+    if uris:
+        lines += [
+            "Second factor (office head, accountant, administrator): after the password the",
+            "site asks for a code. Add each URI to an authenticator app (most import an",
+            "otpauth:// link or its secret), or use the code printed here (valid ~30 s;",
+            "run `manage.py demo_logins` again for a fresh one):",
+        ]
+        for username, uri in sorted(uris.items()):
+            lines.append(f"  {username:<17} otpauth: {uri}")
+            lines.append(f"  {'':<17} code now: {current_code(uri)}")
     return "\n".join(lines)
+
+
+def current_code(uri: str) -> str:
+    """The code an authenticator app with this otpauth:// URI shows now."""
+    secret = parse_qs(urlparse(uri).query)["secret"][0]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{TOTP(key).token():06d}"

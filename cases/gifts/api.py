@@ -23,6 +23,9 @@ from cases.api import (
     transition_from_request,
     validated_query,
 )
+from cases.api_exports import ExportJobSerializer
+from cases.exports.http import job_accepted
+from cases.exports.models import ExportJob
 from cases.gifts import services as gifts
 from cases.gifts.documents import signature_list_export
 from cases.gifts.imports import gift_import
@@ -49,6 +52,7 @@ from cases.gifts.serializers import (
     GiftTallySerializer,
 )
 from workflows.actors import signed_in
+from workflows.idempotency import idempotent
 from workflows.permissions import get_or_not_found
 
 # --- gift lists: .xlsx import ------------------------------------------------------
@@ -100,9 +104,12 @@ class GiftListImportView(ApiView):
         description="Import the commune officer's filled-in template into a list being "
         "prepared. Every row is checked; 400 import_errors lists each bad row (row, column, "
         "code, message) and nothing is written, unless only_valid. Other 400 codes: "
-        "file_type, file_too_large, file_empty, empty_file, bad_header, too_many_rows. "
+        "file_type, file_too_large, file_empty, empty_file, bad_header, too_many_rows, and "
+        "from the bounded reader (with a `reason` naming the check): file_sheet_too_large, "
+        "file_unsafe, file_parse_failed, file_parse_timeout. "
         "409: the list is no longer being prepared.",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
 
         gift_list = gift_list_get(request.user, pk)
@@ -147,19 +154,24 @@ class GiftListSignatureListView(ApiView):
             (200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"): (
                 BINARY
             ),
+            202: ExportJobSerializer,
             400: E,
             409: E,
             **ERRORS_READ,
         },
         description="The list's signature list (danh sách ký nhận) as .xlsx or .docx in "
         "the official layout; 409 gift_list_not_approved before the list is approved. "
-        "Each download is recorded in the audit trail (event export).",
+        "Each download is recorded in the audit trail (event export). A list of more "
+        "than 500 rows is built in the background: 202 with the export job (poll its "
+        "status_url, then download_url).",
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
 
         fmt = validated_query(SignatureListQuerySerializer, request)["format"]
         gift_list = gift_list_get(request.user, pk)
         exported = signature_list_export(actor=signed_in(request), gift_list=gift_list, fmt=fmt)
+        if isinstance(exported, ExportJob):  # a long list: 202, built in the background
+            return job_accepted(exported)
         response = HttpResponse(exported.content, content_type=exported.content_type)
         response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
         return response
@@ -285,6 +297,7 @@ class GiftListTransitionView(ApiView):
         "distribution_incomplete; 403 not_permitted, separation_of_duties; 409 "
         "invalid_transition or concurrent_change (stale expected_state).",
     )
+    @idempotent
     def post(self, request: Request, pk: int, name: str) -> Response:
         transition_from_request(request, gift_list_get(request.user, pk), name)
         return gift_list_response(request, pk)
@@ -333,6 +346,7 @@ class GiftDeliveriesView(ApiView):
         "rows, or every row still waiting. A proxy needs proxy_name and proxy_relationship. "
         "409 gift_list_state when the list is not approved.",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         gift_list = gift_list_get(request.user, pk)
         s = GiftDeliveryRequestSerializer(data=request.data)
@@ -358,6 +372,7 @@ class GiftReturnsView(ApiView):
         responses={200: GiftBulkResultSerializer, 409: E, **ERRORS_WRITE},
         description="Record gifts not delivered (unclaimed, deceased, moved away).",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         gift_list = gift_list_get(request.user, pk)
         s = GiftReturnRequestSerializer(data=request.data)

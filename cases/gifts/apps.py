@@ -16,3 +16,9 @@ class GiftsConfig(AppConfig):
         from workflows import registry
 
         registry.register(SPEC, flow=GiftListFlow)
+
+        # Long signature lists are built in the background (cases.exports).
+        from cases.exports.kinds import register
+        from cases.gifts.documents import EXPORT_KIND
+
+        register(EXPORT_KIND)

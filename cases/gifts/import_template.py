@@ -1,5 +1,6 @@
 """The .xlsx template a commune fills in to import its gift list: the sheet to
-fill and a sheet listing the campaign's packages and the categories."""
+fill and a sheet listing the campaign's packages and the categories (their
+names formula-safe, `cases.exports.tabular`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 
 from django.utils import translation
 
+from cases.exports.tabular import safe_value
 from cases.gifts.import_rows import COLUMNS, TEMPLATE_ROWS
 from cases.gifts.models import (
     Campaign,
@@ -51,7 +53,7 @@ def gift_import_template(campaign: Campaign, commune: AdministrativeUnit) -> byt
     ws.add_data_validation(sex)
 
     ref = wb.create_sheet("Gói quà và diện")
-    ref.append([f"{campaign.name} – {commune}"])
+    ref.append([safe_value(f"{campaign.name} – {commune}")])
     ref.cell(row=1, column=1).font = Font(bold=True, size=12)
     ref.append([])
     ref.append(["Mã gói quà", "Tên gói quà", "Nguồn", "Số tiền (đồng)", "Diện được nhận"])
@@ -63,7 +65,9 @@ def gift_import_template(campaign: Campaign, commune: AdministrativeUnit) -> byt
                 + [str(MeritSubtype(s).label) for s in p.merit_subtypes]
             )
             source = str(p.get_source_display()) + (f" ({p.donor})" if p.donor else "")
-            ref.append([p.code, p.name, source, p.amount, cats or "Mọi người"])
+            ref.append(
+                [safe_value(v) for v in (p.code, p.name, source, p.amount, cats or "Mọi người")]
+            )
             ref.cell(row=ref.max_row, column=4).number_format = "#,##0"
         first_pkg, last_pkg = header_row + 1, ref.max_row
         ref.append([])

@@ -30,6 +30,7 @@ from cases.housing.serializers import (
 from cases.housing.services import housing_case_create
 from workflows import onestop
 from workflows.actors import signed_in
+from workflows.idempotency import idempotent
 
 
 def case_response(request: Request, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
@@ -71,6 +72,7 @@ class HousingListView(ApiView, generics.ListAPIView):
         responses={201: HousingCaseDetailSerializer, **ERRORS_WRITE},
         description="Open a draft case (commune officers of that commune).",
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         s = HousingCaseCreateSerializer(data=request.data, context={"request": request})
         s.is_valid(raise_exception=True)
@@ -94,8 +96,10 @@ class CaseDocumentView(ApiView):
         request={"multipart/form-data": serializers.DocumentUploadSerializer},
         responses={201: serializers.DocumentSerializer, 409: E, **ERRORS_WRITE},
         description="Attach a PDF, JPG, PNG or DOCX file (checked by content). Errors: "
-        "file_type, file_too_large, file_empty; 409 when the case's state allows no upload.",
+        "file_type, file_too_large, file_empty, file_unsafe (a .docx built to hurt: zip bomb, "
+        "DTD); 409 when the case's state allows no upload.",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         case = housing_case_get(request.user, pk)
         s = serializers.DocumentUploadSerializer(data=request.data)
@@ -124,6 +128,7 @@ class CaseTransitionView(ApiView):
         "transition's data (see available_transitions on the case). 409: wrong state "
         "(invalid_transition) or a stale expected_state (concurrent_change).",
     )
+    @idempotent
     def post(self, request: Request, pk: int, name: str) -> Response:
         transition_from_request(request, housing_case_get(request.user, pk), name)
         return case_response(request, pk)
@@ -139,6 +144,7 @@ class CaseApologyView(ApiView):
         "dossier: new_due_on must be a working day after the appointment in force. 409: "
         "not_one_stop, one_stop_result_returned.",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         case = housing_case_get(request.user, pk)
         s = serializers.ApologyRequestSerializer(data=request.data)

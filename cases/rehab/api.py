@@ -20,15 +20,11 @@ State changes go through `workflows.engine.transition`; domain errors map to
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
-from django.http import HttpResponse, HttpResponseBase
-from django.utils import timezone
+from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -45,6 +41,10 @@ from cases.api import (
     transition_from_request,
     validated_query,
 )
+from cases.api_exports import ExportJobSerializer
+from cases.exports.http import job_accepted
+from cases.exports.models import ExportJob
+from cases.rehab.exports import rehab_export_file
 from cases.rehab.models import (
     RehabCase,
 )
@@ -79,9 +79,10 @@ from cases.rehab.services import (
     rehab_read_record,
     voluntary_create,
 )
-from workflows import formatting
+from cases.selectors import unit_id_by_code
 from workflows.actors import Reader, signed_in
 from workflows.exceptions import NotFound, NotPermitted
+from workflows.idempotency import idempotent
 from workflows.permissions import scope_for
 from workflows.registry import spec_for
 
@@ -187,6 +188,7 @@ class RehabReferralCreateView(RehabApiView):
         "national ID or registered. 400: invalid (field errors), national_id_mismatch, "
         "under_minimum_age, no_procedure_version. The answer is logged as a read (handling).",
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         s = ReferralCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -206,6 +208,7 @@ class RehabVoluntaryCreateView(RehabApiView):
         "rates of the support category. 400: invalid (field errors), national_id_mismatch, "
         "under_minimum_age. The answer is logged as a read (handling).",
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         s = VoluntaryCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -247,6 +250,7 @@ class RehabCaseTransitionView(RehabApiView):
         "available_transitions on the case). 409: wrong state (invalid_transition) or a "
         "stale expected_state (concurrent_change). The answer is logged as a read (handling).",
     )
+    @idempotent
     def post(self, request: Request, pk: int, name: str) -> Response:
         transition_from_request(request, rehab_case_get(request.user, pk), name)
         # Fresh from the database: the transition changed the state and its fields.
@@ -266,6 +270,7 @@ class RehabCheckinView(RehabApiView):
         "case's commune; 403 not_permitted otherwise). 409 not_in_post_rehab outside "
         "post-rehab management; 400 field errors on checked_on and result.",
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         case = rehab_case_get(request.user, pk)
         s = CheckinCreateSerializer(data=request.data)
@@ -306,19 +311,6 @@ class RehabCaseReadsView(RehabApiView, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-EXPORT_COLUMNS = [
-    gettext_lazy("Reference"),
-    gettext_lazy("Procedure"),
-    gettext_lazy("Version"),
-    gettext_lazy("Commune"),
-    gettext_lazy("Full name"),
-    gettext_lazy("National ID"),
-    gettext_lazy("Date of birth"),
-    gettext_lazy("State"),
-    gettext_lazy("Opened on"),
-]
-
-
 class RehabExportView(RehabApiView):
     content_negotiation_class = _IgnoreFormatQuery
 
@@ -328,24 +320,26 @@ class RehabExportView(RehabApiView):
         responses={
             200: RehabExportSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
+            202: ExportJobSerializer,
             400: E,
             **ERRORS_READ,
         },
         description="The filtered list with full national IDs, as JSON or CSV. Needs the "
         "cases.export_rehab permission (403 not_permitted without it) and a purpose "
         "(400 purpose_required); logged (event export) with the filters, the row count and "
-        "the purpose. 404 for every role without rehab access.",
+        "the purpose. 404 for every role without rehab access. A CSV of more than 5,000 "
+        "cases is built in the background: 202 with the export job.",
     )
     def get(self, request: Request) -> HttpResponseBase:
         if not may_export(request.user):  # before the query is even read
             raise NotPermitted(_("Exporting drug-rehab records needs its own permission."))
         q = validated_query(RehabExportQuerySerializer, request)
         filters = {k: q.get(k) or "" for k in ("process", "commune", "state", "q")}
-        cases = list(_filtered(request, filters))
+        cases = _filtered(request, filters)
         fmt = q["format"]
         rehab_export_record(
             user=request.user,
-            rows=len(cases),
+            rows=cases.count(),
             filters=filters,
             fmt=fmt,
             purpose=q["purpose"],
@@ -354,27 +348,11 @@ class RehabExportView(RehabApiView):
         if fmt == "json":
             rows = [_export_row(c) for c in cases]
             return Response(RehabExportSerializer({"count": len(rows), "results": rows}).data)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([str(label) for label in EXPORT_COLUMNS])
-        for c in cases:
-            writer.writerow(
-                [
-                    c.reference,
-                    str(c.get_process_display()),
-                    c.procedure_version.code,
-                    str(c.commune),
-                    c.applicant.full_name,
-                    c.applicant.national_id,
-                    formatting.vn_date(c.applicant.date_of_birth),
-                    spec_for(c).state_label(c.state),
-                    formatting.vn_date(c.created_at),
-                ]
-            )
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="cai-nghien-{stamp}.csv"'
-        return response
+        commune = unit_id_by_code(filters["commune"]) if filters["commune"] else None
+        answer = rehab_export_file(request.user, cases, fmt, {**filters, "commune": commune})
+        if isinstance(answer, ExportJob):
+            return job_accepted(answer)
+        return answer
 
 
 def _export_row(case: RehabCase) -> dict[str, Any]:

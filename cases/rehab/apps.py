@@ -19,3 +19,9 @@ class RehabConfig(AppConfig):
             REFERRAL_2025, flow=RehabReferralFlow, routes=[REFERRAL_2022, REFERRAL_2025]
         )
         registry.register(VOLUNTARY, flow=VoluntaryRehabFlow, routes=[VOLUNTARY])
+
+        # Long exports are built in the background (cases.exports).
+        from cases.exports.kinds import register
+        from cases.rehab.exports import EXPORT_KIND
+
+        register(EXPORT_KIND)

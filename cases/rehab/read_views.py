@@ -3,14 +3,13 @@ logs for auditors and the district's rehab staff."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
 
+from cases.exports.models import ExportJob
+from cases.rehab.exports import rehab_export_file
 from cases.rehab.forms import (
     ExportForm,
     RehabFilterForm,
@@ -33,81 +32,32 @@ from workflows import formatting
 from workflows.actors import Reader
 from workflows.registry import spec_for
 
-EXPORT_COLUMNS = [
-    ("reference", gettext_lazy("Reference")),
-    ("process", gettext_lazy("Procedure")),
-    ("version", gettext_lazy("Version")),
-    ("commune", gettext_lazy("Commune")),
-    ("full_name", gettext_lazy("Full name")),
-    ("national_id", gettext_lazy("National ID")),
-    ("date_of_birth", gettext_lazy("Date of birth")),
-    ("state", gettext_lazy("State")),
-    ("created", gettext_lazy("Opened on")),
-]
-
 
 class RehabExportView(RehabListView):
     """POST: the list filtered as in the query string, as .xlsx or .csv (own
-    permission, purpose, logged); a refusal shows the list again with why."""
+    permission, purpose, logged); a refusal shows the list again with why.
+    A long list is built in the background: the page goes to its progress."""
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: HttpRequest) -> HttpResponseBase:
         user = request.user
         communes = list(rehab_communes_for_user(user))
         filters = RehabFilterForm(request.GET or None, communes=communes).filters()
         self.bound_form = form = ExportForm(request.POST)
         fmt = "csv" if request.POST.get("fmt") == "csv" else "xlsx"
         purpose = form.data.get("purpose", "")
-        cases = list(rehab_search(user, **filters))
+        cases = rehab_search(user, **filters)
         rehab_export_record(
             user=user,
-            rows=len(cases),
+            rows=cases.count(),
             filters=filters,
             fmt=fmt,
             purpose=purpose,
             note=form.data.get("purpose_note", ""),
         )
-        rows = [
-            [
-                c.reference,
-                str(c.get_process_display()),
-                c.procedure_version.code,
-                str(c.commune),
-                c.applicant.full_name,
-                c.applicant.national_id,
-                formatting.vn_date(c.applicant.date_of_birth),
-                spec_for(c).state_label(c.state),
-                formatting.vn_date(c.created_at),
-            ]
-            for c in cases
-        ]
-        header = [str(label) for _key, label in EXPORT_COLUMNS]
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        if fmt == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(header)
-            writer.writerows(rows)
-            response = HttpResponse(
-                "\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'attachment; filename="cai-nghien-{stamp}.csv"'
-            return response
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "Cai nghiện"
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-        data = io.BytesIO()
-        wb.save(data)
-        response = HttpResponse(
-            data.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="cai-nghien-{stamp}.xlsx"'
-        return response
+        answer = rehab_export_file(user, cases, fmt, filters)
+        if isinstance(answer, ExportJob):
+            return redirect("export_job", answer.pk)
+        return answer
 
 
 class ReadLogMixin(RehabMixin):

@@ -64,6 +64,7 @@ from cases.views.transitions import ActionPostMixin, TransitionPostMixin, transi
 from workflows.actors import Reader, signed_in
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData, NotPermitted
+from workflows.idempotency import Outcome
 from workflows.models import ProcedureVersion
 from workflows.permissions import (
     REHAB_COMMUNE_ROLES,
@@ -362,13 +363,14 @@ class RehabTransitionView(TransitionPostMixin, _RehabActionView):
 
 class RehabDocumentUploadView(_RehabActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        case = self.get_case()
-        upload_posted_document(self, case)
-        return redirect("rehab_detail", pk=case.pk)
+        return self.once(lambda: upload_posted_document(self, self.get_case()))
 
 
 class RehabCheckinView(_RehabActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.record(request))
+
+    def record(self, request: HttpRequest) -> Outcome:
         case = self.get_case()
         self.bound_form = form = CheckinForm(request.POST)
         form.is_valid()
@@ -379,13 +381,15 @@ class RehabCheckinView(_RehabActionView):
             result=request.POST.get("result", ""),
             note=form.cleaned_data.get("note", ""),
         )
-        messages.success(request, _("Check-in recorded."))
+        warnings = []
         if request.POST.get("result") == "positive":
-            messages.warning(
-                request,
-                _("Positive test: if this is a relapse, record it with “Record a relapse”."),
+            warnings.append(
+                (
+                    messages.WARNING,
+                    _("Positive test: if this is a relapse, record it with “Record a relapse”."),
+                )
             )
-        return redirect("rehab_detail", pk=case.pk)
+        return self.done(case.pk, _("Check-in recorded."), *warnings)
 
 
 class RehabDocumentDownloadView(RehabMixin, View):

@@ -31,7 +31,8 @@ from workflows.audit_explorer import (
     is_auditor,
 )
 from workflows.audit_presenter import EVENT_LABELS, display_rows
-from workflows.exceptions import DomainError, InvalidData
+from workflows.exceptions import DomainError, InvalidData, NotFound
+from workflows.permissions import is_admin
 
 
 class AuditFilterForm(forms.Form):
@@ -146,6 +147,7 @@ class AuditExplorerView(CaseflowView):
             export_cap=EXPORT_CAP,
             may_verify=may_verify(user),
             auditor=is_auditor(user),
+            link_accounts=may_see_accounts(user),
             focus=self.request.GET.get("focus", ""),
         )
         return context
@@ -173,12 +175,22 @@ class AuditCaseView(AuditExplorerView):
         return context
 
 
+def may_see_accounts(user: Reader) -> bool:
+    """Auditors and administrators look people up by account; for everyone
+    else the user-activity page does not exist (no names, no account list)."""
+    return is_auditor(user) or is_admin(user)
+
+
 class AuditUserView(AuditExplorerView):
-    """One account's activity (only the events the viewer may see)."""
+    """One account's activity (only the events the viewer may see), for
+    auditors and administrators. Anyone else gets the same 404 for every
+    name, known or not, before any account is looked up."""
 
     hidden_filters = ("actor",)
 
     def fixed_filters(self) -> dict[str, Any]:
+        if not may_see_accounts(self.request.user):
+            raise NotFound()
         self.account = audit_user_get(self.request.user, self.kwargs["username"])
         return {"actor_id": self.account.pk}
 

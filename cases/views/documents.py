@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.utils.translation import gettext as _
 
 from cases.forms import DocumentUploadForm
-from cases.models import Document
 from cases.selectors import case_document_checklist
 from cases.services import document_upload
 from workflows.actors import signed_in
+from workflows.idempotency import Outcome
 
 
-def upload_posted_document(view: Any, case: Any) -> Document:
+def upload_posted_document(view: Any, case: Any) -> Outcome:
     """The page's document upload: the form kept on `view` for a re-render on
-    refusal, the service to store it, a message saying what was stored."""
+    refusal, the service to store it; back to the page, saying what was stored."""
     request = view.request
     checklist = case_document_checklist(case)
     view.bound_form = DocumentUploadForm(request.POST, request.FILES, checklist=checklist)
@@ -28,8 +27,7 @@ def upload_posted_document(view: Any, case: Any) -> Document:
         upload=request.FILES.get("file"),
     )
     label = {row["kind"]: row["label"] for row in checklist}.get(doc.kind, doc.kind)
-    messages.success(
-        request,
+    return view.done(
+        case.pk,
         _("Uploaded “%(name)s” as %(label)s.") % {"name": doc.original_name, "label": label},
     )
-    return doc

@@ -1,4 +1,5 @@
-"""The picture of a process: its states, who acts in each, and its transitions."""
+"""The picture of a process: its states, who acts in each, and its transitions.
+The drug-rehab processes are described only to the rehab roles (others: 404)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.http import Http404
 
 from cases.views.base import CaseflowView
 from workflows.models import ProcedureVersion, StepTimeLimit
-from workflows.permissions import ROLE_LABELS
+from workflows.permissions import ROLE_LABELS, SENSITIVE_PROCESSES, scope_for
 from workflows.registry import all_specs, route_specs
 
 
@@ -18,6 +19,9 @@ class ProcessDiagramView(CaseflowView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         code = self.kwargs["code"]
+        if code in SENSITIVE_PROCESSES and not scope_for(self.request.user).sees_rehab:
+            # Drug rehab is not theirs to see, its description included: as unknown.
+            raise Http404()
         routes = route_specs(code)
         if not routes:
             raise Http404()

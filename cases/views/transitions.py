@@ -11,12 +11,14 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from cases.forms import transition_data, transition_form
 from cases.views.base import ActionForm
 from workflows import engine
 from workflows.actors import Reader, signed_in
+from workflows.idempotency import Outcome, form_once
 from workflows.permissions import available_transitions
 from workflows.registry import spec_for
 
@@ -38,13 +40,24 @@ def transition_actions(view: Any, user: Reader, obj: Any) -> list[ActionForm]:
 
 class ActionPostMixin:
     """A form post on an object's page. Re-rendered at the post's URL on
-    refusal, so a reload (GET) of that URL leads back to the page."""
+    refusal, so a reload (GET) of that URL leads back to the page. Each post
+    runs through `once`: its work and its outcome in one transaction, and a
+    form sent again with the same idempotency key gets the first outcome."""
 
     http_method_names: Sequence[str] = ["get", "post"]
     page_url_name = ""
+    request: HttpRequest
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return redirect(self.page_url_name, pk=kwargs["pk"])
+
+    def once(self, run: Callable[[], Outcome]) -> HttpResponse:
+        return form_once(self.request, run)
+
+    def done(self, pk: int, message: str, *more: tuple[int, str]) -> Outcome:
+        """Back to the object's page with a success message (and any others)."""
+        url = reverse(self.page_url_name, kwargs={"pk": pk})
+        return Outcome(url, [(messages.SUCCESS, str(message)), *more])
 
 
 class TransitionPostMixin(ActionPostMixin):
@@ -57,6 +70,9 @@ class TransitionPostMixin(ActionPostMixin):
     get_transition_object: Callable[[], Any]
 
     def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        return self.once(lambda: self.fire(request, name))
+
+    def fire(self, request: HttpRequest, name: str) -> Outcome:
         obj = self.get_transition_object()
         spec = spec_for(obj)
         tspec = spec.transitions.get(name)
@@ -71,10 +87,12 @@ class TransitionPostMixin(ActionPostMixin):
             data=transition_data(tspec, request.POST) if tspec else {},
             expected_state=request.POST.get("expected_state") or None,
         )
+        # Still in the transaction: nothing that reads the database runs after the commit.
         obj.refresh_from_db(fields=["state"])
-        messages.success(
-            request,
-            self.done_message
-            % {"action": tspec.label if tspec else name, "state": spec.state_label(obj.state)},
+        message = self.done_message % {
+            "action": tspec.label if tspec else name,
+            "state": spec.state_label(obj.state),
+        }
+        return Outcome(
+            reverse(spec.detail_url, kwargs={"pk": obj.pk}), [(messages.SUCCESS, str(message))]
         )
-        return redirect(spec.detail_url, pk=obj.pk)

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.demo.base import PDF
 from cases.housing.models import HousingCase, HousingKind, HousingProgram
 from cases.housing.services import housing_case_create
+from tests.conftest import api_token
 from tests.factories import PersonFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -35,8 +35,7 @@ def api() -> Callable[..., APIClient]:
     def make(user: Any = None, *, language: str = "en") -> APIClient:
         client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
         return client
 
     return make

@@ -243,12 +243,12 @@ def test_case_timeline_exports_its_events_and_hides_meaningless_filters(trail, u
 
 
 def test_user_activity_exports_its_events(trail, users):
-    c = client_for(users.officer)
-    body = c.get(reverse("audit_user", args=["leader_a"])).content.decode()
+    c = client_for(users.auditor)
+    body = c.get(reverse("audit_user", args=["officer_a"])).content.decode()
     assert 'name="actor"' not in body and 'name="commune"' in body
     csv_link = next(u for u in _export_links(body) if "fmt=csv" in u)
     text = b"".join(c.get(csv_link).streaming_content).decode("utf-8-sig")
-    assert {int(r["id"]) for r in export_dicts(text)} == {trail.return_a.pk}
+    assert {int(r["id"]) for r in export_dicts(text)} == {trail.submit_a.pk}
 
 
 # --- numbers ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from notifications.models import Notification
+from tests.conftest import sign_in
 from workflows import audit
 from workflows.audit_check import NOTIFY_EVENT, audit_verify_and_notify, chain_label
 from workflows.models import AuditAlert
@@ -30,7 +31,7 @@ def behind_the_triggers_back(sql: str, params: list[Any]) -> None:
 
 def client_for(user: Any) -> Client:
     c = Client()
-    c.force_login(user)
+    sign_in(c, user)
     return c
 
 

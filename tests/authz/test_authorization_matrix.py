@@ -30,13 +30,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases.demo.base import PDF
 from cases.housing.models import HousingState
 from notifications.models import Notification
+from tests.conftest import api_token, sign_in
 from workflows.calendar import add_working_days
 from workflows.models import OneStopRecord
 
@@ -158,6 +158,10 @@ def signed_list_pk(w: SimpleNamespace) -> dict[str, Any]:
     return {"pk": w.signed_list.pk}
 
 
+def export_job_pk(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.export_job.pk}
+
+
 def signed_campaign_pk(w: SimpleNamespace) -> dict[str, Any]:
     return {"pk": w.signed_list.campaign_id}
 
@@ -219,12 +223,39 @@ def report_form(w: SimpleNamespace) -> dict[str, Any]:
 
 
 ADMIN_ONLY = web(302, admin=200)  # Django admin: non-staff are sent to the admin login
+REHAB_OK = {p: 200 for p in REHAB}
+
+
+def SECURITY_ADMIN(ok: int) -> dict[str, int]:  # noqa: N802
+    """The administrator's login-security pages: the admin only, others 403."""
+    return expect(403, anon=302, admin=ok)
+
 
 RULES: dict[str, list[Rule]] = {
     # --- public / account pages
     "set_language": [Rule("POST", expect(302), data=lambda w: {"language": "en"})],
     "login": [Rule("GET", expect(302, anon=200))],  # signed-in users are sent on
     "logout": [Rule("POST", expect(302))],
+    # --- login security (cases/accounts): one's own password; the second-factor
+    # pages send on whoever has nothing to verify (all here: the heads, the
+    # accountant and the admin are signed in with their code already); the
+    # administrator's pages (lockouts, tokens, second factors) for the admin only.
+    "password_change": [Rule("GET", expect(200, anon=302))],
+    "otp_verify": [Rule("GET", expect(302))],
+    "otp_enrol": [Rule("GET", expect(302))],
+    "security_lockouts": [Rule("GET", SECURITY_ADMIN(200))],
+    "security_lockout_lift": [
+        Rule("POST", SECURITY_ADMIN(302), data=lambda w: {"lockout": w.lockout.pk})
+    ],
+    "security_accounts": [Rule("GET", SECURITY_ADMIN(200))],
+    "security_tokens_revoke": [
+        # an account of commune A, and one of commune B: the same for the admin
+        Rule("POST", SECURITY_ADMIN(302), kwargs=lambda w: {"pk": w.officer_id}),
+        Rule("POST", SECURITY_ADMIN(302), kwargs=lambda w: {"pk": w.officer_b_id}),
+    ],
+    "security_otp_reset": [
+        Rule("POST", SECURITY_ADMIN(302), kwargs=lambda w: {"pk": w.head_id}),
+    ],
     "home": [Rule("GET", expect(302))],
     # --- web UI
     "inbox": [Rule("GET", web(200))],
@@ -343,7 +374,12 @@ RULES: dict[str, list[Rule]] = {
     "audit_explorer": [Rule("GET", web(200))],
     "audit_export": [Rule("GET", web(200), query="?fmt=csv")],
     "audit_case": [Rule("GET", case_read(200, kind=web), kwargs=case_pk)],
-    "audit_user": [Rule("GET", web(200), kwargs=lambda w: {"username": "leader_a"})],
+    # A user's activity: auditors (and administrators) only; for every other role
+    # a known name and an unknown one are the same 404 (no names, no account list).
+    "audit_user": [
+        Rule("GET", web(404, auditor=200), kwargs=lambda w: {"username": "leader_a"}),
+        Rule("GET", web(404), kwargs=lambda w: {"username": "no_such_user"}),
+    ],
     "audit_verify": [
         Rule("GET", expect(403, anon=302, auditor=200, admin=200)),
         Rule("POST", expect(403, anon=302, auditor=200, admin=200)),
@@ -369,7 +405,12 @@ RULES: dict[str, list[Rule]] = {
         ),
     ],
     "person_create": [Rule("GET", web(403, officer=200, officer_b=200, specialist=200))],
-    "process_diagram": [Rule("GET", web(200), kwargs=lambda w: {"code": "housing"})],
+    # Process descriptions: drug rehab's only for the rehab roles, as its pages.
+    "process_diagram": [
+        Rule("GET", web(200), kwargs=lambda w: {"code": "housing"}),
+        Rule("GET", web(404, **REHAB_OK), kwargs=lambda w: {"code": "rehab_compulsory"}),
+        Rule("GET", web(404, **REHAB_OK), kwargs=lambda w: {"code": "rehab_voluntary"}),
+    ],
     "notification_list": [Rule("GET", web(200))],
     "notification_read_all": [Rule("POST", web(302))],
     "notification_preferences": [Rule("GET", web(200))],
@@ -377,6 +418,15 @@ RULES: dict[str, list[Rule]] = {
     "notification_read": [
         Rule("POST", web(404, leader=302), kwargs=lambda w: {"pk": w.notification.pk}),
     ],
+    # --- background exports (cases/views/exports.py, cases/api_exports.py): a job and
+    # its file are its requester's only (w.export_job: commune A's officer's); 404 for
+    # anyone else, whatever their role or commune.
+    "export_jobs": [Rule("GET", web(200))],
+    "export_job": [Rule("GET", web(404, officer=200), kwargs=export_job_pk)],
+    "export_job_status": [Rule("GET", web(404, officer=200), kwargs=export_job_pk)],
+    "export_job_download": [Rule("GET", web(404, officer=200), kwargs=export_job_pk)],
+    "api-export-job": [Rule("GET", api(404, officer=200), kwargs=export_job_pk)],
+    "api-export-job-download": [Rule("GET", api(404, officer=200), kwargs=export_job_pk)],
     # --- REST API
     "api-token": [
         Rule(
@@ -386,6 +436,9 @@ RULES: dict[str, list[Rule]] = {
             content_type="application/json",
         ),
     ],
+    # Revoking one's own token(s): anyone holding one (the admin too).
+    "api-token-logout": [Rule("POST", expect(204, anon=401))],
+    "api-token-logout-all": [Rule("POST", expect(204, anon=401))],
     "api-communes": [Rule("GET", api(200))],
     "api-people": [Rule("GET", api(200))],
     "api-person": [
@@ -586,7 +639,8 @@ RULES: dict[str, list[Rule]] = {
         Rule("GET", REPORT_DRAFT(api), query="?format=docx"),
         Rule("GET", REPORT_READ(api), query="?format=xlsx"),
     ],
-    "api-not-found": [Rule("GET", expect(404))],
+    # Any method, with or without a CSRF token: a JSON 404 (tests/api/test_error_shapes.py).
+    "api-not-found": [Rule("GET", expect(404)), Rule("POST", expect(404))],
     # The schema and its docs are public: they describe, they reveal no data.
     "api-schema": [Rule("GET", expect(200))],
     "api-docs": [Rule("GET", expect(200))],
@@ -694,7 +748,24 @@ def world(
     gift_list = _submitted_gift_list(users, communes)
     import_list = _import_list(users, communes)
     referral, referral_doc = rehab_referral(communes, rehab_users)
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.accounts.models import LoginLockout
+
+    lockout = LoginLockout.objects.create(
+        kind="account",
+        value="officer_a2",
+        started_at=timezone.now(),
+        until=timezone.now() + dt.timedelta(minutes=15),
+        failures=5,
+    )
     return SimpleNamespace(
+        lockout=lockout,
+        officer_id=users.officer.pk,
+        officer_b_id=users.officer_b.pk,
+        head_id=users.head.pk,
         referral=referral,
         referral_doc=referral_doc,
         import_list=import_list,
@@ -708,7 +779,22 @@ def world(
         claimed_task=claimed_task,
         document=case.documents.first(),
         notification=notification,
+        export_job=_export_job(users),
     )
+
+
+def _export_job(users: SimpleNamespace) -> Any:
+    """A finished background export (audit trail, .csv) of commune A's officer."""
+    from django.core.files.base import ContentFile
+
+    from cases.exports.models import ExportJob
+
+    job = ExportJob.objects.create(
+        requester=users.officer, kind="audit_events", fmt="csv", status="done",
+        filename="nhat-ky.csv", content_type="text/csv; charset=utf-8",
+    )  # fmt: skip
+    job.file.save("nhat-ky.csv", ContentFile(b"id\n1\n"))
+    return job
 
 
 def _import_list(users: SimpleNamespace, communes: SimpleNamespace) -> Any:
@@ -797,10 +883,9 @@ def client_for(principal: str, users: SimpleNamespace, *, api_call: bool) -> Cli
         return client
     user = getattr(users, principal if principal != "admin" else "admin")
     if api_call:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token(user)}"
     else:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 
@@ -827,9 +912,15 @@ def fire(client: Client, rule: Rule, url: str, w: SimpleNamespace) -> int:
 
 
 def test_authorization_matrix(
-    world: SimpleNamespace, users: SimpleNamespace, rehab_users: SimpleNamespace
+    world: SimpleNamespace, users: SimpleNamespace, rehab_users: SimpleNamespace, settings: Any
 ) -> None:
     from django.urls import reverse
+
+    # Every principal asks the token endpoint: its rate limit is not under test here.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_token": "1000/minute"},
+    }
 
     users = SimpleNamespace(**vars(users), **vars(rehab_users))
     mismatches = []

@@ -77,6 +77,10 @@ UNDER_AN_AUTHORIZED_OBJECT = {
     "cases.gifts.selectors.campaign_reconciliation": "rows from gift_rows_for_user (scoped)",
     "cases.gifts.selectors.campaign_totals": "rows from gift_lists/rows_for_user (scoped)",
     "cases.gifts.selectors.campaign_people_in_several_communes": "ids from gift_rows_for_user",
+    # Export jobs belong to a person, not a commune: only the requester's rows,
+    # and each kind checks again that they may still read what was exported.
+    "cases.exports.selectors.export_jobs_for_user": "the requester's own jobs",
+    "cases.exports.selectors.export_job_get": "the requester's own job, its kind re-checked",
 }
 
 

@@ -68,6 +68,8 @@ def test_2025_referral_from_dossier_to_placement_in_the_browser(
     transactional_db, live_server, browser, users, rehab_users, communes, settings, tmp_path
 ):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # The clock jumps weeks ahead below; a real session would have ended (8 hours).
+    settings.SESSION_COOKIE_AGE = 90 * 24 * 3600
     pdf = tmp_path / "ho_so.pdf"
     pdf.write_bytes(PDF)
     # A Monday after today (the browser's own clock keeps the cookies valid).

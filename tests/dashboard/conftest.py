@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.conftest import sign_in
 from workflows import flows
 from workflows.models import TaskDeadline
 
@@ -22,7 +23,7 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
 def client_for(db: Any) -> Any:
     def make(user: Any) -> Client:
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         return client
 
     return make

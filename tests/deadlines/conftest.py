@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.conftest import sign_in
+
 
 @pytest.fixture
 def client_for(db: Any) -> Any:
     def make(user: Any) -> Client:
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         return client
 
     return make

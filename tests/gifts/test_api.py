@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from cases.gifts.models import GiftList, GiftListState, GiftRecipient, GiftRecipientState
+from tests.conftest import api_token
 
 from .ui_helpers import advance, built_list, make_campaign, make_poor_people
 
@@ -21,8 +21,7 @@ L, R = GiftListState, GiftRecipientState
 
 
 def api(user: Any) -> Client:
-    token, _created = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
 
 def post(client: Client, url: str, body: dict[str, Any]) -> Any:

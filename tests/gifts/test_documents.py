@@ -17,7 +17,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from docx.shared import Mm
-from rest_framework.authtoken.models import Token
 
 from cases.gifts import documents as gift_documents
 from cases.gifts.models import (
@@ -33,6 +32,7 @@ from cases.gifts.models import (
 from cases.gifts.reconciliation import reconciliation_docx, reconciliation_xlsx
 from cases.models import Category, MeritSubtype
 from cases.official import docx as official_docx
+from tests.conftest import api_token, sign_in
 from tests.factories import PersonFactory
 from workflows import audit
 from workflows.models import AuditEvent
@@ -326,7 +326,7 @@ def test_reconciliation_docx_is_a_report_of_the_office_with_both_tables(tet, use
 
 def web(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -384,8 +384,7 @@ def test_any_role_downloads_the_reconciliation_and_the_export_is_audited(tet, us
 
 
 def api(user: Any) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
 
 def test_api_signature_list_in_either_format_scoped_and_refused_before_approval(tet, users) -> None:

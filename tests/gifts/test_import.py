@@ -19,7 +19,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from rest_framework.authtoken.models import Token
 
 from cases.gifts import services as gifts
 from cases.gifts.import_rows import COLUMNS
@@ -28,6 +27,7 @@ from cases.gifts.imports import gift_import
 from cases.gifts.models import Campaign, GiftList, GiftPackage, GiftRecipient
 from cases.models import Category, MeritSubtype, Person
 from cases.validators import national_id_errors
+from tests.conftest import api_token, sign_in
 from tests.factories import PersonFactory, national_id_for
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.models import AuditEvent
@@ -500,7 +500,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(gift_list, users, reg
 
 def _client(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -553,8 +553,7 @@ def test_another_commune_s_officer_does_not_see_the_page(gift_list, users):
 
 
 def _api(user: Any) -> Client:
-    token, _created = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
 
 def test_the_api_imports_and_answers_with_the_report(gift_list, users):

@@ -18,6 +18,7 @@ from viewflow.workflow.models import Task
 
 from cases.gifts import services as gifts
 from cases.gifts.models import GiftList, GiftListState, GiftRecipient, GiftRecipientState
+from tests.conftest import sign_in
 from workflows.models import AuditEvent
 
 from .ui_helpers import advance, built_list, make_campaign, make_poor_people
@@ -34,7 +35,7 @@ def vi(message: str) -> str:
 
 def as_user(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -17,7 +17,7 @@ from django.test import Client
 from cases.housing.models import HousingCase, HousingKind, HousingProgram
 from cases.housing.services import housing_case_create
 from cases.models import Person
-from tests.conftest import steps, upload_all
+from tests.conftest import sign_in, steps, upload_all
 from tests.factories import PersonFactory
 from workflows import engine
 from workflows.models import OneStopProcedure, OneStopRecord
@@ -115,7 +115,7 @@ def line() -> Callable[..., OneStopRecord]:
 def client_for(db: Any) -> Callable[[Any], Client]:
     def make(user: Any) -> Client:
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         return client
 
     return make

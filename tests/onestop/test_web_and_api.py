@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.housing.models import HousingState
+from tests.conftest import api_token
 from workflows.models import ApologyLetter, OneStopRecord
 
 from .conftest import APPOINTMENT
@@ -20,8 +20,7 @@ S = HousingState
 
 def api(user, language="en"):
     client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

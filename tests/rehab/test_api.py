@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -24,6 +23,7 @@ from cases.models import Case, Person
 from cases.rehab.models import ReferralState, RehabCase, VoluntaryState
 from cases.rehab.selectors import mask_national_id
 from tests.api.conftest import assert_error
+from tests.conftest import api_token
 from tests.factories import national_id_for
 from workflows.models import AuditEvent
 from workflows.permissions import forget_scope
@@ -54,8 +54,7 @@ def api() -> Callable[..., APIClient]:
 
     def make(user: Any) -> APIClient:
         client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
         return client
 
     return make

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -34,7 +35,7 @@ def test_a_person_registered_for_rehab_stays_out_of_the_general_registry(
     for user in [users.officer, users.leader, users.specialist, users.auditor]:
         assert not people_for_user(user).filter(pk=subject.pk).exists()
     client = Client()
-    client.login(username="officer_a", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="officer_a", password=PASSWORD)
     listing = client.get(reverse("api-people"), {"q": subject.national_id})
     assert listing.status_code == 200 and "Đỗ Văn Kín" not in listing.content.decode()
     assert client.get(reverse("api-person", args=[subject.pk])).status_code == 404

@@ -10,13 +10,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
 from cases.models import Document, DocumentRequirement
 from cases.rehab.models import ReferralState, RehabReferral
 from cases.rehab.services import referral_create, rehab_person
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_factor_given
 from tests.factories import national_id_for
 from workflows.models import AuditEvent
 
@@ -25,8 +27,10 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 
 def login(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
+    # The lockout (django-axes) checks every authentication against its request.
+    assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
+    # Office heads and accountants also give their second factor.
+    return second_factor_given(client, get_user_model().objects.get(username=username))
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from cases.reporting.report_documents import ReportOptions, report_export
+from tests.conftest import api_token, sign_in
 from workflows.models import AuditEvent
 
 from .conftest import END, EXPECTED, START
@@ -147,7 +147,7 @@ def test_office_head_sees_the_page_with_the_figures_and_the_document_form(
     users: SimpleNamespace, report_world: SimpleNamespace
 ) -> None:
     client = Client()
-    client.force_login(users.head)
+    sign_in(client, users.head)
     page = client.get(reverse("report_six_month"), PERIOD)
     assert page.status_code == 200
     html = page.content.decode()
@@ -160,7 +160,7 @@ def test_auditor_reads_the_figures_and_annex_but_does_not_draft_the_docx(
     users: SimpleNamespace, report_world: SimpleNamespace
 ) -> None:
     client = Client()
-    client.force_login(users.auditor)
+    sign_in(client, users.auditor)
     page = client.get(reverse("report_six_month"), PERIOD)
     assert page.status_code == 200
     assert 'data-testid="download-docx"' not in page.content.decode()
@@ -173,7 +173,7 @@ def test_commune_and_rehab_roles_get_no_report(
 ) -> None:
     for user, status in [(users.officer, 403), (users.leader, 403), (rehab_users.rehab, 404)]:
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         assert client.get(reverse("report_six_month"), PERIOD).status_code == status
         assert client.get(reverse("report_six_month_xlsx"), PERIOD).status_code == status
         page = client.get(reverse("report_six_month_docx"), PERIOD)
@@ -185,7 +185,7 @@ def test_posted_docx_carries_the_edited_text_and_is_audited(
     users: SimpleNamespace, report_world: SimpleNamespace
 ) -> None:
     client = Client()
-    client.force_login(users.specialist)
+    sign_in(client, users.specialist)
     response = client.post(
         reverse("report_six_month_docx"),
         {
@@ -213,7 +213,7 @@ def test_posted_docx_carries_the_edited_text_and_is_audited(
 
 def test_invalid_period_is_refused(users: SimpleNamespace, report_world: SimpleNamespace) -> None:
     client = Client()
-    client.force_login(users.head)
+    sign_in(client, users.head)
     bad = {"district": report_world.district.pk, "start": "30/06/2024", "end": "01/01/2024"}
     assert client.get(reverse("report_six_month_xlsx"), bad).status_code == 400
 
@@ -222,8 +222,7 @@ def test_api_returns_the_figures_and_the_files(
     users: SimpleNamespace, report_world: SimpleNamespace
 ) -> None:
     client = Client()
-    token, _ = Token.objects.get_or_create(user=users.auditor)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token(users.auditor)}"
     url = reverse("api-report-six-month")
     query = {"district": report_world.district.pk, "start": "2024-01-01", "end": "2024-06-30"}
     data = client.get(url, query).json()
@@ -282,7 +281,7 @@ def test_counts_are_written_with_dots_on_the_page_and_as_formatted_numbers_in_th
     assert count_vi(26553) == "26.553" and count_vi(4818) == "4.818"
     assert Template("{% load caseflow %}{{ n|count }}").render(Context({"n": 26553})) == "26.553"
     client = Client()
-    client.force_login(users.head)
+    sign_in(client, users.head)
     html = client.get(
         reverse("report_six_month"), {**PERIOD, "district": report_world.district.pk}
     ).content.decode()
@@ -339,14 +338,13 @@ def test_absurd_periods_are_refused_with_a_field_error(
     form = ReportPeriodForm(query)
     assert not form.is_valid() and field in form.errors
     client = Client()
-    client.force_login(users.head)
+    sign_in(client, users.head)
     page = client.get(reverse("report_six_month"), query)
     assert page.status_code == 200 and 'data-testid="report-figures"' not in page.content.decode()
     assert str(form.errors[field][0]) in page.content.decode()
     assert client.get(reverse("report_six_month_xlsx"), query).status_code == 400
     api = Client()
-    token, _ = Token.objects.get_or_create(user=users.auditor)
-    api.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    api.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token(users.auditor)}"
     iso = {k: "-".join(reversed(v.split("/"))) for k, v in query.items() if k != "district"}
     assert api.get(reverse("api-report-six-month"), iso).status_code == 400
     assert ReportPeriodForm({**query, "start": "01/01/2024", "end": "31/12/2024"}).is_valid()
@@ -374,7 +372,7 @@ def test_the_issue_date_defaults_sensibly_and_is_the_same_in_the_docx_and_the_an
     assert line in texts
     # The annex takes the date the office chose, from the query or the page's form.
     client = Client()
-    client.force_login(users.head)
+    sign_in(client, users.head)
     query = {**PERIOD, "district": report_world.district.pk, "issued_on": "05/07/2024"}
     for response in (
         client.get(reverse("report_six_month_xlsx"), query),
@@ -390,7 +388,7 @@ def test_a_bad_date_re_renders_the_form_with_the_errors_and_the_edits(
     users: SimpleNamespace, report_world: SimpleNamespace
 ) -> None:
     client = Client()
-    client.force_login(users.head)
+    sign_in(client, users.head)
     response = client.post(
         reverse("report_six_month_docx"),
         {

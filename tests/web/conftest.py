@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.conftest import sign_in
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
@@ -19,7 +21,7 @@ def client_for(db: Any) -> Any:
 
     def make(user: Any) -> Client:
         client = Client()
-        client.force_login(user)
+        sign_in(client, user)
         return client
 
     return make

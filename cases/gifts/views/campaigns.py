@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.gifts import services as gifts
@@ -22,8 +22,10 @@ from cases.gifts.spec import SPEC
 from cases.gifts.views.lists import ROW_TALLY
 from cases.selectors import officer_communes
 from cases.views.base import CaseflowView
+from cases.views.transitions import ActionPostMixin
 from workflows.actors import signed_in
 from workflows.exceptions import NotPermitted
+from workflows.idempotency import Outcome
 from workflows.permissions import Role, scope_for
 
 L = GiftListState
@@ -102,19 +104,19 @@ class CampaignDetailView(CaseflowView):
         return context
 
 
-class CampaignActionView(CampaignDetailView):
+class CampaignActionView(ActionPostMixin, CampaignDetailView):
     """A post on the campaign page; a reload of its URL leads back to the page."""
 
-    http_method_names = ["get", "post"]
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return redirect("campaign_detail", pk=kwargs["pk"])
+    page_url_name = "campaign_detail"
 
 
 class CampaignListOpenView(CampaignActionView):
     """A commune officer opens their commune's list (with its process)."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.open_list(request))
+
+    def open_list(self, request: HttpRequest) -> Outcome:
         campaign = self.get_campaign()
         mine = officer_communes(request)
         wanted = request.POST.get("commune", "")
@@ -126,8 +128,10 @@ class CampaignListOpenView(CampaignActionView):
         gift_list = gifts.gift_list_open(
             actor=signed_in(request), campaign=campaign, commune=commune
         )
-        messages.success(request, _("The list of %(commune)s is open.") % {"commune": commune})
-        return redirect("gift_list_detail", pk=gift_list.pk)
+        return Outcome(
+            reverse("gift_list_detail", kwargs={"pk": gift_list.pk}),
+            [(messages.SUCCESS, _("The list of %(commune)s is open.") % {"commune": commune})],
+        )
 
 
 class CampaignListsTransitionView(CampaignActionView):
@@ -139,6 +143,9 @@ class CampaignListsTransitionView(CampaignActionView):
     role = Role.OFFICE_HEAD
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.move_lists(request))
+
+    def move_lists(self, request: HttpRequest) -> Outcome:
         campaign = self.get_campaign()
         if self.role not in scope_for(request.user).district_roles:
             raise NotPermitted(
@@ -148,16 +155,17 @@ class CampaignListsTransitionView(CampaignActionView):
         moved = gifts.campaign_lists_transition(
             actor=signed_in(request), campaign=campaign, name=self.transition, state=self.from_state
         )
-        messages.success(
-            request,
+        return self.done(
+            campaign.pk,
             _("%(action)s: %(count)s lists.")
             % {"action": SPEC.transitions[self.transition].label, "count": len(moved)},
         )
-        return redirect("campaign_detail", pk=campaign.pk)
 
 
 class CampaignReconcileView(CampaignActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.reconcile(request))
+
+    def reconcile(self, request: HttpRequest) -> Outcome:
         campaign = gifts.campaign_reconcile(actor=signed_in(request), campaign=self.get_campaign())
-        messages.success(request, _("The campaign is reconciled."))
-        return redirect("campaign_detail", pk=campaign.pk)
+        return self.done(campaign.pk, _("The campaign is reconciled."))

@@ -1,7 +1,8 @@
 """Downloads of a gift campaign's documents: a commune list's signature list
 and the campaign reconciliation, as .xlsx or .docx. Thin: the list is read
 through its scope (404 for another commune), the service checks the state
-(409 before approval), builds the file and audits the export."""
+(409 before approval), builds the file and audits the export; a long list's
+signature list is built in the background (its progress page)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import io
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.shortcuts import redirect
 from django.views import View
 
+from cases.exports.models import ExportJob
 from cases.gifts import documents as gift_documents
 from cases.gifts.reconciliation import reconciliation_export
 from cases.gifts.selectors import campaign_get, gift_list_get
@@ -33,11 +36,12 @@ class GiftListSignatureView(CaseflowMixin, View):
 
     def get(self, request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponseBase:
         gift_list = gift_list_get(request.user, pk)
-        return file_response(
-            gift_documents.signature_list_export(
-                actor=signed_in(request), gift_list=gift_list, fmt=self.fmt
-            )
+        exported = gift_documents.signature_list_export(
+            actor=signed_in(request), gift_list=gift_list, fmt=self.fmt
         )
+        if isinstance(exported, ExportJob):  # a long list: built in the background
+            return redirect("export_job", exported.pk)
+        return file_response(exported)
 
 
 class CampaignReconciliationView(CaseflowMixin, View):

@@ -16,10 +16,8 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,6 +43,7 @@ from workflows.actors import signed_in
 from workflows.audit_explorer import object_timeline
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData
+from workflows.idempotency import Outcome
 from workflows.permissions import Role, scope_for
 
 L = GiftListState
@@ -221,13 +220,9 @@ class GiftListDetailView(CaseflowView):
 
 
 class GiftListActionView(ActionPostMixin, GiftListDetailView):
-    """A post on the list page."""
+    """A post on the list page (each through `once`: see ActionPostMixin)."""
 
     page_url_name = "gift_list_detail"
-
-    def done(self, gift_list: GiftList, message: str) -> HttpResponse:
-        messages.success(self.request, message)
-        return redirect("gift_list_detail", pk=gift_list.pk)
 
 
 class GiftListTransitionView(TransitionPostMixin, GiftListActionView):
@@ -239,11 +234,14 @@ class GiftListTransitionView(TransitionPostMixin, GiftListActionView):
 
 class GiftListBuildView(GiftListActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.build(request))
+
+    def build(self, request: HttpRequest) -> Outcome:
         gift_list = self.get_list()
         result = gifts.gift_list_build(actor=signed_in(request), gift_list=gift_list)
         skipped = sum(result.skipped.values())
         return self.done(
-            gift_list,
+            gift_list.pk,
             _("%(added)s rows added from the registry; %(skipped)s already listed.")
             % {"added": result.added, "skipped": skipped},
         )
@@ -251,11 +249,14 @@ class GiftListBuildView(GiftListActionView):
 
 class GiftListRemoveRowsView(GiftListActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.remove(request))
+
+    def remove(self, request: HttpRequest) -> Outcome:
         gift_list = self.get_list()
         removed = gifts.gift_rows_remove(
             actor=signed_in(request), gift_list=gift_list, row_ids=row_ids_from(request.POST)
         )
-        return self.done(gift_list, _("%(count)s rows removed.") % {"count": removed})
+        return self.done(gift_list.pk, _("%(count)s rows removed.") % {"count": removed})
 
 
 def _moved_message(result: Any, done: str) -> str:
@@ -272,6 +273,9 @@ class GiftListDeliverView(GiftListActionView):
     by the recipient or by a named proxy."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.deliver(request))
+
+    def deliver(self, request: HttpRequest) -> Outcome:
         gift_list = self.get_list()
         post = request.POST
         every = post.get("all") == "1"
@@ -291,12 +295,15 @@ class GiftListDeliverView(GiftListActionView):
             proxy_relationship=post.get("proxy_relationship", ""),
         )
         return self.done(
-            gift_list, _moved_message(result, _("%(count)s gifts recorded as delivered."))
+            gift_list.pk, _moved_message(result, _("%(count)s gifts recorded as delivered."))
         )
 
 
 class GiftListReturnView(GiftListActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.record_returns(request))
+
+    def record_returns(self, request: HttpRequest) -> Outcome:
         gift_list = self.get_list()
         self.bound_form = RowsReturnForm(request.POST, auto_id="id_rowsreturnform_%s")
         row_ids = row_ids_from(request.POST)
@@ -310,5 +317,5 @@ class GiftListReturnView(GiftListActionView):
             note=request.POST.get("note", ""),
         )
         return self.done(
-            gift_list, _moved_message(result, _("%(count)s gifts recorded as returned."))
+            gift_list.pk, _moved_message(result, _("%(count)s gifts recorded as returned."))
         )

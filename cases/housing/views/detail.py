@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -30,6 +28,7 @@ from workflows import formatting
 from workflows.actors import signed_in
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData, NotPermitted
+from workflows.idempotency import Outcome
 from workflows.onestop import (
     apology_issue,
     may_issue_apology,
@@ -135,15 +134,16 @@ class CaseTransitionView(TransitionPostMixin, CaseActionView):
 
 class CaseDocumentUploadView(CaseActionView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        case = self.get_case()
-        upload_posted_document(self, case)
-        return redirect("case_detail", pk=case.pk)
+        return self.once(lambda: upload_posted_document(self, self.get_case()))
 
 
 class CaseApologyView(CaseActionView):
     """POST a Mẫu 04 letter (apology and new appointment) for a one-stop dossier."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.once(lambda: self.issue(request))
+
+    def issue(self, request: HttpRequest) -> Outcome:
         case = self.get_case()
         if not may_issue_apology(request.user, case):
             raise NotPermitted(_("Your role does not allow issuing Mẫu 04 for this case."))
@@ -156,12 +156,11 @@ class CaseApologyView(CaseActionView):
             new_due_on=form.cleaned_data.get("new_due_on"),
             reason=request.POST.get("reason", ""),
         )
-        messages.success(
-            request,
+        return self.done(
+            case.pk,
             _("Mẫu 04 recorded: the new appointment date is %(date)s.")
             % {"date": formatting.vn_date(letter.new_due_on)},
         )
-        return redirect("case_detail", pk=case.pk)
 
 
 class CaseDocumentDownloadView(CaseflowMixin, View):
