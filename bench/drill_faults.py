@@ -99,6 +99,7 @@ class Attempt:
     started: float
     ended: float
     outcome: str  # "200", "500", "refused", ...
+    replayed: bool = False  # the stored first answer (Idempotent-Replayed: true)
 
 
 @dataclass
@@ -263,7 +264,9 @@ def seed(cases: int) -> tuple[list[int], dict[str, str]]:
 # --- the clients ---------------------------------------------------------------
 
 
-def post(port: int, path: str, token: str, key: str, body: dict[str, Any]) -> tuple[int, dict]:
+def post(
+    port: int, path: str, token: str, key: str, body: dict[str, Any]
+) -> tuple[int, dict, bool]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request(
@@ -283,7 +286,7 @@ def post(port: int, path: str, token: str, key: str, body: dict[str, Any]) -> tu
             data = json.loads(raw or b"{}")
         except ValueError:
             data = {"code": "not_json"}
-        return response.status, data
+        return response.status, data, response.getheader("Idempotent-Replayed") == "true"
     finally:
         conn.close()
 
@@ -295,13 +298,13 @@ def drive(port: int, case_id: int, tokens: dict[str, str], tally: Tally) -> None
         while True:
             started = time.time()
             try:
-                status, answer = post(
+                status, answer, replayed = post(
                     port, f"/api/v1/cases/{case_id}/transitions/{name}/", tokens[role], key, data
                 )
                 outcome = str(status)
             except (OSError, http.client.HTTPException) as error:
-                status, answer, outcome = 0, {}, type(error).__name__
-            tally.add(Attempt(started, time.time(), outcome))
+                status, answer, outcome, replayed = 0, {}, type(error).__name__, False
+            tally.add(Attempt(started, time.time(), outcome, replayed))
             if status == 200:
                 tally.step_done()
                 break

@@ -51,6 +51,8 @@ def report(
     print(f"attempts: {len(tally.attempts)}, failed: {len(failed)} {by_outcome}")
     print(f"outage window: {faults.outage[1] - faults.outage[0]:.1f} s (+{grace_s} s grace)")
     print(f"attempts failed outside the outage window: {len(outside)}")
+    replays = sum(1 for a in tally.attempts if a.replayed)
+    print(f"retries answered with the stored first answer (committed before the fault): {replays}")
     for a in outside[:5]:
         print(f"#   outside: {a}")
     print(f"steps given up: {len(tally.stuck)}")
