@@ -44,6 +44,7 @@ from workflows.audit_presenter import (
     EXPORT_COLUMNS,
     EventPresenter,
     EventRow,
+    export_cells,
     export_headers,
 )
 from workflows.permissions import scope_for
@@ -225,28 +226,7 @@ def _cells(row: EventRow, tz: Any) -> list[Any]:
     once, not per row (that lookup was a sixth of the export's time); the
     time as a local datetime without zone, as a spreadsheet keeps it. A test
     holds the two to the same cells."""
-    ev = row.ev
-    return [
-        ev.id,
-        ev.occurred_at.astimezone(tz).replace(tzinfo=None),
-        ev.actor_username,
-        row.role_label,
-        row.commune,
-        row.case_ref,
-        row.process_label,
-        row.object_label,
-        row.event_label,
-        row.transition_label if ev.transition else "",
-        row.from_label,
-        row.to_label,
-        row.reason,
-        row.data,
-        ev.chain,
-        ev.seq,
-        ev.ip or "",
-        ev.request_id,
-        ev.hash,
-    ]
+    return export_cells(row, when=lambda at: at.astimezone(tz).replace(tzinfo=None))
 
 
 def _rows(user: Reader, filters: AuditFilters, cap: int) -> Iterator[list[Any]]:

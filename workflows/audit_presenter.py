@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -397,13 +398,15 @@ def export_headers() -> list[str]:
     return [str(label) for _key, label, _width in EXPORT_COLUMNS]
 
 
-def export_cells(row: EventRow) -> list[Any]:
-    """One row as export cells (EXPORT_COLUMNS order); the time as an aware
-    local datetime (the writer decides how to show it)."""
+def export_cells(
+    row: EventRow, when: Callable[[dt.datetime], dt.datetime] = timezone.localtime
+) -> list[Any]:
+    """One row as export cells (EXPORT_COLUMNS order); the time through `when`,
+    by default an aware local datetime (the writer decides how to show it)."""
     ev = row.ev
     return [
         ev.id,
-        timezone.localtime(ev.occurred_at),
+        when(ev.occurred_at),
         ev.actor_username,
         row.role_label,
         row.commune,
