@@ -475,7 +475,7 @@ class IdempotencyKey(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
-    endpoint = models.CharField(max_length=300)  # "POST /api/v1/cases/7/transitions/verify/"
+    endpoint = models.TextField()  # "POST /api/v1/cases/7/transitions/verify/"
     fingerprint = models.CharField(max_length=64)  # sha256 of the request's data and files
     status = models.PositiveSmallIntegerField()
     # The API's JSON as sent, or the web's redirect and messages.

@@ -169,6 +169,12 @@ def test_a_malformed_key_is_400_and_nothing_is_done(make_case, users, key):
     assert moves(case, "verify") == 0
 
 
+def test_a_long_path_with_a_key_is_answered_like_any_other(make_case, users):
+    case = make_case(S.SUBMITTED)
+    r = send(api_as(users.leader), transition_url(case, "x" * 400), VERIFY, "long")
+    assert r.status_code == 409 and r.json()["code"] == "invalid_transition"
+
+
 def test_a_key_is_forgotten_after_a_day(make_case, users):
     case = make_case(S.SUBMITTED)
     leader = api_as(users.leader)
