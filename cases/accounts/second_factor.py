@@ -13,6 +13,7 @@ read, and the drug-rehab roles handle no money: a password is enough for them
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import qrcode
@@ -36,9 +37,16 @@ def requires_second_factor(user: Any) -> bool:
     Administrators are staff (role_grant sets it), so no group query is needed."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if user.is_staff or user.is_superuser:
-        return True
-    return bool(scope_for(user).district_roles & SECOND_FACTOR_ROLES)
+    return needs_second_factor(
+        user, holds_role=lambda: bool(scope_for(user).district_roles & SECOND_FACTOR_ROLES)
+    )
+
+
+def needs_second_factor(user: Any, *, holds_role: Callable[[], bool]) -> bool:
+    """The one rule: administrators (staff, superusers), or a holder of a role
+    in SECOND_FACTOR_ROLES (`holds_role` is asked only for the others; a list
+    page answers it from one query for all its accounts)."""
+    return bool(user.is_staff or user.is_superuser or holds_role())
 
 
 def is_verified(user: Any) -> bool:

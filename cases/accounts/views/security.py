@@ -4,6 +4,7 @@ with the CSRF token and an audit event (cases.accounts.services)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import urlencode
 
@@ -75,8 +76,9 @@ class AccountListView(SecurityAdminView):
         page = paginate(request, selectors.accounts_for_admin(q))
         needs = selectors.second_factor_user_ids()
         for account in page.object_list:
-            account.needs_second_factor = (
-                account.is_staff or account.is_superuser or account.pk in needs
+            holds_role = functools.partial(set.__contains__, needs, account.pk)
+            account.needs_second_factor = second_factor.needs_second_factor(
+                account, holds_role=holds_role
             )
         context = {"page": page, "q": q, "querystring": f"q={q}" if q else ""}
         return render(request, "accounts/accounts.html", context)
