@@ -1,4 +1,5 @@
-"""Vietnamese display of money and dates: 17.120.000 đ and dd/mm/yyyy."""
+"""Vietnamese display of numbers, money and dates: 1.263, 30,0 MB, 17.120.000 đ
+and dd/mm/yyyy (dots between thousands, a comma before decimals)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,27 @@ import datetime as dt
 from django.contrib.auth.models import User
 
 
+def number(value: int | float, decimals: int = 0) -> str:
+    """1263 -> '1.263'; number(30.04, 1) -> '30,0'."""
+    text = f"{abs(value):,.{decimals}f}"
+    text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"-{text}" if value < 0 and text.strip("0.,") else text
+
+
+def file_size(size: int) -> str:
+    """A size in bytes as the office reads it: '850 byte', '12,5 KB', '30,0 MB'."""
+    if size < 1024:
+        return f"{number(size)} byte"
+    for unit, scale in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
+        if size < scale * 1024 or unit == "GB":
+            return f"{number(size / scale, 1)} {unit}"
+    raise AssertionError("unreachable")
+
+
 def money(amount: int | None) -> str:
     if amount is None:
         return "—"
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{abs(int(amount)):,}".replace(",", ".") + " đ"
+    return number(int(amount)) + " đ"
 
 
 def display_name(user: User) -> str:

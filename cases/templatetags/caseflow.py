@@ -37,11 +37,9 @@ def count(value: Any) -> str:
     if value in (None, ""):
         return ""
     try:
-        number = int(value)
+        return formatting.number(int(value))
     except (TypeError, ValueError):
         return str(value)
-    sign = "-" if number < 0 else ""
-    return f"{sign}{abs(number):,}".replace(",", ".")
 
 
 @register.filter
