@@ -21,9 +21,9 @@ PYTEST_ARGS ?=
 # database, named by its process in tests/conftest.py). JOBS=0 runs it in one process.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: venv browser db migrate seed run mail lint test bench drill stopdb clean lock
+.PHONY: venv browser office db migrate seed run mail lint test bench drill stopdb clean lock
 
-venv: $(VENV)/.installed browser $(SECRET_FILE)
+venv: $(VENV)/.installed browser office node_modules/.installed $(SECRET_FILE)
 
 # A random SECRET_KEY for this checkout (settings read it when the environment
 # has none; production sets SECRET_KEY itself, see docs/production.md).
@@ -49,6 +49,31 @@ browser:
 	    echo "*** /usr/bin/chromium is missing: browser tests need it." >&2; \
 	    echo "*** Install it with: sudo apt-get install -y chromium fonts-dejavu-core" >&2; \
 	  fi; \
+	fi
+
+# LibreOffice (no GUI) and poppler for the printed-document tests: the .docx
+# files are converted to PDF and read back (tests/documents/). Liberation Serif
+# has Times New Roman's metrics, so lines break as in Word.
+OFFICE_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-liberation2
+office:
+	@if [ ! -x /usr/bin/soffice ] || [ ! -x /usr/bin/pdftotext ] || \
+	    [ ! -e /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update && apt-get install -y --no-install-recommends $(OFFICE_PACKAGES); \
+	  else \
+	    echo "*** LibreOffice or poppler is missing: the document tests need them." >&2; \
+	    echo "*** Install them with: sudo apt-get install -y --no-install-recommends $(OFFICE_PACKAGES)" >&2; \
+	  fi; \
+	fi
+
+# axe-core from npm for the accessibility browser tests, the exact version in
+# package-lock.json; `npm ci` again only when the lock changes.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "*** npm is missing: the accessibility tests need axe-core (apt-get install -y npm)." >&2; \
 	fi
 
 db:

@@ -382,9 +382,9 @@ def main() -> None:
             (
                 "auditor, text in reason",
                 auditor,
-                AuditFilters(q="biên bản"),
-                "UPPER(e.reason) LIKE UPPER(%s)",
-                ["%biên bản%"],
+                AuditFilters(q="bien ban"),
+                "e.reason_folded LIKE '%%' || caseflow_fold(%s) || '%%'",
+                ["bien ban"],
                 0,
             ),
             (

@@ -359,6 +359,8 @@ def insert_series(
     cols, values = [], []
     params = dict(params, n=n, start=start)
     for f in model._meta.local_concrete_fields:
+        if f.generated:  # computed by the database (e.g. a name's search fold)
+            continue
         if f.column in exprs:
             values.append(exprs[f.column])
         elif f.null:

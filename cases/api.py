@@ -32,6 +32,7 @@ from workflows.actors import signed_in
 from workflows.exceptions import InvalidData, NotFound, NotPermitted, TransitionNotAllowed
 from workflows.idempotency import idempotent
 from workflows.permissions import scope_for
+from workflows.text import national_id_terms
 
 E = serializers.ErrorSerializer
 ERRORS_READ = {401: E, 403: E, 404: E}
@@ -122,11 +123,13 @@ class PersonListView(ApiView, generics.ListAPIView):
     serializer_class = serializers.PersonSerializer
 
     def get_queryset(self) -> Any:
-        qs = selectors.people_for_user(self.request.user).select_related("commune")
         filters = validated_query(serializers.PersonFilterSerializer, self.request)
+        qs = selectors.people_search(self.request.user, filters.get("q") or "")
         if filters.get("national_id"):
-            qs = qs.filter(national_id=filters["national_id"])
-        return qs.order_by("full_name", "id")
+            nid = filters["national_id"]
+            qs = qs.filter(national_id__in=national_id_terms(nid) or [nid])
+        # Vietnamese order: the column's collation (vi-x-icu).
+        return qs.select_related("commune").order_by("full_name", "id")
 
     @extend_schema(
         parameters=[serializers.PersonFilterSerializer],

@@ -36,13 +36,14 @@ from workflows.audit_explorer import (
     redacted,
 )
 from workflows.exceptions import InvalidData, NotPermitted
+from workflows.values import ApiDateField
 
 E = ErrorSerializer
 
 
 class AuditFilterSerializer(drf.Serializer):
-    date_from = drf.DateField(required=False, help_text="First day (YYYY-MM-DD), inclusive.")
-    date_to = drf.DateField(required=False, help_text="Last day (YYYY-MM-DD), inclusive.")
+    date_from = ApiDateField(required=False, help_text="First day (YYYY-MM-DD), inclusive.")
+    date_to = ApiDateField(required=False, help_text="Last day (YYYY-MM-DD), inclusive.")
     commune = drf.CharField(required=False, help_text="Commune code, e.g. 00448.")
     actor = drf.CharField(required=False, help_text="User name of whoever acted.")
     process = drf.ChoiceField(choices=Case.Process.choices, required=False)

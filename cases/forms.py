@@ -6,16 +6,21 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, MeritSubtype, Person
+from cases.uploads.documents import EXTENSIONS, SIGNATURES
+from cases.validators import NationalIdField as NationalIdField  # shared by the processes
 from notifications.models import NotificationPreference
+from workflows import formatting
 from workflows.forms import MoneyField, PastDateField
+from workflows.forms import VnDateField as VnDateField
+from workflows.forms import date_input as date_input
 from workflows.specs import TransitionSpec
-
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+from workflows.text import NormalizedFormField
 
 
 def money_input() -> forms.TextInput:
@@ -25,15 +30,9 @@ def money_input() -> forms.TextInput:
     )
 
 
-def date_input() -> forms.DateInput:
-    return forms.DateInput(
-        format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "autocomplete": "off"}
-    )
-
-
 def money_text(amount: int | None) -> str:
     """20000000 -> '20.000.000', the way it is typed back."""
-    return "" if amount is None else f"{amount:,}".replace(",", ".")
+    return "" if amount is None else formatting.number(amount)
 
 
 def _choices(blank: Any, choices: Any) -> list[tuple[Any, Any]]:
@@ -44,19 +43,12 @@ def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
     cast(forms.ChoiceField, field).choices = choices
 
 
-class VnDateField(forms.DateField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("input_formats", DATE_FORMATS)
-        kwargs.setdefault("widget", date_input())
-        super().__init__(**kwargs)
-
-
 class ApologyForm(forms.Form):
     """Phiếu xin lỗi và hẹn lại (Mẫu 04): the service checks the date."""
 
     new_due_on = VnDateField(label=_("New appointment date"))
-    reason = forms.CharField(
-        label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 3})
+    reason = NormalizedFormField(
+        multiline=True, label=_("Reason for the delay"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -106,16 +98,12 @@ class PersonForm(forms.Form):
     """Register a person. The national ID is checked by the service, which knows
     the rules (domain.md §8) and gives the Vietnamese reasons."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    full_name = NormalizedFormField(label=_("Full name"), max_length=120)
     date_of_birth = VnDateField(label=_("Date of birth"))
     sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices, widget=forms.RadioSelect)
-    national_id = forms.CharField(
-        label=_("National ID number (CCCD)"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    national_id = NationalIdField(label=_("National ID number (CCCD)"))
     commune = forms.TypedChoiceField(label=_("Commune"), coerce=int)
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = NormalizedFormField(label=_("Address"), max_length=255, required=False)
     categories = forms.MultipleChoiceField(
         label=_("Categories"),
         required=False,
@@ -132,20 +120,58 @@ class PersonForm(forms.Form):
         _set_choices(self.fields["commune"], [(c.pk, str(c)) for c in communes])
 
 
+def document_limits_text() -> str:
+    """The limits stated on the form before anything is chosen, from the same
+    settings and list of types the service checks: "At most 10,0 MB per file;
+    PDF, JPG, PNG, DOCX"."""
+    return _("At most %(size)s per file; %(types)s") % {
+        "size": formatting.file_size(settings.MAX_UPLOAD_BYTES),
+        "types": ", ".join(kind.upper() for kind in SIGNATURES),
+    }
+
+
 class DocumentUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Document"))
-    file = forms.FileField(
-        label=_("File (PDF, JPG, PNG or DOCX)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
-    )
+    """Several documents in one post: one optional file input per document of
+    the case's checklist, so the type of each file is the row it is chosen in.
+    The service checks them all and stores all or none."""
+
+    FIELD_PREFIX = "file_"
 
     def __init__(self, *args: Any, checklist: list[dict[str, Any]], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_upload_%s")
         super().__init__(*args, **kwargs)
-        _set_choices(
-            self.fields["kind"],
-            _choices(_("Choose…"), [(r["kind"], r["label"]) for r in checklist]),
-        )
+        self.limits = document_limits_text()
+        self.max_bytes = settings.MAX_UPLOAD_BYTES
+        self.accept = ",".join(f".{ext}" for ext in EXTENSIONS)
+        self.rows: list[tuple[dict[str, Any], str]] = []
+        for row in checklist:
+            name = self.FIELD_PREFIX + row["kind"]
+            self.fields[name] = forms.FileField(label=row["label"], required=False)
+            self.rows.append((row, name))
+
+    def rows_with_fields(self) -> list[tuple[dict[str, Any], forms.BoundField]]:
+        return [(row, self[name]) for row, name in self.rows]
+
+    def first_error_id(self) -> str:
+        """The id of the first file input with an error: focused on the
+        re-rendered page, so the browser scrolls to it."""
+        for _row, name in self.rows:
+            if self.errors.get(name):
+                return self[name].id_for_label
+        return ""
+
+    def chosen(self) -> list[tuple[str, str, Any]]:
+        """(kind, field name, file) for every row where a file was chosen; also
+        the single "kind" + "file" post of the earlier one-file form."""
+        files: Any = self.files or {}
+        picked = [
+            (row["kind"], name, files[name])
+            for row, name in self.rows
+            if files.get(name) is not None
+        ]
+        if files.get("file") is not None:
+            picked.append((str(self.data.get("kind", "")), "file", files["file"]))
+        return picked
 
 
 def _transition_initial(
@@ -172,8 +198,11 @@ def transition_form(
         "expected_state": forms.CharField(widget=forms.HiddenInput, required=False),
     }
     if tspec.reason_required:
-        extra["reason"] = forms.CharField(
-            label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        extra["reason"] = NormalizedFormField(
+            multiline=True,
+            label=_("Reason"),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            max_length=2000,
         )
     form_class = type(f"{tspec.name.title()}TransitionForm", (base,), extra)
     initial = _transition_initial(tspec, case, form_class)

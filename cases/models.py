@@ -8,14 +8,19 @@ each process subclass declares its own transitions on that field. Nothing but
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
 from cases.validators import validate_national_id
+from workflows.formatting import vn_date
+from workflows.text import VI_COLLATION, NormalizedCharField, folded_column
 
 
 class AdministrativeUnit(models.Model):
@@ -38,7 +43,8 @@ class AdministrativeUnit(models.Model):
         WARD = "phuong", _("Ward")
 
     code = models.CharField(_("official code"), max_length=10)
-    name = models.CharField(_("name"), max_length=120)
+    # Vietnamese order in every list, dropdown, export and document.
+    name = NormalizedCharField(_("name"), max_length=120, db_collation=VI_COLLATION)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -112,8 +118,8 @@ class MeritSubtype(models.TextChoices):
 class Household(models.Model):
     """A household in the national population database (identified by số hộ)."""
 
-    number = models.CharField(_("household number"), max_length=32, blank=True)
-    address = models.CharField(_("address"), max_length=255)
+    number = NormalizedCharField(_("household number"), max_length=32, blank=True)
+    address = NormalizedCharField(_("address"), max_length=255)
     commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT)
 
     def __str__(self) -> str:
@@ -125,15 +131,21 @@ class Person(models.Model):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")
 
-    full_name = models.CharField(_("full name"), max_length=120)
+    # Vietnamese order (Đ after D, "Tạ" before "Trịnh") wherever people are listed.
+    full_name = NormalizedCharField(_("full name"), max_length=120, db_collation=VI_COLLATION)
+    # What name search reads: no diacritics, lower case (workflows.text).
+    full_name_folded = folded_column("full_name")
     date_of_birth = models.DateField(_("date of birth"))
+    # Registered with a birth year alone (elderly people often are): the date
+    # is then 01/01 of that year and is shown as the year (birth_date_display).
+    birth_year_only = models.BooleanField(_("birth year only"), default=False, db_default=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     # Unique within each registry: the general one, and the drug-rehab one
     # (see `rehab_only`), so the general registry never learns of a rehab case.
     national_id = models.CharField(
         _("national ID number"), max_length=12, validators=[validate_national_id]
     )
-    address = models.CharField(_("address"), max_length=255, blank=True)
+    address = NormalizedCharField(_("address"), max_length=255, blank=True)
     commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="people")
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
@@ -155,11 +167,15 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["full_name"]
-        # A trigram index on UPPER(full_name) for name search is created by
-        # migration 0004 (Django renders this expression index incorrectly).
         indexes = [
             models.Index(fields=["commune", "full_name"]),
             models.Index(fields=["national_id"], name="person_national_id"),
+            # Name search with or without diacritics: LIKE '%term%' on the fold.
+            GinIndex(
+                fields=["full_name_folded"],
+                opclasses=["gin_trgm_ops"],
+                name="person_name_fold_trgm",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -176,6 +192,19 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    @property
+    def birth_date_display(self) -> str:
+        """The date of birth as written everywhere: 17/05/1960, or 1951 for a
+        person registered with the year alone."""
+        return birth_date_display(self.date_of_birth, self.birth_year_only)
+
+
+def birth_date_display(date_of_birth: dt.date | None, year_only: bool) -> str:
+    """For values read without a Person (exports from .values()): the same text."""
+    if date_of_birth is None:
+        return ""
+    return str(date_of_birth.year) if year_only else vn_date(date_of_birth)
 
 
 class Case(FSMModelMixin, models.Model):
@@ -226,7 +255,7 @@ class DocumentRequirement(models.Model):
         _("program"), max_length=20, blank=True, help_text=_("empty = every program")
     )
     kind = models.CharField(_("document kind"), max_length=40)
-    label = models.CharField(_("label"), max_length=200)
+    label = NormalizedCharField(_("label"), max_length=200)
     required = models.BooleanField(_("required"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -252,7 +281,7 @@ class Document(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(_("document kind"), max_length=40)
     file = models.FileField(upload_to=document_upload_to)
-    original_name = models.CharField(max_length=255)
+    original_name = NormalizedCharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)

@@ -1,9 +1,10 @@
 """Reference data seeded by data migrations, made available again on demand.
 
 The data migrations are the source: the housing and gift-list step time
-limits, the housing one-stop procedure, and drug rehab's procedure versions,
-time limits, checklists and rates. A database emptied by a transactional
-test (flush), or restored without them, gets them back from the same code;
+limits, the housing one-stop procedure and support frequency rules, and
+drug rehab's procedure versions, time limits, checklists and rates. A
+database emptied by a transactional test (flush), or restored without them,
+gets them back from the same code;
 each seed is idempotent (get_or_create).
 """
 
@@ -20,6 +21,7 @@ SEEDING_MIGRATIONS = [
     "workflows.migrations.0007_housing_one_stop_procedure",
     "workflows.migrations.0008_gift_list_step_time_limits",
     "cases.migrations.0009_rehab_reference_data",
+    "cases.migrations.0014_housing_duplicates",
 ]
 
 

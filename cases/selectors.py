@@ -23,6 +23,7 @@ from workflows.permissions import (
     scope_for,
     scoped,
 )
+from workflows.text import fold_search_q, national_id_terms
 
 
 def _communes() -> QuerySet[AdministrativeUnit]:
@@ -42,6 +43,17 @@ def cases_for_user(user: Reader) -> QuerySet[Case]:
 
 def people_for_user(user: Reader) -> QuerySet[Person]:
     return scoped(Person.objects.filter(rehab_only=False), user)
+
+
+def people_search(user: Reader, q: str = "") -> QuerySet[Person]:
+    """The user's people whose national ID is `q` (spaces and dots allowed; 11
+    digits: also with the leading zero a spreadsheet dropped) or whose name
+    contains `q`, with or without diacritics ("nguyen thi huong", "Hường")."""
+    qs = people_for_user(user)
+    ids = national_id_terms(q)
+    if ids:
+        return qs.filter(national_id__in=ids)
+    return qs.filter(fold_search_q("full_name_folded", q)) if q.strip() else qs
 
 
 def person_get(user: Reader, pk: int) -> Person:

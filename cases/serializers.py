@@ -18,8 +18,11 @@ from rest_framework import serializers
 
 from cases.models import AdministrativeUnit, Case, Category, Document, MeritSubtype, Person
 from cases.selectors import communes_for_user, people_for_user
+from cases.validators import NationalIdSerializerField
 from workflows.registry import all_specs, spec_for
 from workflows.specs import TransitionSpec
+from workflows.text import NormalizedSerializerField
+from workflows.values import ApiDateField
 
 # --- errors (what workflows.api_errors produces) ------------------------------
 
@@ -36,7 +39,13 @@ class ErrorSerializer(serializers.Serializer):
     existing_id = serializers.IntegerField(
         required=False,
         allow_null=True,
-        help_text="duplicate_national_id only: the existing person's id, if visible to you.",
+        help_text="duplicate_national_id: the existing person's id; housing_open_case_exists, "
+        "housing_already_supported: the existing case's id; null when not visible to you.",
+    )
+    existing_reference = serializers.CharField(
+        required=False,
+        help_text="housing_open_case_exists, housing_already_supported: the existing case's "
+        "reference, when visible to you.",
     )
 
 
@@ -101,6 +110,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "id",
             "full_name",
             "date_of_birth",
+            "birth_year_only",
             "sex",
             "national_id",
             "commune",
@@ -115,14 +125,14 @@ class PersonSerializer(serializers.ModelSerializer):
 class PersonCreateSerializer(serializers.Serializer):
     """Types only: the national ID and the rest are checked by `person_create`."""
 
-    full_name = serializers.CharField(max_length=120)
-    date_of_birth = serializers.DateField(input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD")
+    full_name = NormalizedSerializerField(max_length=120)
+    date_of_birth = ApiDateField()
     sex = serializers.ChoiceField(choices=Person.Sex.choices)
-    national_id = serializers.CharField(
-        max_length=32, help_text="12 digits (CCCD), consistent with date of birth and sex."
-    )
+    national_id = NationalIdSerializerField()  # consistent with date of birth and sex
     commune = CommuneCodeField(help_text="Official commune code, e.g. 00448.")
-    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    address = NormalizedSerializerField(
+        max_length=255, required=False, allow_blank=True, default=""
+    )
     # A flat list of messages on error (a ListField would nest them by index).
     categories = serializers.MultipleChoiceField(
         choices=Category.choices, required=False, default=set
@@ -137,7 +147,16 @@ class PersonCreateSerializer(serializers.Serializer):
 
 
 class PersonFilterSerializer(serializers.Serializer):
-    national_id = serializers.CharField(required=False, help_text="Exact national ID.")
+    national_id = serializers.CharField(
+        required=False,
+        help_text="National ID; spaces and dots are ignored, 11 digits also match with a "
+        "leading 0.",
+    )
+    q = NormalizedSerializerField(
+        required=False,
+        max_length=120,
+        help_text="Part of the name (with or without diacritics) or a national ID.",
+    )
 
 
 class PersonBriefSerializer(serializers.ModelSerializer):
@@ -289,8 +308,8 @@ class OneStopSerializer(serializers.Serializer):
 
 
 class ApologyRequestSerializer(serializers.Serializer):
-    new_due_on = serializers.DateField(allow_null=True, required=False, default=None)
-    reason = serializers.CharField(allow_blank=True, required=False, default="")
+    new_due_on = ApiDateField(allow_null=True, required=False, default=None)
+    reason = NormalizedSerializerField(multiline=True, allow_blank=True, required=False, default="")
 
 
 class KpiQuerySerializer(serializers.Serializer):
@@ -362,7 +381,7 @@ class TransitionRequestSerializer(serializers.Serializer):
 
     RESERVED = ("reason", "expected_state")
 
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = NormalizedSerializerField(multiline=True, required=False, allow_blank=True, default="")
     expected_state = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from workflows.permissions import (
     roles_for_case,
     scope_for,
 )
+from workflows.text import clean_text
 
 
 def person_errors(
@@ -36,7 +38,7 @@ def person_errors(
 ) -> dict[str, list[str]]:
     """What is wrong with a person's identity fields (the same rules for every registry)."""
     errors: dict[str, list[str]] = {}
-    if not (full_name or "").strip():
+    if not clean_text(full_name or ""):  # zero-width characters alone are no name
         errors["full_name"] = [_("Please enter the full name.")]
     if date_of_birth is None:
         errors["date_of_birth"] = [_("Please enter the date of birth.")]
@@ -171,26 +173,36 @@ def _no_documents_now() -> Exception:
     return TransitionNotAllowed(_("Documents cannot be added in the case's current state."))
 
 
-def document_upload(*, actor: User, case: Case, kind: str, upload: Any) -> Document:
-    """Attach a document. Type is checked by content (pdf, jpg, png, docx) and
-    must agree with the file name; size is capped; a .docx is checked within
-    the bounds of `cases.uploads` (zip bombs refused: file_unsafe); the SHA-256
-    is stored."""
-    roles = roles_for_case(actor, case)
-    if not roles & (REHAB_COMMUNE_ROLES if case.process in SENSITIVE_PROCESSES else DOCUMENT_ROLES):
-        raise NotPermitted(_("You cannot add documents to this case."))
-    if not may_upload_document(actor, case):
-        raise _no_documents_now()
-    known = set(
-        DocumentRequirement.objects.filter(
-            process=case.process, program__in=["", getattr(case, "program", "")]
-        ).values_list("kind", flat=True)
-    )
+@dataclass(frozen=True)
+class DocumentFile:
+    """One file of an upload: its document kind, the uploaded file, and the
+    fields its refusals are reported on (the caller's form or API fields)."""
+
+    kind: str
+    upload: Any
+    field: str = "file"
+    kind_field: str = "kind"
+
+
+@dataclass(frozen=True)
+class _CheckedFile:
+    item: DocumentFile
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+def _check_document_file(item: DocumentFile, known: set[str]) -> _CheckedFile:
+    """Every check of one file, before anything is stored: its kind, size, type
+    by content agreeing with the name, and a .docx's bounds (zip bombs refused:
+    file_unsafe). Refusals are `InvalidData` on the item's fields."""
+    upload = item.upload
     errors: dict[str, list[str]] = {}
-    if kind not in known:
-        errors["kind"] = [_("Unknown document kind.")]
+    if item.kind not in known:
+        errors[item.kind_field] = [_("Unknown document kind.")]
     if upload is None:
-        errors["file"] = [_("Choose a file to upload.")]
+        errors.setdefault(item.field, []).append(_("Choose a file to upload."))
     if errors:
         raise InvalidData(fields=errors)
     size = upload.size
@@ -199,6 +211,7 @@ def document_upload(*, actor: User, case: Case, kind: str, upload: Any) -> Docum
         raise _document_refused(Refusal("file_too_large", "upload_size", size=size, limit=limit))
     if size == 0:
         raise InvalidData(fields={"file": [_("The file is empty.")]}, code="file_empty")
+    upload.seek(0)
     blob = upload.read(limit + 1)
     if len(blob) > limit:
         raise _document_refused(
@@ -213,31 +226,118 @@ def document_upload(*, actor: User, case: Case, kind: str, upload: Any) -> Docum
         raise _document_refused(refusal) from None
     if ext != detected:
         raise _document_refused(Refusal("file_type", "name_mismatch"))
-    digest = hashlib.sha256(blob).hexdigest()
-    with transaction.atomic():
-        # Re-read the state under the case lock (as the engine does): the caller's
-        # object may be stale, e.g. approved a moment ago.
-        state = Case.objects.select_for_update().filter(pk=case.pk).values_list("state", flat=True)
-        if not may_upload_document(actor, case, state=state.get()):
-            raise _no_documents_now()
-        doc = Document(
-            case=case,
-            kind=kind,
-            original_name=name[:255],
-            content_type=SIGNATURES[detected][1],
-            size=size,
-            sha256=digest,
-            uploaded_by=actor,
-        )
-        doc.file.save(name, ContentFile(blob), save=False)
-        doc.save()
-        audit.record(
-            actor=actor,
-            commune_id=case.commune_id,
-            case_id=case.pk,
-            object_type="cases.document",
-            object_id=str(doc.pk),
-            event="document_upload",
-            data={"kind": kind, "name": name, "sha256": digest, "size": size},
-        )
+    return _CheckedFile(
+        item=item,
+        name=name,
+        size=size,
+        content_type=SIGNATURES[detected][1],
+        sha256=hashlib.sha256(blob).hexdigest(),
+    )
+
+
+def _on_fields(exc: InvalidData, item: DocumentFile) -> dict[str, list[str]]:
+    """A refusal's messages on the item's own fields ("file" and "kind" are
+    the names the checks use)."""
+    rename = {"file": item.field, "kind": item.kind_field}
+    fields: dict[str, list[str]] = {}
+    for name, messages in exc.fields.items():
+        fields.setdefault(rename.get(name, name), []).extend(str(m) for m in messages)
+    return fields
+
+
+def documents_upload(*, actor: User, case: Case, files: list[DocumentFile]) -> list[Document]:
+    """Attach several documents at once, all or nothing. Every file is checked
+    first (see `_check_document_file`); one refused file refuses the lot, each
+    refusal on its own file's field, and nothing is stored. Then, under the
+    case's lock (the state re-read, as the engine does), one Document and one
+    audit event per file; a failure while storing removes the files already
+    written, so nothing is left half-stored."""
+    roles = roles_for_case(actor, case)
+    if not roles & (REHAB_COMMUNE_ROLES if case.process in SENSITIVE_PROCESSES else DOCUMENT_ROLES):
+        raise NotPermitted(_("You cannot add documents to this case."))
+    if not may_upload_document(actor, case):
+        raise _no_documents_now()
+    if not files:
+        message = _("Choose at least one file to upload.")
+        raise InvalidData(message, fields={"file": [message]}, code="no_file")
+    known = set(
+        DocumentRequirement.objects.filter(
+            process=case.process, program__in=["", getattr(case, "program", "")]
+        ).values_list("kind", flat=True)
+    )
+    checked: list[_CheckedFile] = []
+    refusals: list[tuple[DocumentFile, InvalidData]] = []
+    for item in files:
+        try:
+            checked.append(_check_document_file(item, known))
+        except InvalidData as exc:
+            refusals.append((item, exc))
+    if refusals:
+        raise _upload_refused(refusals, total=len(files))
+    return _documents_store(actor=actor, case=case, checked=checked)
+
+
+def _upload_refused(refusals: list[tuple[DocumentFile, InvalidData]], *, total: int) -> InvalidData:
+    fields: dict[str, list[str]] = {}
+    for item, exc in refusals:
+        for name, messages in _on_fields(exc, item).items():
+            fields.setdefault(name, []).extend(messages)
+    if total == 1:
+        only = refusals[0][1]
+        return InvalidData(only.message, fields=fields, code=only.code, extra=only.extra)
+    codes = {exc.code for _item, exc in refusals}
+    return InvalidData(
+        _("Nothing was stored: %(refused)s of the %(total)s files were refused.")
+        % {"refused": len(refusals), "total": total},
+        fields=fields,
+        code=codes.pop() if len(codes) == 1 else InvalidData.code,
+    )
+
+
+def _documents_store(*, actor: User, case: Case, checked: list[_CheckedFile]) -> list[Document]:
+    written: list[Document] = []
+    try:
+        with transaction.atomic():
+            # Re-read the state under the case lock (as the engine does): the
+            # caller's object may be stale, e.g. approved a moment ago.
+            state = (
+                Case.objects.select_for_update().filter(pk=case.pk).values_list("state", flat=True)
+            )
+            if not may_upload_document(actor, case, state=state.get()):
+                raise _no_documents_now()
+            for c in checked:
+                doc = Document(
+                    case=case,
+                    kind=c.item.kind,
+                    original_name=c.name[:255],
+                    content_type=c.content_type,
+                    size=c.size,
+                    sha256=c.sha256,
+                    uploaded_by=actor,
+                )
+                c.item.upload.seek(0)
+                doc.file.save(c.name, File(c.item.upload), save=False)
+                written.append(doc)
+                doc.save()
+                audit.record(
+                    actor=actor,
+                    commune_id=case.commune_id,
+                    case_id=case.pk,
+                    object_type="cases.document",
+                    object_id=str(doc.pk),
+                    event="document_upload",
+                    data={"kind": c.item.kind, "name": c.name, "sha256": c.sha256, "size": c.size},
+                )
+    except BaseException:
+        for doc in written:
+            if doc.file.name:
+                doc.file.storage.delete(doc.file.name)
+        raise
+    return written
+
+
+def document_upload(*, actor: User, case: Case, kind: str, upload: Any) -> Document:
+    """Attach one document: `documents_upload` with a single file, its
+    refusals on the fields "kind" and "file"."""
+    (doc,) = documents_upload(actor=actor, case=case, files=[DocumentFile(kind, upload)])
     return doc

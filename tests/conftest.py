@@ -288,10 +288,15 @@ def make_case(users: SimpleNamespace, config: None, applicant: Any) -> Callable[
 
             cap = cap_in_force(program, kind, timezone.localdate())
             requested_amount = cap.amount if cap else 1
+        if person is None:
+            # One open case per person, support once per program: the shared
+            # applicant for the test's first case, a neighbour for each further one.
+            busy = HousingCase.objects.filter(applicant=applicant).exists()
+            person = PersonFactory(commune=applicant.commune) if busy else applicant
         case = housing_case_create(
             actor=users.officer,
-            commune=(person or applicant).commune,
-            applicant=person or applicant,
+            commune=person.commune,
+            applicant=person,
             program=program,
             kind=kind,
             requested_amount=requested_amount,

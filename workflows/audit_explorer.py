@@ -45,6 +45,7 @@ from workflows.permissions import (
     scope_for,
 )
 from workflows.registry_models import case_model, case_processes, unit_model
+from workflows.text import clean_text, fold_search_q
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -151,7 +152,7 @@ class AuditFilters:
     process: str = ""
     case: str = ""  # a reference or an id
     event: str = ""
-    q: str = ""  # reason, transition code, user name or the start of a reference
+    q: str = ""  # reason (diacritics optional), transition code, user name, reference start
     case_id: int | None = None  # the case timeline
     actor_id: int | None = None  # a user's activity
 
@@ -202,11 +203,12 @@ def audit_search(user: Reader, filters: AuditFilters) -> QuerySet[AuditEvent]:
         qs = qs.filter(q)
     if f.event:
         qs = qs.filter(event=f.event)
-    text = f.q.strip()
+    text = clean_text(f.q)
     if text:
         by_ref = case_model().objects.filter(reference__istartswith=text).values("id")
+        # The reason with or without diacritics (its trigram index is on the fold).
         qs = qs.filter(
-            Q(reason__icontains=text)
+            fold_search_q("reason_folded", text)
             | Q(transition=text)
             | Q(actor_username__iexact=text)
             | Q(case_id__in=by_ref)

@@ -17,140 +17,29 @@ from django.utils.translation import gettext_lazy
 from workflows import formatting
 from workflows.actors import Reader
 from workflows.audit_explorer import REDACTED, redacted
+from workflows.audit_labels import (
+    DATA_LABELS,
+    EVENT_LABELS,
+    LOGIN_EVENTS,
+    LOGIN_VALUE_LABELS,
+    MONEY_KEYS,
+    OBJECT_LABELS,
+    OTHER_DETAIL,
+    OTHER_OBJECT,
+    SIZE_KEYS,
+    VALUE_LABELS,
+    document_label,
+)
 from workflows.forms import MoneyField
 from workflows.models import AuditEvent
 from workflows.permissions import (
     ROLE_LABELS,
 )
-from workflows.registry import all_specs, routed_specs, spec_for
+from workflows.registry import all_specs, routed_specs, row_labels, spec_for
 from workflows.registry_models import case_processes, document_requirement_model
 
 # --- how an event reads: one presenter for the table and the exports ---------------
 
-# What happened, for events other than a transition (which shows its own label).
-EVENT_LABELS: dict[str, Any] = {
-    "transition": gettext_lazy("Step of the process"),
-    "create": gettext_lazy("Created the case"),
-    "edit": gettext_lazy("Edited the draft"),
-    "document_upload": gettext_lazy("Uploaded a document"),
-    "task_waiting": gettext_lazy("Task waiting"),
-    "case_finished": gettext_lazy("Case finished"),
-    "person_create": gettext_lazy("Registered a person"),
-    "gift_import": gettext_lazy("Imported a gift list"),
-    "campaign_reconcile": gettext_lazy("Reconciled a gift campaign"),
-    "onestop_apology": gettext_lazy("Issued the apology and new appointment letter (Mẫu 04)"),
-    "checkin": gettext_lazy("Post-rehab check-in"),
-    "read": gettext_lazy("Read a record"),
-    "export": gettext_lazy("Exported"),
-    "rehab_person_create": gettext_lazy("Registered a person for rehab"),
-    "role_grant": gettext_lazy("Granted a role"),
-    "role_revoke": gettext_lazy("Revoked a role"),
-    # Login security (cases.accounts).
-    "login": gettext_lazy("Logged in"),
-    "login_failed": gettext_lazy("Failed login"),
-    "logout": gettext_lazy("Logged out"),
-    "login_lockout": gettext_lazy("Login locked out"),
-    "login_unlock": gettext_lazy("Login lockout ended"),
-    "password_change": gettext_lazy("Changed the password"),
-    "otp_enrol": gettext_lazy("Enrolled two-step verification"),
-    "otp_verify": gettext_lazy("Verified the second factor"),
-    "otp_verify_failed": gettext_lazy("Wrong second-factor code"),
-    "otp_reset": gettext_lazy("Reset two-step verification"),
-    "token_issue": gettext_lazy("Issued an API token"),
-    "token_revoke": gettext_lazy("Revoked API tokens"),
-    "audit_export": gettext_lazy("Exported the audit trail"),
-    "report_download": gettext_lazy("Downloaded a report"),
-}
-# The event filter's choices (it takes only these: a DISTINCT over millions
-# of events is not worth it to find others).
-EVENT_TYPES = tuple(EVENT_LABELS)
-
-# What the event is about when it is not a case: a noun and a cheap reference.
-OBJECT_LABELS: dict[str, Any] = {
-    "cases.case": gettext_lazy("Case #%(id)s"),
-    "cases.person": gettext_lazy("Person #%(id)s"),
-    "auth.user": gettext_lazy("Account %(id)s"),
-    "cases.giftlist": gettext_lazy("Gift list #%(id)s"),
-    "cases.campaign": gettext_lazy("Gift campaign #%(id)s"),
-    "cases.giftcampaign": gettext_lazy("Gift campaign #%(id)s"),
-    "cases.document": gettext_lazy("Document #%(id)s"),
-    "cases.rehabcase": gettext_lazy("Drug-rehab records"),
-    "cases.report": gettext_lazy("Six-month report"),
-    "workflows.apologyletter": gettext_lazy("Apology letter #%(id)s"),
-    "workflows.auditevent": gettext_lazy("Audit trail"),
-}
-
-# Labels of the data keys written by events other than transitions.
-DATA_LABELS: dict[str, Any] = {
-    "purpose": gettext_lazy("Purpose"),
-    "note": gettext_lazy("Note"),
-    "via": gettext_lazy("Via"),
-    "format": gettext_lazy("Format"),
-    "rows": gettext_lazy("Rows"),
-    "filters": gettext_lazy("Filters"),
-    "username": gettext_lazy("Account"),
-    "role": gettext_lazy("Role"),
-    "commune": gettext_lazy("Commune"),
-    "checked_on": gettext_lazy("Check-in date"),
-    "result": gettext_lazy("Result"),
-    "document": gettext_lazy("Document"),
-    "district": gettext_lazy("District"),
-    "start": gettext_lazy("From date"),
-    "end": gettext_lazy("To date"),
-    "number": gettext_lazy("Number"),
-    "kind": gettext_lazy("Kind"),
-    "name": gettext_lazy("Name"),
-    "full_name": gettext_lazy("Full name"),
-    "national_id": gettext_lazy("ID number"),
-    "new_due_on": gettext_lazy("New appointment date"),
-    "requested_amount": gettext_lazy("Requested amount"),
-    "amount": gettext_lazy("Amount"),
-    "how": gettext_lazy("How"),
-    "refused": gettext_lazy("Refused while locked out"),
-    "address": gettext_lazy("IP address"),
-    "failures": gettext_lazy("Failed attempts"),
-    "minutes": gettext_lazy("Minutes"),
-    "method": gettext_lazy("Method"),
-    "tokens": gettext_lazy("API tokens"),
-    "devices": gettext_lazy("Devices"),
-    "expiry": gettext_lazy("Valid until"),
-}
-# Codes in the data of the login-security events, as people read them.
-LOGIN_EVENTS = frozenset(
-    {
-        "login",
-        "login_failed",
-        "logout",
-        "login_lockout",
-        "login_unlock",
-        "password_change",
-        "otp_enrol",
-        "otp_verify",
-        "otp_verify_failed",
-        "otp_reset",
-        "token_issue",
-        "token_revoke",
-    }
-)
-LOGIN_VALUE_LABELS: dict[str, dict[str, Any]] = {
-    "via": {
-        "web": gettext_lazy("web page"),
-        "api": gettext_lazy("API"),
-        "admin": gettext_lazy("administration site"),
-    },
-    "how": {
-        "administrator": gettext_lazy("by the administrator"),
-        "cool_off": gettext_lazy("after the waiting time"),
-        "logout": gettext_lazy("logout"),
-        "logout_all": gettext_lazy("logout everywhere"),
-        "command": gettext_lazy("provisioning command"),
-        "demo": gettext_lazy("demo data"),
-    },
-    "method": {
-        "totp": gettext_lazy("authenticator app"),
-        "recovery_code": gettext_lazy("recovery code"),
-    },
-}
 MAX_DETAILS = 4
 MAX_VALUE = 80
 
@@ -177,18 +66,44 @@ def _spec_of_case(case: Any) -> Any:
         return None
 
 
-def _value_text(field: Any, value: Any) -> str:
+def _model_choices() -> dict[str, dict[str, str]]:
+    """{field name: {code: label}} of the choice fields of every process's
+    model (the spec's), so that a code in an event's data reads as its model
+    names it, whichever page or export shows the event."""
+    out: dict[str, dict[str, str]] = {}
+    for spec in [*all_specs().values(), *routed_specs()]:
+        for f in spec.model._meta.get_fields():
+            choices = getattr(f, "choices", None)
+            if choices and f.name != "state":
+                known = out.setdefault(f.name, {})
+                for value, label in choices:
+                    known.setdefault(str(value), str(label))
+    return out
+
+
+def _group_text(group: str) -> str:
+    """'commune_officer@00448' (a role's group) -> 'Cán bộ xã (00448)'."""
+    role, _at, commune = str(group).partition("@")
+    label = str(ROLE_LABELS.get(role, role))  # type: ignore[call-overload]
+    return f"{label} ({commune})" if commune else label
+
+
+def _value_text(field: Any, value: Any, key: str = "") -> str:
     from django import forms
 
     if value in (None, "", [], {}):
         return ""
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
-    if isinstance(field, MoneyField) or (field is None and isinstance(value, int) and value > 9999):
+    if isinstance(field, MoneyField) or (
+        field is None and key in MONEY_KEYS and isinstance(value, int)
+    ):
         try:
             return formatting.money(int(value))
         except (TypeError, ValueError):
             return str(value)
+    if field is None and isinstance(value, int) and not isinstance(value, bool):
+        return formatting.file_size(value) if key in SIZE_KEYS else formatting.number(value)
     if isinstance(field, forms.ChoiceField):
         return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
@@ -264,6 +179,7 @@ class EventPresenter:
         self.processes = {k: str(v) for k, v in case_processes()}
         self.object_specs = {s.object_type: s for s in all_specs().values() if not s.is_case}
         self.role_labels: dict[str, Any] = {str(k): v for k, v in ROLE_LABELS.items()}
+        self.choices = _model_choices()
 
     def spec_of(self, ev: AuditEvent) -> Any:
         """The spec of the event's case, or of the process object it is about."""
@@ -275,15 +191,26 @@ class EventPresenter:
         hidden = self.user is not None and redacted(self.user, ev)
         case = ev.case if ev.case_id is not None else None
         spec = spec or self.spec_of(ev)
+        # Rows moved in bulk (a gift list's recipients) name their own steps.
+        rows = row_labels(ev.object_type) if case is None and ev.object_type else None
         tspec = None
-        if ev.transition:
+        if ev.transition and rows is None:
             tspec = spec.transitions.get(ev.transition) if spec is not None else None
             tspec = tspec or self.transitions.get(ev.transition)
 
         def state(value: str) -> str:
             if not value:
                 return ""
+            if rows is not None and value in rows.states:
+                return str(rows.states[value])
             return spec.state_label(value) if spec is not None else self.states.get(value, value)
+
+        if tspec is not None:
+            transition_label = str(tspec.label)
+        elif rows is not None and ev.transition in rows.transitions:
+            transition_label = str(rows.transitions[ev.transition])
+        else:
+            transition_label = ev.transition
 
         labels = spec.event_labels if spec is not None else {}
         roles = [r for r in ev.actor_role.split(",") if r]
@@ -293,7 +220,7 @@ class EventPresenter:
             REDACTED if hidden else ev.reason,
             [] if hidden else self._details(ev, tspec, spec),
             event_label=str(labels.get(ev.event) or EVENT_LABELS.get(ev.event, ev.event)),
-            transition_label=(str(tspec.label) if tspec else ev.transition),
+            transition_label=transition_label,
             from_label=state(ev.from_state),
             to_label=state(ev.to_state),
             role_label=", ".join(str(self.role_labels.get(r, r)) for r in roles),
@@ -306,9 +233,7 @@ class EventPresenter:
     def _object(self, ev: AuditEvent) -> str:
         if not ev.object_type:
             return ""
-        label = OBJECT_LABELS.get(ev.object_type)
-        if label is None:
-            return f"{ev.object_type} {ev.object_id}".strip()
+        label = OBJECT_LABELS.get(ev.object_type, OTHER_OBJECT)
         ident = ev.object_id
         if ev.object_type == "auth.user" and isinstance(ev.data, dict) and ev.data.get("username"):
             ident = str(ev.data["username"])
@@ -327,6 +252,9 @@ class EventPresenter:
 
     def _details(self, ev: AuditEvent, tspec: Any, spec: Any) -> list[tuple[str, str]]:
         data = ev.data if isinstance(ev.data, dict) else {}
+        rows = row_labels(ev.object_type) if ev.case_id is None and ev.object_type else None
+        if rows is not None:
+            tspec = None  # a row's step: not a process transition of the same name
         if spec is not None and spec.event_details is not None and not tspec:
             own = spec.event_details(ev)
             if own is not None:
@@ -336,29 +264,63 @@ class EventPresenter:
         if ev.event == "onestop_apology":
             text = _value_text(None, data.get("new_due_on"))
             return [(_("New appointment date"), text)] if text else []
-        if ev.event == "create" and ev.case_id is not None:
+        if ev.event == "create" and ev.case_id is not None and "requested_amount" in data:
             text = _value_text(MoneyField(), data.get("requested_amount"))
             return [(_("Requested amount"), text)] if text else []
         fields = dict(tspec.form.base_fields) if tspec is not None and tspec.form else {}
         out: list[tuple[str, str]] = []
         for key, value in data.items():
-            if ev.event == "role_grant" and key == "role":
-                value = str(ROLE_LABELS.get(value, value))
-            elif ev.event in LOGIN_EVENTS and isinstance(value, str):
-                value = str(LOGIN_VALUE_LABELS.get(key, {}).get(value, value))
+            if ev.event == "edit" and isinstance(value, list) and len(value) == 2:
+                # A draft's edit: [before, after].
+                before, after = (self._code_text(ev, key, fields, v) for v in value)
+                text = f"{before or '—'} → {after or '—'}"
             elif key == "filters" and isinstance(value, dict):
-                value = ", ".join(f"{k}={v}" for k, v in value.items())
-            text = _value_text(fields.get(key), value)
+                text = "; ".join(
+                    f"{self._label(k, {})}: {self._code_text(ev, k, {}, v)}"
+                    for k, v in value.items()
+                )
+            elif rows is not None and isinstance(value, str) and value in rows.values.get(key, {}):
+                text = str(rows.values[key][value])
+            else:
+                text = self._code_text(ev, key, fields, value)
             if not text:
                 continue
-            if key in fields:
-                label = UNIT_SUFFIX.sub("", str(fields[key].label or key))
-            else:
-                label = str(DATA_LABELS.get(key, key))
-            out.append((label, _short(text) if self.compact else text))
+            out.append((self._label(key, fields), _short(text) if self.compact else text))
             if self.compact and len(out) == MAX_DETAILS:
                 break
         return out
+
+    @staticmethod
+    def _label(key: str, fields: dict[str, Any]) -> str:
+        if key in fields:
+            return UNIT_SUFFIX.sub("", str(fields[key].label or DATA_LABELS.get(key, OTHER_DETAIL)))
+        return str(DATA_LABELS.get(key, OTHER_DETAIL))
+
+    def _code_text(self, ev: AuditEvent, key: str, fields: dict[str, Any], value: Any) -> str:
+        """One value of the data as people read it: a code by its label (the
+        form's choices, the login events' words, the role, the document, the
+        process models' choices), numbers and dates written the Vietnamese way."""
+        if isinstance(value, str):
+            if key == "role":
+                value = str(self.role_labels.get(value, value))
+            elif key == "group":
+                value = _group_text(value)
+            elif key == "document":
+                value = document_label(value)
+            elif key == "process":
+                value = self.processes.get(value, value)
+            elif key == "event":
+                value = str(EVENT_LABELS.get(value, value))
+            elif ev.event in LOGIN_EVENTS and value in LOGIN_VALUE_LABELS.get(key, {}):
+                value = str(LOGIN_VALUE_LABELS[key][value])
+            elif key not in fields:
+                value = str(
+                    VALUE_LABELS.get(key, {}).get(value)
+                    or self.choices.get(key, {}).get(value)
+                    # a document's kind: the checklist's name for it
+                    or (self._doc_label(value) if key == "kind" else value)
+                )
+        return _value_text(fields.get(key), value, key)
 
 
 UNIT_SUFFIX = re.compile(r"\s*\((đồng|đ)\)$")

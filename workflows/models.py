@@ -7,6 +7,7 @@ from typing import Any
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from workflows.formatting import vn_date
 from workflows.registry import route_choices, step_processes
 from workflows.registry_models import case_processes
+from workflows.text import NormalizedCharField, NormalizedTextField, folded_column
 
 
 class AuditEvent(models.Model):
@@ -59,6 +61,8 @@ class AuditEvent(models.Model):
     from_state = models.CharField(max_length=30, blank=True)
     to_state = models.CharField(max_length=30, blank=True)
     reason = models.TextField(blank=True)
+    # What the explorer's free text reads: no diacritics, lower case. Not hashed.
+    reason_folded = folded_column("reason")
     data = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -80,6 +84,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["commune", "-occurred_at", "-id"], name="audit_commune_time"),
             # Events of one object (a gift list or row): timelines, separation of duties.
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            # The explorer's free text with or without diacritics (workflows.text).
+            GinIndex(
+                fields=["reason_folded"], opclasses=["gin_trgm_ops"], name="audit_reason_fold_trgm"
+            ),
         ]
         triggers = [
             pgtrigger.Protect(
@@ -123,7 +131,7 @@ class DeclaredDay(models.Model):
     """A date the office declares, with a reason; a date is declared one way only."""
 
     date = models.DateField(_("date"), unique=True)
-    reason = models.CharField(_("reason"), max_length=200)
+    reason = NormalizedCharField(_("reason"), max_length=200)
     # The other kind of declared day, and the error when the date is taken there.
     other: type[DeclaredDay]
     taken_message: Any
@@ -175,8 +183,8 @@ class ProcedureVersion(models.Model):
 
     procedure = models.CharField(_("procedure"), max_length=20, choices=case_processes)
     code = models.CharField(_("version"), max_length=20)
-    name = models.CharField(_("name"), max_length=200)
-    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    name = NormalizedCharField(_("name"), max_length=200)
+    legal_basis = NormalizedCharField(_("legal basis"), max_length=300)
     route = models.CharField(
         _("route (steps)"),
         max_length=10,
@@ -200,7 +208,7 @@ class ProcedureVersion(models.Model):
     complaint_working_days = models.PositiveSmallIntegerField(
         _("complaint window (working days)"), default=5
     )
-    note = models.TextField(
+    note = NormalizedTextField(
         _("note"), blank=True, help_text=_("What is not verified in the legal text, and why.")
     )
 
@@ -260,7 +268,7 @@ class StepTimeLimit(models.Model):
     )
     working_days = models.PositiveSmallIntegerField(_("working days"))
     effective_from = models.DateField(_("effective from"))
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = NormalizedCharField(_("note"), max_length=300, blank=True)
     verified = models.BooleanField(
         _("verified in the legal text"),
         default=True,
@@ -345,10 +353,10 @@ class OneStopProcedure(models.Model):
     code = models.CharField(
         _("procedure code"), max_length=40, blank=True, help_text=_("Code in the national list.")
     )
-    name = models.CharField(_("procedure name"), max_length=300)
+    name = NormalizedCharField(_("procedure name"), max_length=300)
     working_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
     effective_from = models.DateField(_("effective from"))
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = NormalizedCharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("one-stop procedure")
@@ -448,7 +456,7 @@ class ApologyLetter(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField(_("reason for the delay"))
+    reason = NormalizedTextField(_("reason for the delay"))
     previous_due_on = models.DateField(_("previous appointment date"))
     new_due_on = models.DateField(_("new appointment date"))
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,7 +8,8 @@ route of the version it bound to at filing (`case.route`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.registry_models import case_processes
@@ -17,6 +18,27 @@ from workflows.specs import ProcessSpec
 _specs: dict[str, ProcessSpec] = {}
 _routed: dict[tuple[str, str], ProcessSpec] = {}
 _flows: dict[str, type[Any]] = {}
+_rows: dict[str, RowLabels] = {}
+
+
+@dataclass(frozen=True)
+class RowLabels:
+    """How the audit trail names the states and transitions of the rows a
+    process moves in bulk (`engine.bulk_transition`), which have no spec of
+    their own: e.g. the recipients of a gift list."""
+
+    states: Mapping[str, Any]
+    transitions: Mapping[str, Any]
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # codes in their data
+
+
+def register_rows(object_type: str, labels: RowLabels) -> None:
+    """Make the labels of bulk-moved rows (`app_label.model`) known to the engine."""
+    _rows[object_type] = labels
+
+
+def row_labels(object_type: str) -> RowLabels | None:
+    return _rows.get(object_type)
 
 
 def register(spec: ProcessSpec, *, flow: type[Any], routes: Iterable[ProcessSpec] = ()) -> None:

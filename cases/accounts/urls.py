@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from cases.accounts import api
-from cases.accounts.views import auth, second_factor, security
+from cases.accounts.views import auth, landing, second_factor, security
 
 urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("account/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("account/second-factor/", second_factor.VerifyView.as_view(), name="otp_verify"),
     path("account/second-factor/enrol/", second_factor.EnrolView.as_view(), name="otp_enrol"),
+    # The administrator's landing page (they hold no case role).
+    path("administration/", landing.AdminHomeView.as_view(), name="admin_home"),
     path("security/lockouts/", security.LockoutListView.as_view(), name="security_lockouts"),
     path(
         "security/lockouts/lift/",

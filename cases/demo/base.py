@@ -153,12 +153,13 @@ def seed_users() -> dict[str, object]:
 
 
 def upload_all_documents(actor: User, case: HousingCase) -> None:
-    for kind, _label in DOCUMENTS:
+    for kind, label in DOCUMENTS:
         document_upload(
             actor=actor,
             case=case,
             kind=kind,
-            upload=SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf"),
+            # Named as an office names its scans, not by the checklist's code.
+            upload=SimpleUploadedFile(f"{label}.pdf", PDF, "application/pdf"),
         )
 
 

@@ -405,9 +405,13 @@ def _required_kinds(case: RehabCase) -> list[str]:
 
 
 def upload_required_documents(actor: User, case: RehabCase) -> None:
-    """The route's required documents as small PDFs, through document_upload."""
+    """The route's required documents as small PDFs, through document_upload,
+    named as an office names its scans (by the document, not its code)."""
+    labels = dict(
+        DocumentRequirement.objects.filter(process=case.process).values_list("kind", "label")
+    )
     for kind in _required_kinds(case):
-        upload = SimpleUploadedFile(f"{kind}.pdf", PDF, "application/pdf")
+        upload = SimpleUploadedFile(f"{labels.get(kind, kind)}.pdf", PDF, "application/pdf")
         document_upload(actor=actor, case=case, kind=kind, upload=upload)
 
 

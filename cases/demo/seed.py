@@ -56,7 +56,7 @@ def demo_logins_table() -> str:
         if communes:
             where = ", ".join(f"{c} {names[c]}" for c in communes)
         elif role == Role.ADMIN:
-            where = "configuration only (/admin/)"
+            where = "administration (/administration/, /admin/)"
         else:
             where = "all communes"
         lines.append(f"  {username:<17} {role.value:<20} {where}  ({name})")

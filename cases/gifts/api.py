@@ -6,9 +6,9 @@ from typing import Any
 
 from django.http import HttpResponse, HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework import serializers as drf
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,7 +28,6 @@ from cases.exports.http import job_accepted
 from cases.exports.models import ExportJob
 from cases.gifts import services as gifts
 from cases.gifts.documents import signature_list_export
-from cases.gifts.imports import gift_import
 from cases.gifts.models import Campaign
 from cases.gifts.models import GiftRecipientState as RS
 from cases.gifts.selectors import (
@@ -37,6 +36,7 @@ from cases.gifts.selectors import (
     campaign_totals,
     gift_list_get,
     gift_rows_for_user,
+    gift_rows_matching,
 )
 from cases.gifts.serializers import (
     CampaignDetailSerializer,
@@ -54,76 +54,6 @@ from cases.gifts.serializers import (
 from workflows.actors import signed_in
 from workflows.idempotency import idempotent
 from workflows.permissions import get_or_not_found
-
-# --- gift lists: .xlsx import ------------------------------------------------------
-
-
-class GiftImportUploadSerializer(drf.Serializer):
-    file = drf.FileField(help_text="The filled-in template (.xlsx).")
-    only_valid = drf.BooleanField(
-        default=False, help_text="Import the valid rows and skip the bad ones."
-    )
-
-
-class GiftImportRowErrorSerializer(drf.Serializer):
-    row = drf.IntegerField(help_text="Row number in the sheet (the header is row 1).")
-    column = drf.CharField(help_text="The column's title in the template.")
-    code = drf.CharField(help_text="e.g. bad_national_id, not_eligible.")
-    message = drf.CharField()
-
-
-class GiftImportReportSerializer(drf.Serializer):
-    file_name = drf.CharField()
-    sha256 = drf.CharField()
-    rows_read = drf.IntegerField()
-    imported = drf.IntegerField()
-    people_created = drf.IntegerField()
-    skipped = GiftImportRowErrorSerializer(many=True, help_text="Rows skipped (only_valid).")
-
-
-class GiftImportErrorSerializer(serializers.ErrorSerializer):
-    rows = GiftImportRowErrorSerializer(
-        many=True, required=False, help_text="import_errors only: every bad row."
-    )
-
-
-class GiftListImportView(ApiView):
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
-        operation_id="gift_list_import",
-        request={"multipart/form-data": GiftImportUploadSerializer},
-        responses={
-            201: GiftImportReportSerializer,
-            400: GiftImportErrorSerializer,
-            401: E,
-            403: E,
-            404: E,
-            409: E,
-        },
-        description="Import the commune officer's filled-in template into a list being "
-        "prepared. Every row is checked; 400 import_errors lists each bad row (row, column, "
-        "code, message) and nothing is written, unless only_valid. Other 400 codes: "
-        "file_type, file_too_large, file_empty, empty_file, bad_header, too_many_rows, and "
-        "from the bounded reader (with a `reason` naming the check): file_sheet_too_large, "
-        "file_unsafe, file_parse_failed, file_parse_timeout. "
-        "409: the list is no longer being prepared.",
-    )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-
-        gift_list = gift_list_get(request.user, pk)
-        s = GiftImportUploadSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        report = gift_import(
-            actor=signed_in(request),
-            gift_list=gift_list,
-            upload=s.validated_data["file"],
-            only_valid=s.validated_data["only_valid"],
-        )
-        return Response(
-            GiftImportReportSerializer(report.as_dict()).data, status=status.HTTP_201_CREATED
-        )
 
 
 class SignatureListQuerySerializer(drf.Serializer):
@@ -316,11 +246,7 @@ class GiftRowListView(ApiView, generics.ListAPIView):
             qs = qs.filter(package__code=filters["package"])
         if filters.get("state"):
             qs = qs.filter(state=filters["state"])
-        q = (filters.get("q") or "").strip()
-        if q.isdigit():
-            qs = qs.filter(person__national_id__startswith=q)
-        elif q:
-            qs = qs.filter(person__full_name__icontains=q)
+        qs = gift_rows_matching(qs, filters.get("q") or "")
         return qs.select_related("person", "package").order_by("person__full_name", "id")
 
     @extend_schema(

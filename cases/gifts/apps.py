@@ -12,13 +12,17 @@ class GiftsConfig(AppConfig):
     def ready(self) -> None:
         # Models (and so the spec and flow) may be imported only once the app registry is ready.
         from cases.gifts.flow import GiftListFlow
-        from cases.gifts.spec import SPEC
+        from cases.gifts.spec import ROW_LABELS, SPEC
         from workflows import registry
 
         registry.register(SPEC, flow=GiftListFlow)
+        registry.register_rows("cases.giftrecipient", ROW_LABELS)
 
         # Long signature lists are built in the background (cases.exports).
         from cases.exports.kinds import register
         from cases.gifts.documents import EXPORT_KIND
+        from cases.gifts.import_attempts import EXPORT_KIND as ERRORS_KIND
 
         register(EXPORT_KIND)
+        # A long import's file with its refused rows marked, too.
+        register(ERRORS_KIND)

@@ -46,7 +46,7 @@ from cases.official import xlsx as ox
 from workflows import audit
 from workflows.actors import User
 from workflows.exceptions import DomainError, NotFound, TransitionNotAllowed
-from workflows.formatting import vn_date
+from workflows.formatting import number, vn_date
 from workflows.permissions import scope_for
 
 R = GiftRecipientState
@@ -68,6 +68,7 @@ class SignatureRow:
     national_id: str
     address: str
     groups: str
+    groups_short: str  # the printed list's short form ("Bà mẹ VNAH, Hộ nghèo")
     package: str
     amount: int
     state: str
@@ -102,6 +103,38 @@ def _groups(categories: Sequence[str], subtype: str) -> str:
 def _package_label(name: str, source: str, donor: str) -> str:
     label = str(GiftSource(source).label) if source in GiftSource.values else source
     return f"{name} / {label}" + (f" ({donor})" if donor else "")
+
+
+# The printed list's "Diện đối tượng": the short forms offices write, so that
+# a person of two or three categories still fits two lines of the column.
+CATEGORY_SHORT: dict[str, str] = {
+    Category.MERIT: "Người có công",
+    Category.POOR: "Hộ nghèo",
+    Category.NEAR_POOR: "Hộ cận nghèo",
+    Category.SOCIAL_PROTECTION: "Bảo trợ xã hội",
+    Category.CHILD_SPECIAL: "Trẻ em có HCĐB",
+}
+MERIT_SHORT: dict[str, str] = {
+    MeritSubtype.ACTIVIST_PRE_1945: "Lão thành cách mạng",
+    MeritSubtype.HEROIC_MOTHER: "Bà mẹ VNAH",
+    MeritSubtype.HERO: "Anh hùng LLVTND / Anh hùng LĐ",
+    MeritSubtype.WAR_INVALID: "Thương binh",
+    MeritSubtype.SICK_SOLDIER: "Bệnh binh",
+    MeritSubtype.AGENT_ORANGE: "Nhiễm chất độc hóa học",
+    MeritSubtype.MARTYR_RELATIVE: "Thân nhân liệt sĩ",
+    MeritSubtype.REVOLUTION_HELPER: "Giúp đỡ cách mạng",
+    MeritSubtype.IMPRISONED: "Bị địch bắt tù, đày",
+}
+
+
+def groups_short(categories: Sequence[str], subtype: str) -> str:
+    labels = []
+    for code in categories or []:
+        if code == Category.MERIT and subtype in MERIT_SHORT:
+            labels.append(MERIT_SHORT[subtype])
+        elif code in CATEGORY_SHORT:
+            labels.append(CATEGORY_SHORT[code])
+    return ", ".join(labels)
 
 
 def _signature_note(r: Mapping[str, Any]) -> str:
@@ -156,6 +189,7 @@ def signature_list_data(gift_list: GiftList) -> SignatureList:
                 national_id=r["person__national_id"] or "",
                 address=r["person__address"] or r["person__household__address"] or "",
                 groups=_groups(r["person__categories"], r["person__merit_subtype"]),
+                groups_short=groups_short(r["person__categories"], r["person__merit_subtype"]),
                 package=_package_label(
                     r["package__name"], r["package__source"], r["package__donor"]
                 ),
@@ -181,6 +215,23 @@ SIGNATURE_COLUMNS = [
     od.Column("Ngày nhận", 23, od.CENTER),
     od.Column("Ký nhận", 23),
 ]
+# The printed list (A4 landscape, 252 mm between the margins): the package is
+# the heading of its rows instead of a column, so that every cell holds its
+# text in at most two lines of 11 pt, which the row's room to sign gives
+# anyway. Measured in LibreOffice (Liberation Serif = Times New Roman), plus
+# the cells' 2 mm of margins: a 12-digit ID 23.3 mm, a date 17.7 mm, a
+# total of "681.250.000" in bold 20 mm.
+SIGNATURE_DOCX_COLUMNS = [
+    od.Column("STT", 11, od.CENTER),
+    od.Column("Họ và tên", 42),
+    od.Column("Năm sinh", 11, od.CENTER),
+    od.Column("Số định danh cá nhân", 26, od.CENTER),
+    od.Column("Địa chỉ", 38),
+    od.Column("Diện đối tượng", 40),
+    od.Column("Số tiền (đồng)", 26, od.RIGHT),
+    od.Column("Ngày nhận", 21, od.CENTER),
+    od.Column("Ký nhận", 37),
+]
 SIGNATURE_TITLE = "DANH SÁCH KÝ NHẬN QUÀ"
 SIGNATURE_ROW_PT = 28  # room to sign
 
@@ -203,16 +254,45 @@ def _signature_cells(data: SignatureList) -> list[list[Any]]:
     ]
 
 
+def _signature_docx_rows(data: SignatureList) -> list[od.Row]:
+    """Each package's heading ("I. Quà của Chủ tịch nước … / Chủ tịch nước"),
+    its rows (numbered on through the list) and its subtotal."""
+    out: list[od.Row] = []
+    package, count, amount, sections = None, 0, 0, 0
+
+    def close() -> None:
+        if package is not None:
+            out.append(od.Subtotal(["", _subtotal_label(count), "", "", "", "",
+                                    od.amount_text(amount), "", ""]))  # fmt: skip
+
+    for i, r in enumerate(data.rows, start=1):
+        if r.package != package:
+            close()
+            package, count, amount, sections = r.package, 0, 0, sections + 1
+            out.append(od.Heading(f"{od.roman(sections)}. {r.package}"))
+        count, amount = count + 1, amount + r.amount
+        out.append(
+            [str(i), r.full_name, str(r.birth_year), r.national_id, r.address,
+             r.groups_short, od.amount_text(r.amount), r.delivered_on, r.signature]
+        )  # fmt: skip
+    close()
+    return out
+
+
 def _total_label(count: int) -> str:
-    return f"Tổng cộng: {count} người"
+    return f"Tổng cộng: {number(count)} người"
+
+
+def _subtotal_label(count: int) -> str:
+    return f"Cộng: {number(count)} người"
 
 
 def _delivery_summary(data: SignatureList) -> str:
     delivered, delivered_amount = data.count_amount(R.DELIVERED)
     returned, returned_amount = data.count_amount(R.RETURNED)
     return (
-        f"Đã nhận: {delivered} người, {od.amount_text(delivered_amount)} đồng; "
-        f"không nhận: {returned} người, {od.amount_text(returned_amount)} đồng."
+        f"Đã nhận: {number(delivered)} người, {od.amount_text(delivered_amount)} đồng; "
+        f"không nhận: {number(returned)} người, {od.amount_text(returned_amount)} đồng."
     )
 
 
@@ -236,33 +316,18 @@ def signature_list_docx(gift_list: GiftList, *, on: dt.date | None = None) -> by
         place_date=od.date_line(commune.name, on or timezone.localdate()),
     )
     od.document_title(doc, SIGNATURE_TITLE, gift_list.campaign.name)
-    amount_at = 7
-    cells = [
-        [od.amount_text(v) if j == amount_at else str(v) for j, v in enumerate(row)]
-        for row in _signature_cells(data)
-    ]
-    total = [
-        "",
-        _total_label(len(data.rows)),
-        "",
-        "",
-        "",
-        "",
-        "",
-        od.amount_text(data.total),
-        "",
-        "",
-    ]
+    total = ["", _total_label(len(data.rows)), "", "", "", "", od.amount_text(data.total), "", ""]
     od.data_table(
         doc,
-        SIGNATURE_COLUMNS,
-        cells,
+        SIGNATURE_DOCX_COLUMNS,
+        _signature_docx_rows(data),
         total=total,
         size=11,
         min_row_height_mm=SIGNATURE_ROW_PT / 2.83,
     )
-    od.paragraph(doc, _delivery_summary(data), italic=True, size=12, space_before=6)
-    od.paragraph(doc, "")
+    summary = _delivery_summary(data)
+    od.paragraph(doc, summary, italic=True, size=12, space_before=6, keep_with_next=True)
+    od.paragraph(doc, "", keep_with_next=True)
     od.two_columns(
         doc,
         od.signature_block(["NGƯỜI LẬP BIỂU"], note="(Ký, ghi rõ họ tên)"),

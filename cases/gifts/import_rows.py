@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cases.gifts.import_cells import (
+    cell_text,
+    parse_amount_cell,
+    parse_birth,
+    parse_national_id,
+    same_birth,
+)
 from cases.gifts.models import (
     GiftList,
     GiftPackage,
@@ -20,10 +26,11 @@ from cases.gifts.models import (
     GiftRecipientState,
 )
 from cases.gifts.selectors import campaign_packages
-from cases.models import Category, MeritSubtype, Person
+from cases.models import Category, MeritSubtype, Person, birth_date_display
 from cases.validators import national_id_errors
 from workflows.exceptions import InvalidData
-from workflows.formatting import money, vn_date
+from workflows.formatting import money
+from workflows.text import clean_text
 
 
 def category_vocabulary() -> dict[str, tuple[str, str]]:
@@ -73,16 +80,9 @@ def file_error(message: str, code: str) -> InvalidData:
     return InvalidData(message, fields={"file": [message]}, code=code)
 
 
-DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
-
-
 def norm_text(value: Any) -> str:
-    """Compare text as people type it: NFC, case-blind, single spaces."""
-    return " ".join(unicodedata.normalize("NFC", str(value)).split()).casefold()
-
-
-def _header_key(title: Any) -> str:
-    return norm_text(str(title or "").split("(")[0])
+    """Compare text as people type it: cleaned (NFC, one space), case-blind."""
+    return clean_text(str(value)).casefold()
 
 
 # --- reading and checking ---------------------------------------------------------
@@ -101,6 +101,7 @@ class ImportRow:
     number: int
     full_name: str = ""
     date_of_birth: dt.date | None = None
+    birth_year_only: bool = False
     sex: str = ""
     national_id: str = ""
     address: str = ""
@@ -114,56 +115,13 @@ class ImportRow:
     def error(self, column: str, code: str, message: str) -> None:
         self.errors.append(RowError(self.number, TITLE[column], code, str(message)))
 
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
+    @property
+    def born(self) -> str:
+        return birth_date_display(self.date_of_birth, self.birth_year_only)
 
 
-def _parse_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        from openpyxl.utils.datetime import from_excel
-
-        try:
-            converted = from_excel(value)
-        except (ValueError, OverflowError, TypeError):
-            return None
-        return converted.date() if isinstance(converted, dt.datetime) else None
-    text = _text(value)
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _parse_national_id(value: Any) -> str:
-    """Excel turns a typed ID into a number and drops its leading zero (every
-    province code starts with 0): give it back."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if float(value).is_integer() and 0 <= value < 10**12:
-            return f"{int(value):012d}"
-        return str(value)
-    return re.sub(r"[\s.\-]", "", _text(value))
-
-
-def _parse_amount(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    digits = re.sub(r"[\s.,]|đ$|đồng$", "", _text(value).lower())
-    return int(digits) if digits.isdigit() else None
+def package_label(package: GiftPackage) -> str:
+    return f"{package.code} — {package.name}"
 
 
 class RowChecker:
@@ -171,46 +129,51 @@ class RowChecker:
 
     def __init__(self, gift_list: GiftList) -> None:
         self.gift_list = gift_list
-        self.packages = {
-            p.code.lower(): p for p in campaign_packages(gift_list.campaign, gift_list.commune)
-        }
+        packages = campaign_packages(gift_list.campaign, gift_list.commune)
+        self.open_packages = packages
+        self.packages = {norm_text(p.code): p for p in packages}
+        self.package_names: dict[str, list[GiftPackage]] = {}
+        for p in packages:
+            self.package_names.setdefault(norm_text(p.name), []).append(p)
         self.vocab = category_vocabulary()
         self.today = timezone.localdate()
         self.existing: dict[str, Person] = {}
 
-    def parse(self, number: int, values: tuple[Any, ...]) -> ImportRow:
-        cells = dict(zip((k for k, _t, _w in COLUMNS), values, strict=False))
+    def parse(self, number: int, cells: dict[str, Any]) -> ImportRow:
+        """One row of the sheet (template column key -> cell value)."""
         row = ImportRow(number)
         for key in REQUIRED:
-            if _text(cells.get(key)) == "":
+            if cell_text(cells.get(key)) == "":
                 row.error(key, "required", _("This cell is required."))
         for key, limit in MAX_LENGTH.items():
-            if len(_text(cells.get(key))) > limit:
+            if len(cell_text(cells.get(key))) > limit:
                 row.error(key, "too_long", _("At most %(n)s characters.") % {"n": limit})
-        row.full_name = _text(cells.get("full_name"))[: MAX_LENGTH["full_name"]]
-        row.address = _text(cells.get("address"))[: MAX_LENGTH["address"]]
-        row.note = _text(cells.get("note"))[: MAX_LENGTH["note"]]
+        row.full_name = cell_text(cells.get("full_name"))[: MAX_LENGTH["full_name"]]
+        row.address = cell_text(cells.get("address"))[: MAX_LENGTH["address"]]
+        row.note = cell_text(cells.get("note"))[: MAX_LENGTH["note"]]
         raw = cells.get("date_of_birth")
-        if _text(raw):
-            born = _parse_date(raw)
-            if born is None or born.year < 1900 or born > self.today:
-                row.error(
-                    "date_of_birth", "bad_date", _("Not a valid date of birth: write dd/mm/yyyy.")
-                )
-            else:
-                row.date_of_birth = born
-        raw = _text(cells.get("sex"))
+        if cell_text(raw):
+            try:
+                row.date_of_birth, row.birth_year_only = parse_birth(raw, self.today)
+            except ValueError as exc:
+                row.error("date_of_birth", "bad_date", str(exc))
+        raw = cell_text(cells.get("sex"))
         if raw:
             row.sex = SEX.get(norm_text(raw), "")
             if not row.sex:
                 row.error("sex", "bad_sex", _("Write Nam or Nữ."))
         raw = cells.get("national_id")
-        if _text(raw):
-            row.national_id = _parse_national_id(raw)
-            problems = national_id_errors(row.national_id, row.date_of_birth, row.sex or None)
-            if problems:
-                row.error("national_id", "bad_national_id", " ".join(problems))
-        raw = _text(cells.get("categories"))
+        if cell_text(raw):
+            try:
+                row.national_id = parse_national_id(raw, row.date_of_birth)
+            except ValueError as exc:
+                row.national_id = cell_text(raw)
+                row.error("national_id", "bad_national_id", str(exc))
+            else:
+                problems = national_id_errors(row.national_id, row.date_of_birth, row.sex or None)
+                if problems:
+                    row.error("national_id", "bad_national_id", " ".join(problems))
+        raw = cell_text(cells.get("categories"))
         for token in filter(None, (t.strip() for t in re.split(r"[,;\n]", raw))):
             found = self.vocab.get(norm_text(token))
             if found is None:
@@ -221,32 +184,66 @@ class RowChecker:
             if found[0] not in row.categories:
                 row.categories.append(found[0])
             row.merit_subtype = found[1] or row.merit_subtype
-        raw = _text(cells.get("package"))
+        raw = cell_text(cells.get("package"))
         if raw:
-            row.package = self.packages.get(raw.lower())
-            if row.package is None:
-                row.error(
-                    "package",
-                    "unknown_package",
-                    _("This campaign has no package %(code)s for this commune.") % {"code": raw},
-                )
+            row.package = self._package(row, raw)
         raw = cells.get("amount")
-        if _text(raw):
-            row.amount = _parse_amount(raw)
-            if row.amount is None or row.amount <= 0:
-                row.error("amount", "bad_amount", _("Write the amount in đồng, e.g. 300000."))
-            elif row.package is not None and row.amount != row.package.amount:
-                row.error(
-                    "amount",
-                    "amount_mismatch",
-                    _("The package %(code)s gives %(amount)s, not %(given)s.")
-                    % {
-                        "code": row.package.code,
-                        "amount": money(row.package.amount),
-                        "given": money(row.amount),
-                    },
-                )
+        if cell_text(raw):
+            try:
+                row.amount = parse_amount_cell(raw)
+            except ValueError as exc:
+                row.error("amount", "bad_amount", str(exc))
+            else:
+                if row.package is not None and row.amount != row.package.amount:
+                    row.error(
+                        "amount",
+                        "amount_mismatch",
+                        _("The package %(code)s gives %(amount)s, not %(given)s.")
+                        % {
+                            "code": row.package.code,
+                            "amount": money(row.package.amount),
+                            "given": money(row.amount),
+                        },
+                    )
         return row
+
+    def _package(self, row: ImportRow, written: str) -> GiftPackage | None:
+        """The package a cell names: by its code, else by its exact name (as
+        the template's package sheet shows it; case and spaces aside)."""
+        key = norm_text(written)
+        package = self.packages.get(key)
+        if package is not None:
+            return package
+        named = self.package_names.get(key, [])
+        if len(named) == 1:
+            return named[0]
+        if named:
+            row.error(
+                "package",
+                "ambiguous_package",
+                _("Several packages are named “%(name)s”: write the code (%(codes)s).")
+                % {"name": written, "codes": ", ".join(p.code for p in named)},
+            )
+        elif self.open_packages:
+            row.error(
+                "package",
+                "unknown_package",
+                _(
+                    "“%(written)s” is neither the code nor the name of a package of this "
+                    "campaign for this commune. Write one of: %(packages)s."
+                )
+                % {
+                    "written": written,
+                    "packages": "; ".join(package_label(p) for p in self.open_packages),
+                },
+            )
+        else:
+            row.error(
+                "package",
+                "unknown_package",
+                _("This campaign has no package for this commune yet."),
+            )
+        return None
 
     def registry(self, national_ids: set[str]) -> dict[str, Person]:
         found: dict[str, Person] = {}
@@ -260,6 +257,7 @@ class RowChecker:
                     "national_id",
                     "full_name",
                     "date_of_birth",
+                    "birth_year_only",
                     "commune_id",
                     "commune__name",
                     "commune__kind",
@@ -314,17 +312,18 @@ class RowChecker:
                 earlier = first_row.get(row.national_id)
                 if earlier is not None and (
                     norm_text(earlier.full_name) != norm_text(row.full_name)
-                    or earlier.date_of_birth != row.date_of_birth
+                    or not same_birth(
+                        earlier.date_of_birth,
+                        earlier.birth_year_only,
+                        row.date_of_birth,
+                        row.birth_year_only,
+                    )
                 ):
                     row.error(
                         "full_name",
                         "identity_mismatch",
                         _("Row %(row)s gives this national ID to %(name)s, born %(dob)s.")
-                        % {
-                            "row": earlier.number,
-                            "name": earlier.full_name,
-                            "dob": vn_date(earlier.date_of_birth),
-                        },
+                        % {"row": earlier.number, "name": earlier.full_name, "dob": earlier.born},
                     )
                 subject = Person(
                     commune_id=commune_id,
@@ -388,28 +387,13 @@ class RowChecker:
                 % {"commune": person.commune},
             )
             return
+        registered = _("This national ID is registered to %(name)s, born %(dob)s.") % {
+            "name": person.full_name,
+            "dob": person.birth_date_display,
+        }
         if norm_text(person.full_name) != norm_text(row.full_name):
-            row.error(
-                "full_name",
-                "identity_mismatch",
-                _("This national ID is registered to %(name)s, born %(dob)s.")
-                % {"name": person.full_name, "dob": vn_date(person.date_of_birth)},
-            )
-        elif person.date_of_birth != row.date_of_birth:
-            row.error(
-                "date_of_birth",
-                "identity_mismatch",
-                _("This national ID is registered to %(name)s, born %(dob)s.")
-                % {"name": person.full_name, "dob": vn_date(person.date_of_birth)},
-            )
-
-
-def check_header(values: tuple[Any, ...]) -> None:
-    got = [_header_key(v) for v in values[: len(COLUMNS)]]
-    want = [_header_key(title) for _k, title, _w in COLUMNS]
-    if got != want:
-        message = _(
-            "The first row must hold the template's column titles: %(titles)s. Download the "
-            "template and copy the rows into it."
-        ) % {"titles": ", ".join(title for _k, title, _w in COLUMNS)}
-        raise file_error(message, "bad_header")
+            row.error("full_name", "identity_mismatch", registered)
+        elif not same_birth(
+            person.date_of_birth, person.birth_year_only, row.date_of_birth, row.birth_year_only
+        ):
+            row.error("date_of_birth", "identity_mismatch", registered)

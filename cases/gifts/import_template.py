@@ -20,9 +20,9 @@ from cases.models import AdministrativeUnit, Category, MeritSubtype
 
 
 def gift_import_template(campaign: Campaign, commune: AdministrativeUnit) -> bytes:
-    """The .xlsx to fill in: the list sheet (frozen header, text national IDs,
-    drop-downs for sex and package) and a reference sheet with the packages
-    open to the commune and the category codes."""
+    """The .xlsx to fill in: the list sheet (frozen header, national IDs and
+    dates of birth as text, drop-downs for sex and package) and a reference
+    sheet with the packages open to the commune and the category codes."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -42,7 +42,10 @@ def gift_import_template(campaign: Campaign, commune: AdministrativeUnit) -> byt
         cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(i)].width = width
-        fmt = {"national_id": "@", "date_of_birth": "DD/MM/YYYY", "amount": "#,##0"}.get(key)
+        # Text, so that Excel keeps the leading zeros of a national ID and
+        # leaves a typed 05/03/1951 (or a year alone) as written, instead of
+        # reading it by the computer's date settings.
+        fmt = {"national_id": "@", "date_of_birth": "@", "amount": "#,##0"}.get(key)
         if fmt:
             for row in range(2, TEMPLATE_ROWS + 2):
                 ws.cell(row=row, column=i).number_format = fmt

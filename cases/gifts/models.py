@@ -11,6 +11,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from cases.models import AdministrativeUnit, Category, MeritSubtype, Person
 from workflows.formatting import money
+from workflows.text import NormalizedCharField
 
 # The shared `cases` app label: tables, content types, permissions and migration
 # history stay where they were before the process got its own package.
@@ -31,10 +32,10 @@ class Campaign(models.Model):
     """A gift campaign, e.g. "Tết Giáp Thìn 2024" or "27/7/2024"."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = NormalizedCharField(_("name"), max_length=200)
     year = models.PositiveSmallIntegerField(_("year"))
     occasion_date = models.DateField(_("occasion date"))
-    decision = models.CharField(
+    decision = NormalizedCharField(
         _("legal basis"), max_length=300, blank=True, help_text=_("e.g. QĐ 1583/QĐ-CTN")
     )
     reconciled_at = models.DateTimeField(_("reconciled at"), null=True, blank=True)
@@ -58,7 +59,7 @@ class CampaignBudget(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="budgets")
     source = models.CharField(_("funding source"), max_length=20, choices=GiftSource.choices)
-    donor = models.CharField(_("donor"), max_length=200, blank=True)
+    donor = NormalizedCharField(_("donor"), max_length=200, blank=True)
     allocated = models.BigIntegerField(_("allocated"))
 
     class Meta:
@@ -90,9 +91,9 @@ class GiftPackage(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="packages")
     code = models.SlugField(_("code"), max_length=40)
-    name = models.CharField(_("name"), max_length=200)
+    name = NormalizedCharField(_("name"), max_length=200)
     source = models.CharField(_("funding source"), max_length=20, choices=GiftSource.choices)
-    donor = models.CharField(_("donor"), max_length=200, blank=True)
+    donor = NormalizedCharField(_("donor"), max_length=200, blank=True)
     commune = models.ForeignKey(
         AdministrativeUnit,
         null=True,
@@ -258,12 +259,12 @@ class GiftRecipient(FSMModelMixin, models.Model):
     signed_by = models.CharField(
         _("signed by"), max_length=10, choices=SignedBy.choices, blank=True
     )
-    proxy_name = models.CharField(_("proxy's name"), max_length=200, blank=True)
-    proxy_relationship = models.CharField(_("proxy's relationship"), max_length=100, blank=True)
+    proxy_name = NormalizedCharField(_("proxy's name"), max_length=200, blank=True)
+    proxy_relationship = NormalizedCharField(_("proxy's relationship"), max_length=100, blank=True)
     return_reason = models.CharField(
         _("reason not delivered"), max_length=10, choices=ReturnReason.choices, blank=True
     )
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = NormalizedCharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -309,3 +310,53 @@ class GiftRecipient(FSMModelMixin, models.Model):
     @transition(field="state", source=G.APPROVED, target=G.RETURNED)
     def return_unclaimed(self) -> None:
         pass
+
+
+class GiftImportOutcome(models.TextChoices):
+    IMPORTED = "imported", _("Imported")
+    REFUSED = "refused", _("Refused: rows with errors")
+    HIDDEN_ROWS = "hidden_rows", _("Waiting for a choice about hidden rows")
+
+
+class GiftImportAttempt(models.Model):
+    """One upload of a gift list file, whatever came of it: the file as
+    uploaded (so the officer can get it back with the refused rows marked, or
+    answer the question about hidden rows without uploading it again) and
+    what the import found. Kept GIFT_IMPORT_KEEP_DAYS days."""
+
+    gift_list = models.ForeignKey(
+        GiftList, on_delete=models.CASCADE, related_name="import_attempts"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    outcome = models.CharField(_("outcome"), max_length=20, choices=GiftImportOutcome.choices)
+    only_valid = models.BooleanField(default=False)
+    hidden_rows_choice = models.CharField(max_length=10, blank=True)
+    header_row = models.PositiveIntegerField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    people_created = models.PositiveIntegerField(default=0)
+    # Row numbers of the sheet (the header row counted as in Excel).
+    hidden_rows = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
+    section_rows = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
+    # Every refused row's problems: [{row, column, code, message}], in the
+    # language the officer used.
+    errors = models.JSONField(default=list, blank=True)
+    # Column number (1-based) of each template column found in the header.
+    columns = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        app_label = APP_LABEL
+        verbose_name = _("gift list import")
+        verbose_name_plural = _("gift list imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.gift_list})"
+
+    @property
+    def refused_rows(self) -> list[int]:
+        return sorted({int(e["row"]) for e in self.errors})

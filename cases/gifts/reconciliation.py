@@ -21,6 +21,7 @@ from cases.official import docx as od
 from cases.official import xlsx as ox
 from workflows.actors import Reader, User
 from workflows.exceptions import NotFound
+from workflows.formatting import number
 from workflows.permissions import scope_for
 
 # --- reconciliation ----------------------------------------------------------------------
@@ -36,7 +37,8 @@ TALLY_GROUPS = [
 
 
 def _tally_columns(label: str) -> list[od.Column]:
-    cols = [od.Column("STT", 12, od.CENTER), od.Column(label, 50)]
+    """252 mm: the text width of an A4 landscape page."""
+    cols = [od.Column("STT", 12, od.CENTER), od.Column(label, 48)]
     for _group in range(4):
         cols += [od.Column("Số suất", 16, od.RIGHT), od.Column("Số tiền (đồng)", 32, od.RIGHT)]
     return cols
@@ -150,14 +152,14 @@ def reconciliation_docx(user: Reader, campaign: Campaign, *, on: dt.date | None 
     t = rec.total
     od.paragraph(
         doc,
-        f"Tổng số {t.planned} suất quà, {od.amount_text(t.planned_amount)} đồng; đã trao "
-        f"{t.delivered} suất, {od.amount_text(t.delivered_amount)} đồng; trả lại {t.returned} "
-        f"suất, {od.amount_text(t.returned_amount)} đồng; chưa phát {t.pending} suất, "
-        f"{od.amount_text(t.pending_amount)} đồng.",
+        f"Tổng số {number(t.planned)} suất quà, {od.amount_text(t.planned_amount)} đồng; đã "
+        f"trao {number(t.delivered)} suất, {od.amount_text(t.delivered_amount)} đồng; trả lại "
+        f"{number(t.returned)} suất, {od.amount_text(t.returned_amount)} đồng; chưa phát "
+        f"{number(t.pending)} suất, {od.amount_text(t.pending_amount)} đồng.",
         first_line_indent_mm=10,
     )
-    for number, (sheet_title, label, pick) in zip(("I", "II"), RECONCILIATION_SHEETS, strict=True):
-        od.paragraph(doc, f"{number}. {sheet_title.capitalize()}", bold=True, space_before=6)
+    for part, (sheet_title, label, pick) in zip(("I", "II"), RECONCILIATION_SHEETS, strict=True):
+        od.paragraph(doc, f"{part}. {sheet_title.capitalize()}", bold=True, space_before=6)
         rows = [
             [str(i), line.label, *_tally_texts(line)] for i, line in enumerate(pick(rec), start=1)
         ]

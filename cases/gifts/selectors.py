@@ -22,6 +22,7 @@ from cases.models import AdministrativeUnit, Person
 from workflows.actors import Reader
 from workflows.exceptions import NotFound
 from workflows.permissions import get_or_not_found, get_scoped_or_404, scope_for, scoped
+from workflows.text import clean_text, fold_search_q, national_id_terms, search_digits
 
 # --- eligibility --------------------------------------------------------------
 
@@ -75,6 +76,21 @@ def gift_list_get(user: Reader, pk: Any) -> GiftList:
 
 def gift_rows_for_user(user: Reader) -> QuerySet[GiftRecipient]:
     return scoped(GiftRecipient, user)
+
+
+def gift_rows_matching(rows: QuerySet[GiftRecipient], q: str) -> QuerySet[GiftRecipient]:
+    """`rows` whose person's national ID starts with the digits of `q` (spaces
+    and dots allowed; 11 digits: also the ID with the leading zero a
+    spreadsheet dropped) or whose name contains `q`, with or without
+    diacritics."""
+    q = clean_text(q or "")
+    digits = search_digits(q)
+    if digits:
+        match = Q(person__national_id__startswith=digits)
+        for full in national_id_terms(digits) or []:
+            match |= Q(person__national_id=full)
+        return rows.filter(match)
+    return rows.filter(fold_search_q("person__full_name_folded", q)) if q else rows
 
 
 @dataclass

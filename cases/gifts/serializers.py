@@ -11,6 +11,8 @@ from cases.gifts.models import GiftListState
 from cases.serializers import AvailableTransitionSerializer, transition_fields
 from workflows.permissions import available_transitions
 from workflows.registry import spec_for
+from workflows.text import NormalizedSerializerField
+from workflows.values import ApiDateField
 
 # --- gift campaigns -------------------------------------------------------------
 
@@ -131,6 +133,9 @@ class GiftRowPersonSerializer(serializers.Serializer):
     full_name = serializers.CharField()
     national_id = serializers.CharField()
     date_of_birth = serializers.DateField()
+    birth_year_only = serializers.BooleanField(
+        help_text="Registered with the birth year alone: date_of_birth is 1 January of it."
+    )
 
 
 class GiftRowSerializer(serializers.Serializer):
@@ -163,18 +168,18 @@ class GiftDeliveryRequestSerializer(serializers.Serializer):
         default=None,
         help_text="Rows to record; omitted or null: every row still waiting for delivery.",
     )
-    delivered_on = serializers.DateField(required=False, allow_null=True, default=None)
+    delivered_on = ApiDateField(required=False, allow_null=True, default=None)
     signed_by = serializers.ChoiceField(
         choices=["recipient", "proxy"], required=False, default="recipient"
     )
-    proxy_name = serializers.CharField(required=False, allow_blank=True, default="")
-    proxy_relationship = serializers.CharField(required=False, allow_blank=True, default="")
+    proxy_name = NormalizedSerializerField(required=False, allow_blank=True, default="")
+    proxy_relationship = NormalizedSerializerField(required=False, allow_blank=True, default="")
 
 
 class GiftReturnRequestSerializer(serializers.Serializer):
     row_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     reason = serializers.ChoiceField(choices=["unclaimed", "deceased", "moved"])
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    note = NormalizedSerializerField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class GiftBulkResultSerializer(serializers.Serializer):

@@ -26,13 +26,17 @@ from cases.gifts.models import (
     GiftRecipient,
     GiftRecipientState,
     GiftSource,
+    ReturnReason,
+    SignedBy,
 )
 from workflows.actors import User
+from workflows.audit_labels import document_label
 from workflows.engine import bulk_transition
 from workflows.exceptions import InvalidData, SeparationOfDuties
-from workflows.formatting import money, vn_date
+from workflows.formatting import money, number, vn_date
 from workflows.models import AuditEvent
 from workflows.permissions import Role
+from workflows.registry import RowLabels
 from workflows.specs import ProcessSpec, Step, TransitionSpec
 
 L = GiftListState
@@ -126,7 +130,8 @@ def apply_approve(gift_list: Any, data: dict, actor: User) -> None:
     )
     if result.refused:
         raise InvalidData(
-            _("%(count)s rows of the list could not be approved.") % {"count": len(result.refused)}
+            _("%(count)s rows of the list could not be approved.")
+            % {"count": number(len(result.refused))}
         )
 
 
@@ -139,7 +144,7 @@ def check_record_distribution(gift_list: Any, data: dict, actor: User) -> None:
                 "%(count)s recipients are neither delivered nor returned yet: record each "
                 "of them first."
             )
-            % {"count": waiting},
+            % {"count": number(waiting)},
             code="distribution_incomplete",
         )
 
@@ -168,26 +173,39 @@ def describe_event(event: Any) -> list[tuple[str, str]] | None:
     out: list[tuple[str, str]] = []
     if "added" in data:
         how = HOW_LABELS.get(data.get("how", ""), "")
-        text = _("%(count)s rows added") % {"count": data["added"]}
+        text = _("%(count)s rows added") % {"count": number(data["added"])}
         out.append(("", text + (f" ({how})" if how else "")))
     if "removed" in data:
-        out.append(("", _("%(count)s rows removed") % {"count": data["removed"]}))
+        out.append(("", _("%(count)s rows removed") % {"count": number(data["removed"])}))
     if "delivered" in data:
         out.append(
             (
                 "",
                 _("%(count)s gifts, handed over on %(date)s")
                 % {
-                    "count": data["delivered"],
+                    "count": number(data["delivered"]),
                     "date": vn_date(dt.date.fromisoformat(data["delivered_on"])),
                 },
             )
         )
     if "returned" in data:
-        out.append(("", _("%(count)s gifts") % {"count": data["returned"]}))
+        out.append(("", _("%(count)s gifts") % {"count": number(data["returned"])}))
     if event.event == "export":
-        out.append(("", str(data.get("document", ""))))
+        out.append(("", document_label(str(data.get("document", "")))))
     return out
+
+
+# The recipients' own steps, as the audit trail names them (rows move in bulk,
+# with no spec of their own; registered with the engine in apps.py).
+ROW_LABELS = RowLabels(
+    states=dict(GiftRecipientState.choices),
+    transitions={
+        "approve": _("Approved with the list"),
+        "deliver": _("Gift handed over"),
+        "return_unclaimed": _("Gift not handed over"),
+    },
+    values={"return_reason": dict(ReturnReason.choices), "signed_by": dict(SignedBy.choices)},
+)
 
 
 T = TransitionSpec

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from cases.gifts import api
+from cases.gifts import api, api_imports
 from cases.gifts.views import campaigns, documents, imports, lists
 
 urlpatterns = [
@@ -62,6 +62,16 @@ urlpatterns = [
         "gift-lists/<int:pk>/import/", imports.GiftListImportView.as_view(), name="gift_list_import"
     ),
     path(
+        "gift-lists/<int:pk>/imports/<int:attempt>/",
+        imports.GiftImportResultView.as_view(),
+        name="gift_import_result",
+    ),
+    path(
+        "gift-lists/<int:pk>/imports/<int:attempt>/errors.xlsx",
+        imports.GiftImportErrorFileView.as_view(),
+        name="gift_import_error_file",
+    ),
+    path(
         "gift-lists/<int:pk>/signature-list.xlsx",
         documents.GiftListSignatureView.as_view(fmt="xlsx"),
         name="gift_list_signature_xlsx",
@@ -86,8 +96,13 @@ urlpatterns = [
 api_urlpatterns = [
     path(
         "gift-lists/<int:pk>/import/",
-        api.GiftListImportView.as_view(),
+        api_imports.GiftListImportView.as_view(),
         name="api-gift-list-import",
+    ),
+    path(
+        "gift-lists/<int:pk>/imports/<int:attempt>/errors.xlsx",
+        api_imports.GiftImportErrorFileView.as_view(),
+        name="api-gift-import-error-file",
     ),
     path(
         "gift-lists/<int:pk>/signature-list/",

@@ -70,7 +70,11 @@ class HousingListView(ApiView, generics.ListAPIView):
     @extend_schema(
         request=HousingCaseCreateSerializer,
         responses={201: HousingCaseDetailSerializer, **ERRORS_WRITE},
-        description="Open a draft case (commune officers of that commune).",
+        description="Open a draft case (commune officers of that commune). 400 "
+        "housing_open_case_exists: the applicant or their household has an open housing case "
+        "(existing_id, existing_reference: that case, null when in a commune you cannot see); "
+        "400 housing_already_supported: the household was supported under the program within "
+        "the period its rule sets (existing_id as above). Submitting answers the same codes.",
     )
     @idempotent
     def post(self, request: Request) -> Response:

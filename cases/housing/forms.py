@@ -10,7 +10,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import VnDateField, _choices, _set_choices, money_input, money_text
+from cases.forms import (
+    NationalIdField,
+    VnDateField,
+    _choices,
+    _set_choices,
+    money_input,
+    money_text,
+)
 from cases.housing.models import (
     FundingSource,
     HousingCase,
@@ -20,14 +27,31 @@ from cases.housing.models import (
 )
 from cases.models import Person
 from workflows.forms import MoneyField, PastDateField
+from workflows.text import NormalizedFormField
 
 
 class ReviewForm(forms.Form):
     assessed_amount = MoneyField(label=_("Assessed amount (đồng)"))
+    # Required by the review's check when the assessed amount exceeds the requested one.
+    over_request_reason = NormalizedFormField(
+        label=_("Reason for assessing more than requested"),
+        required=False,
+        multiline=True,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the assessed amount is more than the requested amount."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("over_request_reason"):
+            # Nothing to keep: the audit event records only what was given.
+            data.pop("over_request_reason", None)
+        return data
 
 
 class ApproveForm(forms.Form):
-    decision_number = forms.CharField(label=_("Decision number"), max_length=50)
+    decision_number = NormalizedFormField(label=_("Decision number"), max_length=50)
     decision_date = PastDateField(label=_("Decision date"))
     approved_amount = MoneyField(label=_("Approved amount (đồng)"))
     funding_source = forms.ChoiceField(
@@ -96,10 +120,8 @@ class HousingCaseForm(forms.Form):
     """Create a draft; the applicant is found by national ID among the user's people."""
 
     commune = forms.TypedChoiceField(label=_("Commune"), coerce=int)
-    national_id = forms.CharField(
+    national_id = NationalIdField(
         label=_("Applicant's national ID"),
-        max_length=12,
-        min_length=12,
         widget=forms.TextInput(
             attrs={
                 "inputmode": "numeric",
@@ -117,7 +139,8 @@ class HousingCaseForm(forms.Form):
         label=_("Kind of support"), choices=_choices(_("Choose…"), HousingKind.choices)
     )
     requested_amount = MoneyField(label=_("Requested amount (đồng)"), widget=money_input())
-    description = forms.CharField(
+    description = NormalizedFormField(
+        multiline=True,
         label=_("Current condition of the house"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -153,7 +176,8 @@ class HousingCaseEditForm(forms.Form):
     program = forms.ChoiceField(label=_("Program"), choices=HousingProgram.choices)
     kind = forms.ChoiceField(label=_("Kind of support"), choices=HousingKind.choices)
     requested_amount = MoneyField(label=_("Requested amount (đồng)"), widget=money_input())
-    description = forms.CharField(
+    description = NormalizedFormField(
+        multiline=True,
         label=_("Current condition of the house"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -11,6 +11,7 @@ from cases.models import Case
 from cases.selectors import cases_for_user
 from workflows.actors import Reader
 from workflows.permissions import get_scoped_or_404, scoped
+from workflows.text import clean_text, fold_search_q, national_id_terms
 
 
 def housing_cases_for_user(user: Reader) -> QuerySet[HousingCase]:
@@ -34,8 +35,9 @@ def case_search(
     created_before: Any = None,
     q: str = "",
 ) -> QuerySet[Case]:
-    """The user's cases, filtered. `q` is an exact 12-digit national ID or part
-    of the applicant's name. Joins only what a filter needs, so the COUNT of a
+    """The user's cases, filtered. `q` is the applicant's national ID (spaces,
+    dots, a dropped leading zero tolerated) or part of their name, with or
+    without diacritics. Joins only what a filter needs, so the COUNT of a
     list page stays on the Case table."""
     qs = cases_for_user(user)
     if commune:
@@ -48,9 +50,10 @@ def case_search(
         qs = qs.filter(created_at__gte=created_from)
     if created_before:
         qs = qs.filter(created_at__lt=created_before)
-    q = (q or "").strip()
-    if len(q) == 12 and q.isdigit():
-        qs = qs.filter(applicant__national_id=q)
+    q = clean_text(q or "")
+    ids = national_id_terms(q)
+    if ids:
+        qs = qs.filter(applicant__national_id__in=ids)
     elif q:
-        qs = qs.filter(applicant__full_name__icontains=q)
+        qs = qs.filter(fold_search_q("applicant__full_name_folded", q))
     return qs

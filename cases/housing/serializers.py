@@ -31,6 +31,8 @@ from cases.serializers import (
 from workflows.onestop import onestop_record_for_case, record_status
 from workflows.permissions import available_transitions
 from workflows.registry import spec_for
+from workflows.text import NormalizedSerializerField
+from workflows.values import ApiMoneyField
 
 
 class HousingCaseCreateSerializer(serializers.Serializer):
@@ -38,10 +40,10 @@ class HousingCaseCreateSerializer(serializers.Serializer):
     applicant = ApplicantField(queryset=Person.objects.none(), help_text="Person id.")
     program = serializers.ChoiceField(choices=HousingProgram.choices)
     kind = serializers.ChoiceField(choices=HousingKind.choices)
-    requested_amount = serializers.IntegerField(
-        min_value=1, max_value=10**13, help_text="Whole đồng."
+    requested_amount = ApiMoneyField()
+    description = NormalizedSerializerField(
+        multiline=True, required=False, allow_blank=True, default=""
     )
-    description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class HousingFilterSerializer(serializers.Serializer):
@@ -102,6 +104,10 @@ class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
     commune = CommuneSerializer(read_only=True)
     applicant = PersonBriefSerializer(read_only=True)
     amounts = serializers.SerializerMethodField()
+    over_request_reason = serializers.CharField(
+        read_only=True,
+        help_text="Why the district assessed more than was requested (empty otherwise).",
+    )
     budget = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
     required_documents = serializers.SerializerMethodField()
@@ -124,6 +130,7 @@ class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
             "kind",
             "description",
             "amounts",
+            "over_request_reason",
             "decision_number",
             "decision_date",
             "accepted_on",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.housing import duplicates
 from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
 from cases.housing.spec import cap_in_force
 from cases.models import AdministrativeUnit, Case, Category, Person
@@ -19,6 +20,7 @@ from workflows.formatting import money
 from workflows.permissions import (
     may_create_case,
 )
+from workflows.uniqueness import refuse_duplicates
 
 PROGRAM_CATEGORY: dict[str, str] = {
     HousingProgram.MERIT: Category.MERIT,
@@ -37,7 +39,14 @@ def housing_case_create(
     requested_amount: int,
     description: str = "",
 ) -> HousingCase:
-    """Open a draft housing case and its viewflow process (first task: prepare)."""
+    """Open a draft housing case and its viewflow process (first task: prepare).
+
+    Refused (`housing_open_case_exists`, naming the case) while the applicant
+    or their household has an open housing case — by this check, or by the
+    database's constraint when another request won a race — and
+    (`housing_already_supported`) when the household was supported under the
+    program within the period its rule sets. The case keeps the applicant's
+    household and address as they are today."""
     if not may_create_case(actor, commune.pk):
         raise NotPermitted(_("Only an officer of this commune can open a case here."))
     errors = _housing_errors(
@@ -49,7 +58,17 @@ def housing_case_create(
     )
     if errors:
         raise InvalidData(fields=errors)
-    with transaction.atomic():
+    household_id = applicant.household_id
+    duplicates.refuse_open_case(actor, applicant=applicant, household_id=household_id)
+    duplicates.refuse_earlier_support(
+        actor,
+        applicant=applicant,
+        household_id=household_id,
+        program=program,
+        on=timezone.localdate(),
+    )
+    rules = duplicates.holders(actor, applicant=applicant, household_id=household_id)
+    with refuse_duplicates(*rules):
         case = HousingCase.objects.create(
             reference=uuid.uuid4().hex[:20],
             process=Case.Process.HOUSING,
@@ -60,6 +79,10 @@ def housing_case_create(
             kind=kind,
             requested_amount=requested_amount,
             description=description,
+            household_id=household_id,
+            address_key=duplicates.address_key(duplicates.applicant_address(applicant)),
+            open_applicant=applicant,
+            open_household_id=household_id,
         )
         case.reference = f"HT-{timezone.localdate(case.created_at).year}-{case.pk:06d}"
         HousingCase.objects.filter(pk=case.pk).update(reference=case.reference)
@@ -124,6 +147,15 @@ def housing_case_update_draft(*, actor: User, case: HousingCase, **fields: Any) 
         raise InvalidData(fields=errors)
     if not changes:
         return case
+    if "program" in changes:
+        duplicates.refuse_earlier_support(
+            actor,
+            applicant=case.applicant,
+            household_id=case.household_id,
+            program=changes["program"],
+            on=timezone.localdate(case.created_at),
+            exclude_pk=case.pk,
+        )
     with transaction.atomic():
         locked = HousingCase.objects.select_for_update().get(pk=case.pk)
         if locked.state not in (HousingState.DRAFT, HousingState.RETURNED):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.forms import money_text
+from cases.housing import duplicates
 from cases.housing.forms import AcceptCompletionForm, ApproveForm, DisburseForm, ReviewForm
 from cases.housing.models import Budget, Disbursement, HousingCap, HousingCase, HousingState
 from cases.models import Case
@@ -61,6 +62,20 @@ def _check_cap(case: HousingCase, amount: int, field: str) -> Errors | None:
 
 
 def check_submit(case: Any, data: dict, actor: User) -> None:
+    """No other open case of the person or household (cases entered before the
+    rule may be there), no earlier support within the program's period, every
+    required document."""
+    duplicates.refuse_open_case(
+        actor, applicant=case.applicant, household_id=case.household_id, exclude_pk=case.pk
+    )
+    duplicates.refuse_earlier_support(
+        actor,
+        applicant=case.applicant,
+        household_id=case.household_id,
+        program=case.program,
+        on=filing_date(case),
+        exclude_pk=case.pk,
+    )
     missing = missing_documents(case)
     if missing:
         labels = ", ".join(str(r.label) for r in missing)
@@ -71,6 +86,21 @@ def check_submit(case: Any, data: dict, actor: User) -> None:
 
 def check_review(case: Any, data: dict, actor: User) -> None:
     refuse(_check_cap(case, data["assessed_amount"], "assessed_amount"))
+    if data["assessed_amount"] > case.requested_amount and not data.get("over_request_reason"):
+        refuse(
+            {
+                "over_request_reason": [
+                    _(
+                        "The assessed %(assessed)s is more than the requested %(requested)s: "
+                        "give the reason."
+                    )
+                    % {
+                        "assessed": money(data["assessed_amount"]),
+                        "requested": money(case.requested_amount),
+                    }
+                ]
+            }
+        )
 
 
 def check_approve(case: Any, data: dict, actor: User) -> None:

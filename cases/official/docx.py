@@ -9,16 +9,17 @@ summary centred; tables whose header row repeats on every page; signer and
 nơi nhận blocks; page numbers top centre from page 2.
 
 Small functions on purpose: the gift documents and the six-month report
-(issue 6) assemble their documents from them.
+(issue 6) assemble their documents from them. The bordered data tables are in
+`cases.official.tables`, reached from here as `data_table`, `Column`, ….
+tests/documents/ prints every document with LibreOffice and checks the
+layout on the page.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +31,21 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docx.table import Table, _Cell
+from docx.table import Table
+
+# The data tables live in `cases.official.tables`; the documents reach them here.
+from cases.official.tables import TABLE_SIZE as TABLE_SIZE
+from cases.official.tables import Column as Column
+from cases.official.tables import Heading as Heading
+from cases.official.tables import Row as Row
+from cases.official.tables import Subtotal as Subtotal
+from cases.official.tables import cell_margins, clear, flag, grid
+from cases.official.tables import data_table as data_table
+from workflows.formatting import number
 
 FONT = "Times New Roman"
 BODY_SIZE = 14
 HEADER_SIZE = 13  # quốc hiệu, issuing body: 12-13
-TABLE_SIZE = 12
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
@@ -74,8 +84,18 @@ def unit_body_name(unit: Any) -> str:
 
 def amount_text(amount: int) -> str:
     """17.120.000.000 (the column says 'đồng')."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{abs(int(amount)):,}".replace(",", ".")
+    return number(int(amount))
+
+
+def roman(n: int) -> str:
+    """1 -> 'I', 14 -> 'XIV': the numbering of a document's parts."""
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
+                           (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
+                           (4, "IV"), (1, "I")):  # fmt: skip
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
 
 
 # --- document ----------------------------------------------------------------------
@@ -193,10 +213,14 @@ def paragraph(
     size: float | None = None,
     space_before: float = 0,
     first_line_indent_mm: float = 0,
+    keep_with_next: bool = False,
 ) -> Any:
+    """A body paragraph; `keep_with_next` keeps it on the page of what follows
+    (the last lines before a signer block, which is never left alone)."""
     p = doc.add_paragraph()
     p.alignment = align
     p.paragraph_format.space_before = Pt(space_before)
+    p.paragraph_format.keep_with_next = keep_with_next or None
     if first_line_indent_mm:
         p.paragraph_format.first_line_indent = Mm(first_line_indent_mm)
     run = p.add_run(text)
@@ -211,24 +235,11 @@ def _borderless(doc: DocumentObject, widths_mm: Sequence[float]) -> Table:
     table = doc.add_table(rows=1, cols=len(widths_mm))
     table.autofit = False
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _grid(table, widths_mm)
+    grid(table, widths_mm)
     for cell, width in zip(table.rows[0].cells, widths_mm, strict=True):
         cell.width = Mm(width)
-        _clear(cell)
+        clear(cell)
     return table
-
-
-def _grid(table: Table, widths_mm: Sequence[float]) -> None:
-    """Column widths in the table grid: LibreOffice lays out by the grid, Word
-    by the cells; set both."""
-    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_mm, strict=True):
-        col.w = Mm(width)
-
-
-def _clear(cell: _Cell) -> None:
-    """A new cell holds one empty paragraph; drop it so lines start at the top."""
-    for p in list(cell.paragraphs):
-        p._p.getparent().remove(p._p)
 
 
 def two_columns(
@@ -238,13 +249,19 @@ def two_columns(
     width = text_width_mm(doc)
     widths = (width * left_share, width * (1 - left_share))
     table = _borderless(doc, widths)
+    flag(table.rows[0], "w:cantSplit")  # a signer block never split across pages
     for cell, lines, w in zip(table.rows[0].cells, (left, right), widths, strict=True):
         for line in lines or [Line("")]:
             _write(cell, line, width_mm=w)
     return table
 
 
-HEADER_RIGHT_MM = 96  # the quốc hiệu's column
+# The quốc hiệu in 13 pt bold Times New Roman (Liberation Serif, the same
+# metrics, measured in LibreOffice) is 95.6 mm wide, the tiêu ngữ in 14 pt bold
+# 60.4 mm: with the header's 1 mm cell margins a 100 mm column holds each on one
+# line (NĐ 30/2020: quốc hiệu 12-13 pt, tiêu ngữ 13-14 pt, bold).
+HEADER_RIGHT_MM = 100
+LAYOUT_CELL_MARGIN_MM = 1
 ISSUING_BODY_LINE = 30  # characters of 13 pt capitals that fit the left column
 
 
@@ -256,6 +273,14 @@ def issuing_body_lines(text: str) -> str:
         return text
     head, tail = text.split(" - ", 1)
     return f"{head} -\n{tail}"
+
+
+def header_widths_mm(doc: DocumentObject) -> tuple[float, float]:
+    """(issuing body, quốc hiệu) columns: the quốc hiệu's column never
+    narrower than HEADER_RIGHT_MM; on a landscape page the two halves."""
+    width = text_width_mm(doc)
+    right = max(HEADER_RIGHT_MM, width / 2)
+    return width - right, right
 
 
 def official_header(
@@ -275,17 +300,15 @@ def official_header(
         Line(NATIONAL_TITLE, bold=True, size=size),
         Line(MOTTO, bold=True, size=BODY_SIZE, rule_mm=60),
     ]
-    width = text_width_mm(doc)
-    # The quốc hiệu is 89 mm wide in 13 pt bold Times New Roman; with the
-    # cells' margins it needs a 96 mm column to stay on one line.
-    share = (width - HEADER_RIGHT_MM) / width if width - HEADER_RIGHT_MM >= 60 else 0.45
-    table = two_columns(doc, left, right, left_share=share)
+    left_mm, right_mm = header_widths_mm(doc)
+    table = two_columns(doc, left, right, left_share=left_mm / (left_mm + right_mm))
+    cell_margins(table, LAYOUT_CELL_MARGIN_MM)
     if number or place_date:
         row = table.add_row()
         widths = [c.width for c in table.rows[0].cells]
         for cell, w in zip(row.cells, widths, strict=True):
             cell.width = w
-            _clear(cell)
+            clear(cell)
         _write(row.cells[0], Line(number, size=size), width_mm=0)
         _write(row.cells[1], Line(place_date, italic=True, size=BODY_SIZE), width_mm=0)
     return table
@@ -297,148 +320,6 @@ def document_title(doc: DocumentObject, kind: str, summary: str = "") -> None:
     if summary:
         paragraph(doc, summary, bold=True, align=CENTER)
     paragraph(doc, "")
-
-
-# --- data tables ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width_mm: float
-    align: Any = LEFT
-
-
-def data_table(
-    doc: DocumentObject,
-    columns: Sequence[Column],
-    rows: Iterable[Sequence[str]],
-    *,
-    groups: Sequence[tuple[str, int]] = (),
-    total: Sequence[str] | None = None,
-    size: float = TABLE_SIZE,
-    min_row_height_mm: float = 0,
-) -> Table:
-    """A bordered table whose header rows repeat on every page.
-
-    `groups` adds a header row above the column headers: (label, span) pairs
-    covering every column; a span-1 group is merged with its column header.
-    `total` is a last row in bold. Rows never split across pages; body rows
-    are at least `min_row_height_mm` high (room to sign).
-    """
-    header_rows = 2 if groups else 1
-    table = doc.add_table(rows=header_rows, cols=len(columns))
-    table.style = "Table Grid"
-    table.autofit = False
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _grid(table, [c.width_mm for c in columns])
-    head = table.rows[-1].cells
-    for cell, col in zip(head, columns, strict=True):
-        _cell_text(cell, col.header, bold=True, align=CENTER, size=size)
-    if groups:
-        top = table.rows[0].cells
-        i = 0
-        for label, span in groups:
-            if span == 1:
-                merged = top[i].merge(head[i])
-                _cell_text(merged, columns[i].header, bold=True, align=CENTER, size=size)
-            else:
-                merged = top[i].merge(top[i + span - 1])
-                _cell_text(merged, label, bold=True, align=CENTER, size=size)
-            i += span
-    for r in table.rows:
-        _flag(r, "w:tblHeader")
-        _flag(r, "w:cantSplit")
-        _widths(r, columns)
-    _body_rows(table, columns, rows, size=size, min_row_height_mm=min_row_height_mm)
-    if total is not None:
-        _add_row(table, columns, total, size=size, bold=True)
-        _flag(table.rows[-1], "w:cantSplit")
-        _widths(table.rows[-1], columns)
-    return table
-
-
-def _widths(row: Any, columns: Sequence[Column]) -> None:
-    for cell, col in zip(row.cells, columns, strict=True):
-        cell.width = Mm(col.width_mm)
-
-
-# Characters a .docx (XML 1.0) cannot hold; python-docx would refuse them.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def _body_rows(
-    table: Table,
-    columns: Sequence[Column],
-    rows: Iterable[Sequence[str]],
-    *,
-    size: float,
-    min_row_height_mm: float,
-) -> None:
-    """The body rows. The first is built through python-docx (alignment, size,
-    height, cantSplit, widths); every other row is a copy of its XML with the
-    texts put in: python-docx adding 2,000 rows cell by cell took 14 s, the
-    copies take well under a second (bench/bench_exports_docx.py). A row with
-    a line break or tab in a cell goes through python-docx, which writes those."""
-    template = None
-    tbl = table._tbl
-    for values in rows:
-        values = [_XML_ILLEGAL.sub("", str(v)) for v in values]
-        if template is None or any("\n" in v or "\t" in v for v in values):
-            _add_row(table, columns, ["x"] * len(columns), size=size)
-            row = table.rows[-1]
-            if min_row_height_mm:
-                row.height = Mm(min_row_height_mm)
-            _flag(row, "w:cantSplit")
-            _widths(row, columns)
-            if template is None:
-                template = copy.deepcopy(row._tr)
-            for cell, col, value in zip(row.cells, columns, values, strict=True):
-                _cell_text(cell, value, bold=False, align=col.align, size=size)
-            continue
-        tr = copy.deepcopy(template)
-        for t, value in zip(tr.iter(_T), values, strict=True):
-            t.text = value
-            t.set(_SPACE, "preserve")
-        tbl.append(tr)
-
-
-_T = qn("w:t")
-_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-
-def _add_row(
-    table: Table,
-    columns: Sequence[Column],
-    values: Sequence[str],
-    *,
-    size: float,
-    bold: bool = False,
-) -> None:
-    cells = table.add_row().cells
-    for cell, col, value in zip(cells, columns, values, strict=True):
-        _cell_text(cell, value, bold=bold, align=col.align, size=size)
-
-
-def _cell_text(cell: _Cell, text: str, *, bold: bool, align: Any, size: float) -> None:
-    p = cell.paragraphs[0]
-    for extra in cell.paragraphs[1:]:
-        extra._p.getparent().remove(extra._p)
-    for run in list(p.runs):
-        run._r.getparent().remove(run._r)
-    p.alignment = align
-    run = p.add_run(text)
-    run.bold = bold
-    run.font.size = Pt(size)
-
-
-def _flag(row: Any, tag: str) -> None:
-    """A row property: w:tblHeader (repeat on every page), w:cantSplit."""
-    tr_pr = row._tr.get_or_add_trPr()
-    if tr_pr.find(qn(tag)) is None:
-        flag = OxmlElement(tag)
-        flag.set(qn("w:val"), "true")
-        tr_pr.append(flag)
 
 
 # --- signing -------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 table, bordered tables whose header rows repeat when printed, signer blocks,
 and A4 landscape print setup fitted to the page width (margins as NĐ 30/2020).
 
-Amounts are numbers with the "#,##0" format, so they stay summable; the
-spreadsheet program shows the thousands separator of the reader's locale.
+Amounts and counts are numbers with the "#,##0" format, so they stay
+summable; the spreadsheet program shows the thousands separator of the
+reader's locale.
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def header(
         if i < 2:
             ws.merge_cells(start_row=row, start_column=half + 1, end_row=row, end_column=ncols)
             cell = set_cell(ws, row, half + 1, lines_right[i])
-            cell.font = Font(name=FONT, bold=True, size=12, underline="single" if i == 1 else None)
+            # NĐ 30/2020: quốc hiệu 12-13 pt, the tiêu ngữ one point larger.
+            cell.font = Font(
+                name=FONT, bold=True, size=13 if i else 12, underline="single" if i else None
+            )
             cell.alignment = Alignment(horizontal="center")
     row = max(len(left), 2) + 1
     if place_date:
@@ -74,7 +78,10 @@ def data_table(
     min_row_height: float = 0,
 ) -> int:
     """Header row(s) (repeated when printed), data and a bold total row;
-    returns the row after the table."""
+    returns the row after the table. Numbers in `money_columns` and in
+    right-aligned columns (amounts, counts) carry the "#,##0" format: they
+    stay numbers, shown with the reader's thousands separator (1.263 in a
+    Vietnamese spreadsheet); centred numbers (STT, a year) stay plain."""
     header_rows = 2 if groups else 1
     head = start + header_rows - 1
     if groups:
@@ -116,7 +123,7 @@ def data_table(
             cell.font = Font(name=FONT, size=11, bold=is_total)
             cell.border = BOX
             cell.alignment = Alignment(horizontal=aligns[j - 1], vertical="top", wrap_text=True)
-            if j in money_columns:
+            if j in money_columns or aligns[j - 1] == "right":
                 cell.number_format = MONEY_FORMAT
             styles[(j, is_total)] = copy.copy(cell._style)
         ws.row_dimensions[r].height = max(_lines(values, columns) * 15 + 3, min_row_height)

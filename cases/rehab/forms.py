@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import VnDateField, _choices, _set_choices, money_input
+from cases.forms import NationalIdField, VnDateField, _choices, _set_choices, money_input
 from cases.models import Case, Person
 from cases.rehab.models import (
     CheckinResult,
@@ -19,20 +19,17 @@ from cases.rehab.models import (
 )
 from cases.rehab.selectors import ReadPurpose
 from workflows.forms import MoneyField
+from workflows.text import NormalizedFormField
 
 
 class _PersonFields(forms.Form):
     """The person concerned: found by national ID, or registered."""
 
-    national_id = forms.CharField(
-        label=_("National ID number (CCCD)"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    national_id = NationalIdField(label=_("National ID number (CCCD)"))
+    full_name = NormalizedFormField(label=_("Full name"), max_length=120)
     date_of_birth = VnDateField(label=_("Date of birth"))
     sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices, widget=forms.RadioSelect)
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = NormalizedFormField(label=_("Address"), max_length=255, required=False)
     commune = forms.TypedChoiceField(label=_("Commune"), coerce=int)
 
     def __init__(self, *args: Any, communes: list[Any], **kwargs: Any) -> None:
@@ -40,14 +37,10 @@ class _PersonFields(forms.Form):
         self.communes = {c.pk: c for c in communes}
         _set_choices(self.fields["commune"], [(c.pk, str(c)) for c in communes])
 
-    def clean_national_id(self) -> str:
-        # As printed on the card: "001 090 012 345" or with dots.
-        return "".join(ch for ch in self.cleaned_data["national_id"] if ch not in " .-")
-
 
 class ReferralCreateForm(_PersonFields):
     ground = forms.ChoiceField(label=_("Ground"), choices=ReferralGround.choices)
-    violation_record_number = forms.CharField(
+    violation_record_number = NormalizedFormField(
         label=_("Violation record number (Mẫu 27)"), max_length=50, required=False
     )
     violation_on = VnDateField(label=_("Violation found on"), required=False)
@@ -60,7 +53,7 @@ class VoluntaryCreateForm(_PersonFields):
     setting = forms.ChoiceField(
         label=_("Where"), choices=RehabSetting.choices, widget=forms.RadioSelect
     )
-    facility_name = forms.CharField(label=_("Facility"), max_length=200, required=False)
+    facility_name = NormalizedFormField(label=_("Facility"), max_length=200, required=False)
     support_category = forms.ChoiceField(
         label=_("Cost-support category"), choices=SupportCategory.choices, required=False
     )
@@ -75,7 +68,7 @@ class PurposeForm(forms.Form):
         choices=ReadPurpose.choices,
         widget=forms.RadioSelect,
     )
-    purpose_note = forms.CharField(
+    purpose_note = NormalizedFormField(
         label=_("Details"), max_length=300, required=False, widget=forms.TextInput()
     )
 
@@ -97,7 +90,7 @@ class CheckinForm(forms.Form):
     result = forms.ChoiceField(
         label=_("Result"), choices=_choices(_("Choose…"), CheckinResult.choices)
     )
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    note = NormalizedFormField(label=_("Note"), max_length=500, required=False)
 
 
 def _state_choices() -> list[tuple[str, Any]]:

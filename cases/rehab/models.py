@@ -20,6 +20,7 @@ from django_fsm import transition
 
 from cases.models import Case
 from workflows.formatting import vn_date
+from workflows.text import NormalizedCharField
 
 # The shared `cases` app label: tables, content types, permissions and migration
 # history stay where they were before the process got its own package.
@@ -141,7 +142,7 @@ class RehabCase(Case):
     )
     post_rehab_from = models.DateField(_("post-rehab management from"), null=True, blank=True)
     post_rehab_until = models.DateField(_("post-rehab management until"), null=True, blank=True)
-    certificate_number = models.CharField(
+    certificate_number = NormalizedCharField(
         _("completion certificate number (Mẫu 54)"), max_length=50, blank=True
     )
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
@@ -189,7 +190,7 @@ class RehabReferral(RehabCase):
     """Compulsory referral (đưa vào cơ sở cai nghiện bắt buộc), to the court."""
 
     ground = models.CharField(_("ground"), max_length=30, choices=ReferralGround.choices)
-    violation_record_number = models.CharField(
+    violation_record_number = NormalizedCharField(
         _("violation record number (Mẫu 27)"), max_length=50, blank=True
     )
     violation_on = models.DateField(_("violation found on"), null=True, blank=True)
@@ -197,18 +198,20 @@ class RehabReferral(RehabCase):
     pending_management = models.CharField(
         _("management while pending"), max_length=10, choices=PendingManagement.choices, blank=True
     )
-    pending_facility = models.CharField(_("facility (while pending)"), max_length=200, blank=True)
+    pending_facility = NormalizedCharField(
+        _("facility (while pending)"), max_length=200, blank=True
+    )
     pending_from = models.DateField(_("managed from"), null=True, blank=True)
     notified_on = models.DateField(_("person and family notified on"), null=True, blank=True)
     reading_until = models.DateField(_("dossier reading until"), null=True, blank=True)
-    court_name = models.CharField(_("court"), max_length=200, blank=True)
+    court_name = NormalizedCharField(_("court"), max_length=200, blank=True)
     filed_on = models.DateField(_("filed with the court on"), null=True, blank=True)
-    decision_number = models.CharField(_("court decision number"), max_length=50, blank=True)
+    decision_number = NormalizedCharField(_("court decision number"), max_length=50, blank=True)
     decision_date = models.DateField(_("court decision date"), null=True, blank=True)
     duration_months = models.PositiveSmallIntegerField(
         _("duration (months)"), null=True, blank=True
     )
-    centre_name = models.CharField(_("rehab centre"), max_length=200, blank=True)
+    centre_name = NormalizedCharField(_("rehab centre"), max_length=200, blank=True)
     complaint_until = models.DateField(_("complaint window ends"), null=True, blank=True)
     postpone_ground = models.CharField(
         _("postponement ground"), max_length=20, choices=PostponeGround.choices, blank=True
@@ -313,7 +316,7 @@ class VoluntaryRehab(RehabCase):
     """Voluntary rehab (cai nghiện tự nguyện), registered at the commune (TTHC 1.010941)."""
 
     setting = models.CharField(_("where"), max_length=10, choices=RehabSetting.choices)
-    facility_name = models.CharField(_("facility"), max_length=200, blank=True)
+    facility_name = NormalizedCharField(_("facility"), max_length=200, blank=True)
     registered_on = models.DateField(_("registered on"), null=True, blank=True)
     support_category = models.CharField(
         _("cost-support category"), max_length=20, choices=SupportCategory.choices, blank=True
@@ -321,7 +324,7 @@ class VoluntaryRehab(RehabCase):
     estimated_cost = models.BigIntegerField(_("estimated cost"), default=0)
     support_percent = models.PositiveSmallIntegerField(_("state support (%)"), default=0)
     support_amount = models.BigIntegerField(_("state support"), default=0)
-    decision_number = models.CharField(_("decision number"), max_length=50, blank=True)
+    decision_number = NormalizedCharField(_("decision number"), max_length=50, blank=True)
     decision_date = models.DateField(_("decision date"), null=True, blank=True)
     start_on = models.DateField(_("treatment started on"), null=True, blank=True)
     duration_months = models.PositiveSmallIntegerField(
@@ -398,7 +401,7 @@ class PostRehabCheckin(models.Model):
     case = models.ForeignKey(RehabCase, on_delete=models.PROTECT, related_name="checkins")
     checked_on = models.DateField(_("date"))
     result = models.CharField(_("result"), max_length=10, choices=CheckinResult.choices)
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    note = NormalizedCharField(_("note"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -418,7 +421,7 @@ class RehabSupportRate(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=SupportCategory.choices[1:])
     percent = models.PositiveSmallIntegerField(_("state pays (%)"))
     effective_from = models.DateField(_("effective from"))
-    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    legal_basis = NormalizedCharField(_("legal basis"), max_length=200, blank=True)
 
     class Meta:
         app_label = APP_LABEL

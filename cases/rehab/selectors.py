@@ -23,6 +23,7 @@ from workflows.audit_explorer import REHAB_EXPORT_OBJECT, object_timeline
 from workflows.exceptions import InvalidData
 from workflows.models import AuditEvent, ProcedureVersion
 from workflows.permissions import SENSITIVE_PROCESSES, Role, get_or_not_found, scope_for, scoped
+from workflows.text import clean_text, fold_search_q, national_id_terms
 
 REFERENCE_PREFIX: dict[str, str] = {
     Case.Process.REHAB_COMPULSORY: "CNBB",
@@ -64,8 +65,9 @@ def rehab_case_get(user: Reader, pk: Any) -> RehabReferral | VoluntaryRehab:
 def rehab_search(
     user: Reader, *, process: str = "", commune: Any = None, state: str = "", q: str = ""
 ) -> QuerySet[RehabCase]:
-    """The user's rehab cases, filtered: `q` is a reference, an exact national
-    ID or part of a name."""
+    """The user's rehab cases, filtered: `q` is a reference, a national ID
+    (spaces, dots, a dropped leading zero tolerated) or part of a name, with or
+    without diacritics."""
     qs = rehab_cases_for_user(user).select_related("commune", "applicant", "procedure_version")
     if process:
         qs = qs.filter(process=process)
@@ -73,13 +75,14 @@ def rehab_search(
         qs = qs.filter(commune_id=commune)
     if state:
         qs = qs.filter(state=state)
-    q = (q or "").strip()
-    if len(q) == 12 and q.isdigit():
-        qs = qs.filter(applicant__national_id=q)
+    q = clean_text(q or "")
+    ids = national_id_terms(q)
+    if ids:
+        qs = qs.filter(applicant__national_id__in=ids)
     elif q.upper().startswith(tuple(REFERENCE_PREFIX.values())):
         qs = qs.filter(reference__iexact=q)
     elif q:
-        qs = qs.filter(applicant__full_name__icontains=q)
+        qs = qs.filter(fold_search_q("applicant__full_name_folded", q))
     return qs.order_by("-created_at", "-id")
 
 

@@ -28,10 +28,13 @@ from cases.rehab.selectors import (
     mask_national_id,
 )
 from cases.selectors import case_document_checklist
+from cases.validators import NationalIdSerializerField
 from workflows import formatting
 from workflows.models import AuditEvent
 from workflows.permissions import available_transitions
 from workflows.registry import spec_for
+from workflows.text import NormalizedSerializerField
+from workflows.values import ApiDateField, ApiMoneyField
 
 REHAB_PROCESSES = [
     (Case.Process.REHAB_COMPULSORY, Case.Process.REHAB_COMPULSORY.label),
@@ -77,7 +80,7 @@ class ReadPurposeSerializer(drf.Serializer):
         default="",
         help_text="One of: " + ", ".join(ReadPurpose.values) + ". Required.",
     )
-    purpose_note = drf.CharField(
+    purpose_note = NormalizedSerializerField(
         required=False,
         allow_blank=True,
         default="",
@@ -94,47 +97,45 @@ class RehabPersonInputSerializer(drf.Serializer):
     """The person concerned: found by national ID in the registry, or registered.
     The national ID is checked by `rehab_person` (against date of birth and sex)."""
 
-    national_id = drf.CharField(max_length=20, help_text="12 digits (CCCD).")
-    full_name = drf.CharField(max_length=120)
-    date_of_birth = drf.DateField(input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD")
+    national_id = NationalIdSerializerField()
+    full_name = NormalizedSerializerField(max_length=120)
+    date_of_birth = ApiDateField()
     sex = drf.ChoiceField(choices=Person.Sex.choices)
-    address = drf.CharField(max_length=255, required=False, allow_blank=True, default="")
+    address = NormalizedSerializerField(
+        max_length=255, required=False, allow_blank=True, default=""
+    )
     commune = serializers.CommuneCodeField(help_text="Official commune code, e.g. 00448.")
 
 
 class ReferralCreateSerializer(RehabPersonInputSerializer):
     ground = drf.ChoiceField(choices=ReferralGround.choices)
-    violation_record_number = drf.CharField(
+    violation_record_number = NormalizedSerializerField(
         max_length=50, required=False, allow_blank=True, default=""
     )
-    violation_on = drf.DateField(
-        input_formats=["%Y-%m-%d"], required=False, allow_null=True, default=None
-    )
+    violation_on = ApiDateField(required=False, allow_null=True, default=None)
     stable_residence = drf.BooleanField(required=False, default=True)
 
 
 class VoluntaryCreateSerializer(RehabPersonInputSerializer):
     setting = drf.ChoiceField(choices=RehabSetting.choices)
-    facility_name = drf.CharField(max_length=200, required=False, allow_blank=True, default="")
+    facility_name = NormalizedSerializerField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
     support_category = drf.ChoiceField(
         choices=SupportCategory.choices, required=False, allow_blank=True, default=""
     )
-    estimated_cost = drf.IntegerField(
-        min_value=0, max_value=10**13, required=False, default=0, help_text="Whole đồng."
-    )
+    estimated_cost = ApiMoneyField(min_value=0, required=False, default=0)
 
 
 class CheckinCreateSerializer(drf.Serializer):
-    checked_on = drf.DateField(
-        input_formats=["%Y-%m-%d"], required=False, allow_null=True, default=None
-    )
+    checked_on = ApiDateField(required=False, allow_null=True, default=None)
     result = drf.CharField(
         required=False,
         allow_blank=True,
         default="",
         help_text="One of: " + ", ".join(CheckinResult.values) + ".",
     )
-    note = drf.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = NormalizedSerializerField(max_length=500, required=False, allow_blank=True, default="")
 
 
 # --- output ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.rehab.models import ExemptGround, PendingManagement, PostponeGround
-from workflows.forms import PastDateField
+from workflows.forms import PastDateField, VnDateField
+from workflows.text import NormalizedFormField
 
 # --- drug rehab (cases/rehab/spec.py) ---------------------------------------------
 
@@ -18,7 +19,7 @@ class NotifyForm(forms.Form):
     pending_management = forms.ChoiceField(
         label=_("Management while the case is pending"), choices=PendingManagement.choices
     )
-    pending_facility = forms.CharField(
+    pending_facility = NormalizedFormField(
         label=_("Facility (when managed at a facility)"), max_length=200, required=False
     )
     pending_from = PastDateField(label=_("Managed at the facility from"), required=False)
@@ -34,27 +35,25 @@ class NotifyForm(forms.Form):
 
 
 class CourtFilingForm(forms.Form):
-    court_name = forms.CharField(label=_("Court"), max_length=200)
+    court_name = NormalizedFormField(label=_("Court"), max_length=200)
     filed_on = PastDateField(label=_("Filed with the court on"))
 
 
 class CourtDecisionForm(forms.Form):
-    decision_number = forms.CharField(label=_("Court decision number"), max_length=50)
+    decision_number = NormalizedFormField(label=_("Court decision number"), max_length=50)
     decision_date = PastDateField(label=_("Court decision date"))
     duration_months = forms.IntegerField(label=_("Duration (months)"), min_value=1, max_value=36)
-    centre_name = forms.CharField(label=_("Rehab centre"), max_length=200)
+    centre_name = NormalizedFormField(label=_("Rehab centre"), max_length=200)
 
 
 class CourtRefusalForm(forms.Form):
-    decision_number = forms.CharField(label=_("Court decision number"), max_length=50)
+    decision_number = NormalizedFormField(label=_("Court decision number"), max_length=50)
     decision_date = PastDateField(label=_("Court decision date"))
 
 
 class PostponeForm(forms.Form):
     postpone_ground = forms.ChoiceField(label=_("Ground"), choices=PostponeGround.choices)
-    postponed_until = forms.DateField(
-        label=_("Postponed until"), input_formats=["%d/%m/%Y", "%Y-%m-%d"]
-    )
+    postponed_until = VnDateField(label=_("Postponed until"))
 
 
 class ExemptForm(forms.Form):
@@ -70,7 +69,7 @@ class ReleaseForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    certificate_number = forms.CharField(
+    certificate_number = NormalizedFormField(
         label=_("Completion certificate number (Mẫu 54)"), max_length=50
     )
     completed_on = PastDateField(label=_("Completed on"))
@@ -85,7 +84,7 @@ class RegisterForm(forms.Form):
 
 
 class VoluntaryDecisionForm(forms.Form):
-    decision_number = forms.CharField(label=_("Decision number"), max_length=50)
+    decision_number = NormalizedFormField(label=_("Decision number"), max_length=50)
     decision_date = PastDateField(label=_("Decision date"))
 
 

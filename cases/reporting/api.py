@@ -23,12 +23,15 @@ from cases.reporting.report import (
 from cases.reporting.report_documents import report_export
 from cases.reporting.report_text import body, default_texts, summary_vi
 from workflows.actors import signed_in
+from workflows.values import ApiDateField
 
 
 class ReportQuerySerializer(drf.Serializer):
     district = drf.IntegerField(required=False, help_text="District id (default: the first).")
-    start = drf.DateField(required=False, help_text="Default: the last half-year that ended.")
-    end = drf.DateField(required=False)
+    start = ApiDateField(
+        required=False, help_text="YYYY-MM-DD. Default: the last half-year that ended."
+    )
+    end = ApiDateField(required=False)
     format = drf.ChoiceField(choices=["json", "docx", "xlsx"], default="json")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from cases.forms import VnDateField
 from cases.reporting.report import default_issued_on, districts, last_half_year, period_problems
 from cases.reporting.report_documents import DEFAULT_RECIPIENTS, ReportOptions
 from cases.reporting.report_text import EDITABLE, default_texts
+from workflows.text import NormalizedFormField
 
 
 class ReportPeriodForm(forms.Form):
@@ -50,16 +51,17 @@ class ReportPeriodForm(forms.Form):
 
 
 class ReportDocumentForm(ReportPeriodForm):
-    number = forms.CharField(label=_("Number and symbol"), max_length=60, required=False)
-    place = forms.CharField(label=_("Place"), max_length=60, required=False)
+    number = NormalizedFormField(label=_("Number and symbol"), max_length=60, required=False)
+    place = NormalizedFormField(label=_("Place"), max_length=60, required=False)
     issued_on = VnDateField(label=_("Date"), required=False)
-    signer_title = forms.CharField(
+    signer_title = NormalizedFormField(
         label=_("Signer's title (one line each)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    signer_name = forms.CharField(label=_("Signer's name"), max_length=120, required=False)
-    recipients = forms.CharField(
+    signer_name = NormalizedFormField(label=_("Signer's name"), max_length=120, required=False)
+    recipients = NormalizedFormField(
+        multiline=True,
         label=_("Recipients (nơi nhận), one per line"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -68,8 +70,11 @@ class ReportDocumentForm(ReportPeriodForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for e in EDITABLE:
-            self.fields[f"text_{e.key}"] = forms.CharField(
-                label=e.label, required=False, widget=forms.Textarea(attrs={"rows": 4})
+            self.fields[f"text_{e.key}"] = NormalizedFormField(
+                multiline=True,
+                label=e.label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
             )
 
     @classmethod

@@ -95,7 +95,8 @@ def report_docx(data: ReportData, district: AdministrativeUnit, options: ReportO
     od.document_title(doc, "BÁO CÁO", summary_vi(data.start, data.end))
     for block in body(data, options.texts):
         _write_block(doc, block)
-    od.paragraph(doc, "")
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the closing with the signer
+    od.paragraph(doc, "", keep_with_next=True)
     od.two_columns(
         doc,
         od.recipients_block(options.recipients),

@@ -211,9 +211,13 @@ def _source_parts(fig: CampaignFigures) -> str:
     )
 
 
+# A figure of zero is said in words ("không có hộ sửa chữa"), never as
+# "00 hộ … 0 triệu đồng": each sentence below has its zero and non-zero forms.
+
+
 def gift_sentences(data: ReportData) -> list[str]:
     if not data.campaigns:
-        return ["Trong kỳ, hệ thống không ghi nhận đợt tặng quà nào đã trao."]
+        return ["Trong kỳ không có suất quà nào được trao."]
     out = []
     for fig in data.campaigns:
         out.append(
@@ -221,10 +225,15 @@ def gift_sentences(data: ReportData) -> list[str]:
             f"tiền là {million_vi(fig.total.amount)} triệu đồng, trong đó: {_source_parts(fig)}."
         )
         if fig.commune_level.gifts:
+            private = (
+                f"trong đó xã hội hoá được {million_vi(fig.commune_private.amount)} triệu đồng"
+                if fig.commune_private.gifts
+                else "không có quà xã hội hoá"
+            )
             out.append(
                 f"Các xã, thị trấn tặng quà dịp {fig.name} {count_vi(fig.commune_level.gifts)} "
-                f"suất quà với số tiền {million_vi(fig.commune_level.amount)} triệu đồng, trong "
-                f"đó xã hội hoá được {million_vi(fig.commune_private.amount)} triệu đồng."
+                f"suất quà với số tiền {million_vi(fig.commune_level.amount)} triệu đồng, "
+                f"{private}."
             )
         if fig.children.gifts:
             out.append(
@@ -239,6 +248,8 @@ def children_sentences(data: ReportData) -> list[str]:
     out = []
     for fig in data.children_campaigns:
         for donor, t in fig.by_donor.items():
+            if not t.gifts:
+                continue
             who = f"Phối hợp với {donor} tặng" if donor else "Tặng"
             out.append(
                 f"{who} {count_vi(t.gifts)} suất quà với số tiền là {million_vi(t.amount)} triệu "
@@ -254,12 +265,18 @@ def merit_housing_sentence(data: ReportData) -> str:
             "- Trong kỳ chưa có quyết định hỗ trợ nhà ở cho gia đình Người có công với cách mạng."
         )
     new, repair = fig.kind(NEW), fig.kind(REPAIR)
+    families = (
+        f"cho {count_vi(fig.households)} gia đình Người có công với cách mạng khó khăn về nhà "
+        f"ở với số tiền là {million_vi(fig.amount)} triệu đồng"
+    )
+    if not new.gifts:
+        return f"- Hỗ trợ sửa nhà {families}; không có nhà xây mới."
+    if not repair.gifts:
+        return f"- Hỗ trợ xây mới nhà {families}; không có nhà sửa chữa."
     return (
-        f"- Hỗ trợ xây mới, tu sửa nhà cho {count_vi(fig.households)} gia đình Người có công với "
-        f"cách mạng khó khăn về nhà ở với số tiền là {million_vi(fig.amount)} triệu đồng, trong "
-        f"đó hỗ trợ xây mới {count_vi(new.gifts)} nhà với số tiền {million_vi(new.amount)} triệu "
-        f"đồng, hỗ trợ sửa nhà {count_vi(repair.gifts)} nhà số tiền là "
-        f"{million_vi(repair.amount)} triệu đồng."
+        f"- Hỗ trợ xây mới, tu sửa nhà {families}, trong đó hỗ trợ xây mới "
+        f"{count_vi(new.gifts)} nhà với số tiền {million_vi(new.amount)} triệu đồng, hỗ trợ "
+        f"sửa nhà {count_vi(repair.gifts)} nhà số tiền là {million_vi(repair.amount)} triệu đồng."
     )
 
 
@@ -268,36 +285,61 @@ def poor_housing_sentence(data: ReportData) -> str:
     if not fig.households:
         return "Trong kỳ chưa có quyết định hỗ trợ nhà ở cho hộ nghèo, hộ cận nghèo."
     poor, near = data.program(HousingProgram.POOR), data.program(HousingProgram.NEAR_POOR)
+    if not near.households:
+        who = f"{count_vi(poor.households)} hộ nghèo"
+    elif not poor.households:
+        who = f"{count_vi(near.households)} hộ cận nghèo"
+    else:
+        who = (
+            f"{count_vi(fig.households)} hộ ({count_vi(poor.households)} hộ nghèo, "
+            f"{count_vi(near.households)} hộ cận nghèo)"
+        )
+    new, repair = fig.kind(NEW).gifts, fig.kind(REPAIR).gifts
+    money = f"với kinh phí hỗ trợ là {million_vi(fig.amount)} triệu đồng"
+    if not new:
+        return f"Hỗ trợ sửa chữa nhà ở cho {who} {money}; không có hộ xây mới."
+    if not repair:
+        return f"Hỗ trợ xây mới nhà ở cho {who} {money}; không có hộ sửa chữa."
     return (
-        f"Hỗ trợ xây mới, sửa chữa nhà ở cho {count_vi(fig.households)} hộ "
-        f"({count_vi(poor.households)} hộ nghèo, {count_vi(near.households)} hộ cận nghèo), "
-        f"trong đó có {count_vi(fig.kind(NEW).gifts)} hộ xây mới và "
-        f"{count_vi(fig.kind(REPAIR).gifts)} hộ sửa chữa với kinh phí hỗ trợ là "
-        f"{million_vi(fig.amount)} triệu đồng."
+        f"Hỗ trợ xây mới, sửa chữa nhà ở cho {who}, trong đó có {count_vi(new)} hộ xây mới "
+        f"và {count_vi(repair)} hộ sửa chữa {money}."
     )
 
 
 def rehab_sentence(data: ReportData) -> str:
-    return (
+    compulsory, voluntary = data.rehab_compulsory, data.rehab_voluntary
+    court = (
         "Phối hợp với Công an, các xã, thị trấn hoàn thiện và chuyển hồ sơ sang Tòa án nhân dân "
         "huyện xét xử và ra quyết định đưa đi cai nghiện bắt buộc tại các trung tâm cai nghiện "
-        f"{count_vi(data.rehab_compulsory)} trường hợp; số người tự nguyện đi cai nghiện là "
-        f"{count_vi(data.rehab_voluntary)} trường hợp."
+        f"{count_vi(compulsory)} trường hợp"
+        if compulsory
+        else "Trong kỳ không có hồ sơ đề nghị đưa đi cai nghiện bắt buộc chuyển sang Tòa án "
+        "nhân dân huyện"
     )
+    willing = (
+        f"số người tự nguyện đi cai nghiện là {count_vi(voluntary)} trường hợp"
+        if voluntary
+        else "không có người tự nguyện đi cai nghiện"
+    )
+    return f"{court}; {willing}."
 
 
 def onestop_sentence(data: ReportData) -> str:
     o = data.onestop
+    if not o.resolved:
+        return "Trong kỳ chưa có hồ sơ nào được trả kết quả qua bộ phận một cửa."
     late = (
         "không có hồ sơ chậm muộn, quá hạn"
         if not o.late
         else f"có {count_vi(o.late)} hồ sơ trả kết quả sau ngày hẹn"
     )
-    if not o.resolved:
-        return f"Trong kỳ chưa có hồ sơ nào được trả kết quả qua bộ phận một cửa; {late}."
+    on_time = (
+        f"trong đó {count_vi(o.on_time)} hồ sơ đúng hạn (đạt {percent_vi(o.on_time_rate)})"
+        if o.on_time
+        else "không có hồ sơ nào đúng hạn"
+    )
     return (
-        f"Trong kỳ, bộ phận một cửa đã trả kết quả {count_vi(o.resolved)} hồ sơ, trong đó "
-        f"{count_vi(o.on_time)} hồ sơ đúng hạn (đạt {percent_vi(o.on_time_rate)}); {late}."
+        f"Trong kỳ, bộ phận một cửa đã trả kết quả {count_vi(o.resolved)} hồ sơ, {on_time}; {late}."
     )
 
 

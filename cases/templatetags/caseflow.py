@@ -14,7 +14,7 @@ from cases.models import Category
 from cases.selectors import rehab_communes_for_user, request_communes, unread_count
 from workflows import formatting
 from workflows.permissions import ROLE_LABELS as _ROLE_LABELS
-from workflows.permissions import Role, scope_for
+from workflows.permissions import Role, is_admin, scope_for
 from workflows.registry import spec_for
 from workflows.specs import ProcessSpec
 
@@ -108,6 +108,8 @@ def current_roles(context: Any) -> str:
         for role, ids in sorted(scope.commune_roles.items()):
             where = ", ".join(sorted(names[i] for i in ids if i in names))
             parts.append(f"{ROLE_LABELS[role]} ({where})" if where else str(ROLE_LABELS[role]))
+    if not parts and (getattr(user, "is_superuser", False) or is_admin(user)):
+        return str(ROLE_LABELS[Role.ADMIN])
     return "; ".join(parts) or _("No role")
 
 

@@ -71,6 +71,8 @@ def _fsm_edges(spec: ProcessSpec) -> list[tuple[str, str, str]]:
     states = list(spec.states.values)
     edges: list[tuple[str, str, str]] = []
     for t in model._meta.get_field("state").get_all_transitions(model):
+        if t.name not in spec.transitions:
+            continue  # another route's step (the routes of a process share a model)
         sources = [s for s in states if s not in spec.terminal] if t.source == "*" else [t.source]
         edges.extend((str(s), str(t.target), t.name) for s in sources if s != t.target)
     return sorted(set(edges), key=lambda e: (states.index(e[0]), states.index(e[1]), e[2]))

@@ -28,8 +28,14 @@ So every upload that is more than magic bytes is read in three steps:
    strings, declared and counted, at most IMPORT_MAX_SHARED_STRINGS.
 3. The cells (the same child, python-calamine): the sheet's real extent is
    checked against the same caps before its rows are turned into Python
-   values; the child only returns rows (JSON on a capped output file) and
-   never imports Django, so it cannot reach the database.
+   values; the child only returns rows, the sheet's merged ranges and its
+   hidden rows (read from the sheet's <row> tags as it inflates; JSON on a
+   capped output file) and never imports Django, so it cannot reach the
+   database.
+
+The same child, in its "mark" mode, gives a file back with rows marked (the
+gift import's refused rows: a "Lỗi" column, red cells), after the same checks
+of step 2, written by openpyxl under the same limits (`spreadsheet.mark_rows`).
 
 The child runs with a memory cap (RLIMIT_AS, IMPORT_PARSER_MEMORY_BYTES), a CPU
 cap (RLIMIT_CPU, IMPORT_PARSER_CPU_SECONDS), a wall-clock timeout

@@ -8,6 +8,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from workflows.exceptions import InvalidData
+from workflows.formatting import file_size
+from workflows.formatting import number as vn_number
 
 CODES = (
     "file_too_large",
@@ -33,7 +35,7 @@ class Refusal(Exception):
 
 def number(n: int) -> str:
     """100000 -> 100.000, as Vietnamese write it."""
-    return f"{int(n):,}".replace(",", ".")
+    return vn_number(int(n))
 
 
 def column_letters(column: int) -> str:
@@ -45,23 +47,19 @@ def column_letters(column: int) -> str:
     return letters
 
 
-def _mb(size: int) -> float:
-    return round(size / 1048576, 1)
-
-
 def _message(refusal: Refusal, type_message: str) -> str:
     code, reason, p = refusal.code, refusal.reason, refusal.params
     if code == "file_too_large":
         if reason == "upload_size":
-            return _("The file is %(size)s MB; the limit is %(limit)s MB.") % {
-                "size": _mb(p["size"]),
-                "limit": _mb(p["limit"]),
+            return _("The file is %(size)s; the limit is %(limit)s.") % {
+                "size": file_size(p["size"]),
+                "limit": file_size(p["limit"]),
             }
         if reason == "uncompressed_size":
             return _(
-                "Unpacked, the file would take more than %(limit)s MB: it is too large to "
+                "Unpacked, the file would take more than %(limit)s: it is too large to "
                 "read. Split it into smaller files."
-            ) % {"limit": _mb(p["limit"])}
+            ) % {"limit": file_size(p["limit"])}
         return _("Reading this file needs more memory than allowed: split it into smaller files.")
     if code == "file_type":
         if reason == "ole2_xls":
@@ -104,7 +102,7 @@ def _message(refusal: Refusal, type_message: str) -> str:
     if code == "file_parse_timeout":
         return _(
             "Reading the file took longer than %(seconds)s seconds: split it into smaller files."
-        ) % {"seconds": p["seconds"]}
+        ) % {"seconds": vn_number(p["seconds"])}
     return _("The file could not be read as an Excel workbook.")
 
 

@@ -5,13 +5,28 @@ Started by `cases.uploads.spreadsheet` as `python -I -B sheet_child.py LIMITS`
 environment. It imports only the standard library and python-calamine, never
 Django, so it cannot reach the database. It caps its own memory, CPU time and
 output before reading anything, checks the bounds before reading a cell, and
-writes one JSON object: {"rows": [[row number, [cells]], ...]} (the rows with
-content, empty cells as null, dates as {"$d": "2024-02-10"} and the like), or
-{"error": code, "reason": check, "params": {...}} for a refusal.
+writes one JSON object: {"rows": [[row number, [cells]], ...], "merged":
+[[first row, first column, last row, last column], ...], "hidden_rows": [row
+number, ...]} (the rows with content, empty cells as null, dates as
+{"$d": "2024-02-10"} and the like; merged ranges and row numbers counted from
+1 as Excel shows them), or {"error": code, "reason": check, "params": {...}}
+for a refusal.
+
+With OPTIONS {"mode": "mark"}, stdin holds a line of JSON (the marks) before
+the file, and the child answers {"file": base64} with the same workbook, its
+rows marked (`mark_sheet`: the returned file of refused rows), after the same
+checks of the package; openpyxl reads and writes it within the same limits.
+
+Hidden rows are read from the sheet's XML as it inflates (calamine does not
+report them): a row is hidden when its <row> says hidden="1" (hidden by hand,
+by a filter or in a collapsed group) or when its height was set to 0. The
+sheet's part name comes from the parent, which reads the workbook's
+relationships through defusedxml (OPTIONS, a second JSON argument).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import json
@@ -38,6 +53,12 @@ SST_COUNT = re.compile(rb"(?:^|\s)(count|uniqueCount)\s*=\s*[\"']([^\"']*)[\"']"
 SI = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
 REF = re.compile(rb"r\s*=\s*[\"']\s*([A-Za-z]*)([0-9]*)")
 CELL = re.compile(rb"^\$?([A-Za-z]{1,4})\$?([0-9]{1,9})$")
+ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row\b([^<>]*)>")
+ROW_NUMBER = re.compile(rb"(?:^|\s)r\s*=\s*[\"']\s*([0-9]{1,9})\s*[\"']")
+ROW_HIDDEN = re.compile(rb"(?:^|\s)hidden\s*=\s*[\"']\s*(?:1|true)\s*[\"']")
+ROW_NO_HEIGHT = re.compile(rb"(?:^|\s)ht\s*=\s*[\"']\s*0*(?:\.0*)?\s*[\"']")
+ROW_TAG_BYTES = 4096  # a real <row ...> tag is under 300 bytes
+MAX_MERGED = 100_000  # merged ranges reported; real lists have a few
 
 
 class Refusal(Exception):
@@ -160,6 +181,35 @@ class PartScanner:
             )
 
 
+class HiddenRows:
+    """The numbers of the hidden rows of one sheet part, fed chunk by chunk
+    (a <row> tag may straddle two chunks: its unfinished start is kept)."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.pending = b""
+        self.last_row = 0
+        self.found: list[int] = []
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.pending + chunk
+        done = 0
+        for match in ROW_TAG.finditer(buf):
+            self._row(match.group(1))
+            done = match.end()
+        start = buf.rfind(b"<", done)
+        unfinished = start != -1 and buf.find(b">", start) == -1
+        self.pending = buf[start:] if unfinished and len(buf) - start <= ROW_TAG_BYTES else b""
+
+    def _row(self, attributes: bytes) -> None:
+        number = ROW_NUMBER.search(attributes)
+        # A row without r is the one after the previous row (ECMA-376 18.3.1.73).
+        self.last_row = int(number.group(1)) if number else self.last_row + 1
+        hidden = ROW_HIDDEN.search(attributes) or ROW_NO_HEIGHT.search(attributes)
+        if hidden and len(self.found) < self.max_rows:
+            self.found.append(self.last_row)
+
+
 def extent(rows: int, columns: int, limits: dict[str, Any]) -> dict[str, int]:
     return {
         "rows": rows,
@@ -170,14 +220,19 @@ def extent(rows: int, columns: int, limits: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def check_members(archive: zipfile.ZipFile, limits: dict[str, Any]) -> None:
+def check_members(
+    archive: zipfile.ZipFile, limits: dict[str, Any], hidden: HiddenRows | None = None
+) -> None:
     """Inflate every member once, through zipfile: it stops at the size the zip
     declares and checks the CRC, so a member that lies about its size is
-    refused here, before the reader sees it."""
+    refused here, before the reader sees it. The sheet part named in
+    limits["sheet_part"] also feeds `hidden`."""
     total = 0
+    sheet_part = limits.get("sheet_part")
     for info in archive.infolist():
         xml = info.filename.lower().endswith(XML_SUFFIXES)
         scanner = PartScanner(info.filename, limits) if xml else None
+        rows = hidden if hidden is not None and info.filename == sheet_part else None
         try:
             with archive.open(info) as member:
                 while chunk := member.read(CHUNK):
@@ -190,6 +245,8 @@ def check_members(archive: zipfile.ZipFile, limits: dict[str, Any]) -> None:
                         )
                     if scanner is not None:
                         scanner.feed(chunk)
+                    if rows is not None:
+                        rows.feed(chunk)
         except zipfile.BadZipFile:
             raise Refusal("file_unsafe", "crc") from None
         except (zlib.error, EOFError, NotImplementedError, ValueError):
@@ -198,21 +255,29 @@ def check_members(archive: zipfile.ZipFile, limits: dict[str, Any]) -> None:
             scanner.close()
 
 
-def read_rows(blob: bytes, limits: dict[str, Any]) -> list[list[Any]]:
-    """[row number, cells] of the first sheet's rows with content."""
+def read_sheet(blob: bytes, limits: dict[str, Any]) -> dict[str, Any]:
+    """The first sheet: its rows with content ([row number, cells]), its merged
+    ranges and its hidden rows (see the module docstring)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(blob))
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):
         raise Refusal("file_type", "not_zip") from None
-    check_members(archive, limits)
+    hidden = HiddenRows(limits["max_rows"])
+    check_members(archive, limits, hidden)
+    rows, merged = read_rows(blob, limits)
+    return {"rows": rows, "merged": merged, "hidden_rows": hidden.found}
 
+
+def read_rows(blob: bytes, limits: dict[str, Any]) -> tuple[list[list[Any]], list[list[int]]]:
+    """[row number, cells] of the first sheet's rows with content, and its
+    merged ranges (at most MAX_MERGED, within the sheet's caps)."""
     from python_calamine import CalamineWorkbook
 
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(blob)).get_sheet_by_index(0)
         end = sheet.end
         if end is None:
-            return []
+            return [], []
         rows, columns = end[0] + 1, end[1] + 1
         if (
             rows > limits["max_rows"]
@@ -221,6 +286,16 @@ def read_rows(blob: bytes, limits: dict[str, Any]) -> list[list[Any]]:
         ):
             raise Refusal("file_sheet_too_large", "real_extent", **extent(rows, columns, limits))
         values = sheet.to_python(skip_empty_area=False)
+        merged = [
+            [
+                top + 1,
+                left + 1,
+                min(bottom, limits["max_rows"] - 1) + 1,
+                min(right, limits["max_columns"] - 1) + 1,
+            ]
+            for (top, left), (bottom, right) in (sheet.merged_cell_ranges or [])[:MAX_MERGED]
+            if top < limits["max_rows"] and left < limits["max_columns"]
+        ]
     except (Refusal, MemoryError):
         raise
     except Exception as exc:  # a damaged workbook: calamine has many kinds of errors
@@ -230,7 +305,91 @@ def read_rows(blob: bytes, limits: dict[str, Any]) -> list[list[Any]]:
         cells = [None if v == "" else v for v in row]
         if any(v is not None and str(v).strip() != "" for v in cells):
             found.append([number, cells])
-    return found
+    return found, merged
+
+
+MARK_FILL = "FFFFC7CE"  # Excel's light red "bad" fill
+MARK_FONT = "FF9C0006"
+
+
+def mark_sheet(blob: bytes, limits: dict[str, Any], marks: dict[str, Any]) -> dict[str, Any]:
+    """The workbook again, its first sheet with a column titled marks["title"]
+    (after the list's last column, or the one a previous marking added) holding each
+    marked row's text, and the failing cells and that text filled red; the
+    fills of a previous marking are cleared first. Every other value stays as
+    it was; the texts are plain strings (made formula-safe by the parent)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(blob))
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):
+        raise Refusal("file_type", "not_zip") from None
+    check_members(archive, limits)
+
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    try:
+        workbook = load_workbook(io.BytesIO(blob), rich_text=True)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a workbook openpyxl cannot read back
+        raise Refusal("file_parse_failed", "writer_error", error=type(exc).__name__) from None
+    ws = workbook.worksheets[0]
+    header = int(marks["header_row"])
+    title = str(marks["title"])
+    column = next(
+        (
+            cell.column
+            for cell in ws[header]
+            if isinstance(cell.value, str) and cell.value.strip().casefold() == title.casefold()
+        ),
+        None,
+    )
+    if column is None:
+        column = _free_column(ws, header)
+    else:
+        _clear_marks(ws, header, column)
+    fill = PatternFill("solid", fgColor=MARK_FILL)
+    head = ws.cell(row=header, column=column)
+    head.value, head.data_type = title, "s"
+    head.font = Font(bold=True, color=MARK_FONT)
+    head.fill = fill
+    for number, text in marks["rows"].items():
+        row = int(number)
+        cell = ws.cell(row=row, column=column)
+        cell.value, cell.data_type = text, "s"
+        cell.font = Font(color=MARK_FONT)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill = fill
+        for failing in marks["cells"].get(number, []):
+            ws.cell(row=row, column=int(failing)).fill = fill
+    ws.column_dimensions[head.column_letter].width = 60
+    out = io.BytesIO()
+    workbook.save(out)
+    return {"file": base64.b64encode(out.getvalue()).decode()}
+
+
+def _free_column(ws: Any, header: int) -> int:
+    """The column after the header's last title, if nothing is written in it
+    from the header down; otherwise the one after the sheet's last column."""
+    titled = [c.column for c in ws[header] if c.value is not None and str(c.value).strip()]
+    column = (max(titled) if titled else 0) + 1
+    cells = ws.iter_rows(min_row=header, min_col=column, max_col=column, values_only=True)
+    if any(value is not None for (value,) in cells):
+        return int(ws.max_column) + 1
+    return column
+
+
+def _clear_marks(ws: Any, header: int, column: int) -> None:
+    """What an earlier marking wrote below the header: its texts and red fills."""
+    from openpyxl.styles import PatternFill
+
+    for row in ws.iter_rows(min_row=header + 1):
+        for cell in row:
+            color = getattr(cell.fill, "fgColor", None)
+            if getattr(color, "rgb", None) == MARK_FILL:
+                cell.fill = PatternFill()
+            if cell.column == column:
+                cell.value = None
 
 
 def tagged(value: Any) -> Any:
@@ -249,9 +408,17 @@ def tagged(value: Any) -> Any:
 def main() -> int:
     limits = json.loads(sys.argv[1])
     set_limits(limits)
+    if len(sys.argv) > 2:
+        limits.update(json.loads(sys.argv[2]))
     result: dict[str, Any]
     try:
-        result = {"rows": read_rows(sys.stdin.buffer.read(), limits)}
+        data = sys.stdin.buffer.read()
+        if limits.get("mode") == "mark":
+            # The marks come first, as one line of JSON, then the workbook.
+            line, _newline, blob = data.partition(b"\n")
+            result = mark_sheet(blob, limits, json.loads(line))
+        else:
+            result = read_sheet(data, limits)
     except Refusal as refusal:
         result = {"error": refusal.code, "reason": refusal.reason, "params": refusal.params}
     except MemoryError:

@@ -5,14 +5,17 @@ and the upload is refused."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import logging
 import os
+import posixpath
 import signal
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +48,26 @@ STDERR_KEPT = 4096
 OUT_OF_MEMORY = (b"memory allocation of", b"MemoryError", b"Cannot allocate memory")
 
 Row = tuple[int, tuple[Any, ...]]
+# (first row, first column, last row, last column), counted from 1.
+Merged = tuple[int, int, int, int]
 
 
-def read_first_sheet(blob: bytes, *, type_message: str, limits: Limits | None = None) -> list[Row]:
-    """(row number, cells) of each row with content in the workbook's first
-    sheet, header included; empty cells are None. Raises InvalidData with one
-    of the reader's codes (the package docstring) and `type_message` for
-    "not an .xlsx"."""
+@dataclass(frozen=True)
+class Sheet:
+    """The first sheet as read: its rows with content, its merged ranges and
+    the numbers of its hidden rows (hidden, filtered out, collapsed or of
+    zero height)."""
+
+    rows: list[Row]
+    merged: list[Merged] = field(default_factory=list)
+    hidden_rows: frozenset[int] = frozenset()
+
+
+def read_sheet(blob: bytes, *, type_message: str, limits: Limits | None = None) -> Sheet:
+    """The workbook's first sheet: (row number, cells) of each row with
+    content, header included, empty cells None; its merged ranges and hidden
+    rows. Raises InvalidData with one of the reader's codes (the package
+    docstring) and `type_message` for "not an .xlsx"."""
     try:
         return _read(blob, limits or Limits.from_settings())
     except Refusal as refusal:
@@ -59,7 +75,12 @@ def read_first_sheet(blob: bytes, *, type_message: str, limits: Limits | None = 
         raise refused(refusal, type_message=type_message) from None
 
 
-def _read(blob: bytes, limits: Limits) -> list[Row]:
+def read_first_sheet(blob: bytes, *, type_message: str, limits: Limits | None = None) -> list[Row]:
+    """The rows of `read_sheet` alone."""
+    return read_sheet(blob, type_message=type_message, limits=limits).rows
+
+
+def _read(blob: bytes, limits: Limits) -> Sheet:
     if blob.startswith(OLE2_MAGIC):
         raise Refusal("file_type", "ole2_xls")
     archive = open_zip(blob, limits)
@@ -70,23 +91,91 @@ def _read(blob: bytes, limits: Limits) -> list[Row]:
     sheets = parse_small_xml(read_small_part(archive, WORKBOOK), {"sheet"}, malformed=damaged)
     if not sheets:
         raise damaged
-    parse_small_xml(
+    relationships = parse_small_xml(
         read_small_part(archive, WORKBOOK_RELATIONSHIPS), {"Relationship"}, malformed=damaged
     )
-    result = _run_child(blob, limits)
+    options = {"sheet_part": _first_sheet_part(sheets, relationships)}
+    result = _run_child(blob, limits, options)
     if "error" in result:
         code = result["error"] if result["error"] in CODES else "file_parse_failed"
         raise Refusal(code, str(result.get("reason", "")), **result.get("params", {}))
-    return [(int(number), tuple(cells)) for number, cells in result["rows"]]
+    return Sheet(
+        rows=[(int(number), tuple(cells)) for number, cells in result["rows"]],
+        merged=[(int(a), int(b), int(c), int(d)) for a, b, c, d in result.get("merged", [])],
+        hidden_rows=frozenset(int(n) for n in result.get("hidden_rows", [])),
+    )
 
 
-def _run_child(blob: bytes, limits: Limits) -> dict[str, Any]:
+def mark_rows(
+    blob: bytes,
+    *,
+    header_row: int,
+    title: str,
+    rows: dict[int, str],
+    cells: dict[int, list[int]],
+    type_message: str,
+    limits: Limits | None = None,
+) -> bytes:
+    """The workbook `blob` again, its first sheet with a column `title` after
+    its last one holding each of `rows`' text (row number -> text), those
+    cells and the `cells` listed for each row (column numbers from 1) filled
+    red; everything else as it was. Written by openpyxl in the same bounded
+    child as the reader, after the same checks. The texts must already be
+    safe (`cases.exports.tabular.safe_text`): they are written as strings."""
+    limits = limits or Limits.from_settings()
+    try:
+        if blob.startswith(OLE2_MAGIC):
+            raise Refusal("file_type", "ole2_xls")
+        require_main_part(open_zip(blob, limits), WORKBOOK, SPREADSHEET_TYPES)
+        marks = {
+            "header_row": header_row,
+            "title": title,
+            "rows": {str(n): text for n, text in rows.items()},
+            "cells": {str(n): columns for n, columns in cells.items()},
+        }
+        payload = json.dumps(marks, ensure_ascii=False).encode() + b"\n" + blob
+        result = _run_child(payload, limits, {"mode": "mark"})
+        if "error" in result:
+            code = result["error"] if result["error"] in CODES else "file_parse_failed"
+            raise Refusal(code, str(result.get("reason", "")), **result.get("params", {}))
+        if "file" not in result:
+            raise Refusal("file_parse_failed", "reader_died")
+        return base64.b64decode(result["file"])
+    except Refusal as refusal:
+        logger.warning("spreadsheet not marked: %s (%s)", refusal.code, refusal.reason)
+        raise refused(refusal, type_message=type_message) from None
+
+
+def _first_sheet_part(
+    sheets: list[tuple[str, dict[str, str]]], relationships: list[tuple[str, dict[str, str]]]
+) -> str:
+    """The zip member of the first sheet (the one calamine reads): its r:id
+    in the workbook, that relationship's target, relative to xl/ unless
+    absolute. Empty when the workbook does not say (no hidden rows are read)."""
+    rel_id = sheets[0][1].get("id", "")
+    targets = {a.get("Id", ""): a.get("Target", "") for _t, a in relationships}
+    target = targets.get(rel_id, "")
+    if not target:
+        return ""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(WORKBOOK), target))
+
+
+def _run_child(blob: bytes, limits: Limits, options: dict[str, Any]) -> dict[str, Any]:
     """Run sheet_child.py on the blob; its answer, or a Refusal saying how it
     ended when it gave none."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
             finished = subprocess.run(
-                [sys.executable, "-I", "-B", str(CHILD), json.dumps(limits.for_child())],
+                [
+                    sys.executable,
+                    "-I",
+                    "-B",
+                    str(CHILD),
+                    json.dumps(limits.for_child()),
+                    json.dumps(options),
+                ],
                 input=blob,
                 stdout=out,
                 stderr=err,
@@ -112,7 +201,7 @@ def _run_child(blob: bytes, limits: Limits) -> dict[str, Any]:
             answer = json.loads(output, object_hook=_untagged)
         except ValueError:
             answer = None
-        if isinstance(answer, dict) and ("rows" in answer or "error" in answer):
+        if isinstance(answer, dict) and ({"rows", "file", "error"} & answer.keys()):
             return answer
     logger.warning(
         "spreadsheet reader ended with status %s: %s", status, stderr.decode(errors="replace")

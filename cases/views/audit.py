@@ -32,12 +32,13 @@ from workflows.audit_explorer import (
 )
 from workflows.audit_presenter import EVENT_LABELS, display_rows
 from workflows.exceptions import DomainError, InvalidData, NotFound
+from workflows.forms import VnDateField
 from workflows.permissions import is_admin
 
 
 class AuditFilterForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From date"), required=False)
-    date_to = forms.DateField(label=gettext_lazy("To date"), required=False)
+    date_from = VnDateField(label=gettext_lazy("From date"), required=False)
+    date_to = VnDateField(label=gettext_lazy("To date"), required=False)
     commune = forms.TypedChoiceField(
         label=gettext_lazy("Commune"), required=False, coerce=int, empty_value=None
     )
@@ -71,8 +72,6 @@ class AuditFilterForm(forms.Form):
         event_field = self.fields["event"]
         assert isinstance(event_field, forms.ChoiceField)
         event_field.choices = [("", "—"), *((k, v) for k, v in EVENT_LABELS.items())]
-        for name in ("date_from", "date_to"):
-            self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
     def clean_case(self) -> str:
         ref = (self.cleaned_data.get("case") or "").strip()
@@ -149,6 +148,8 @@ class AuditExplorerView(CaseflowView):
             auditor=is_auditor(user),
             link_accounts=may_see_accounts(user),
             focus=self.request.GET.get("focus", ""),
+            # The empty page says "no event yet" or "none matches these filters".
+            filtered=any(v for k, v in self.request.GET.items() if k not in ("cursor", "focus")),
         )
         return context
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.mixins import AccessMixin
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -68,8 +69,8 @@ class CaseflowMixin(AccessMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         if not scope_for(request.user).has_any_role and request.user.is_staff:
-            # The configuration administrator works in the admin site.
-            return redirect("admin:index")
+            # The administrator has no case page: their own landing page.
+            return redirect("admin_home")
         if not scope_for(request.user).has_any_role:
             return error_page(
                 request,
@@ -111,6 +112,9 @@ class CaseflowView(CaseflowMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["error"] = self.error
         context["error_fields_on_form"] = self.bound_form is not None
+        # The alert on top lists the form's field errors, each a link to its field.
+        if self.error is not None and isinstance(self.bound_form, BaseForm):
+            context["error_form"] = self.bound_form
         return context
 
 

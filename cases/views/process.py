@@ -6,11 +6,46 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from cases.views.base import CaseflowView
 from workflows.models import ProcedureVersion, StepTimeLimit
 from workflows.permissions import ROLE_LABELS, SENSITIVE_PROCESSES, scope_for
 from workflows.registry import all_specs, route_specs
+from workflows.specs import ProcessSpec
+
+# The notes the reference-data migrations stored (workflows 0003, 0007, 0008;
+# cases 0009), as the page reads them in the user's language. A note an
+# administrator wrote is shown as written.
+SEEDED_NOTES: dict[str, Any] = {
+    "Configurable demo value: no legal time limit found for housing support.": gettext_lazy(
+        "Configurable demo value: no legal time limit found for housing support."
+    ),
+    "Configurable demo value: internal step of a gift campaign, no legal limit.": gettext_lazy(
+        "Configurable demo value: internal step of a gift campaign, no legal limit."
+    ),
+    "Chưa đối chiếu văn bản (domain.md §10): giá trị giả định, sửa được.": gettext_lazy(
+        "Not yet checked against the legal text: an assumed value, editable."
+    ),
+}
+
+
+def note_text(note: str) -> str:
+    """A stored note as the page shows it (see SEEDED_NOTES)."""
+    return str(SEEDED_NOTES.get(note, note))
+
+
+def step_labels(routes: list[ProcessSpec]) -> dict[str, str]:
+    """What each step of the process is called (every route's steps and
+    transitions), by the name its time limit is stored under."""
+    labels: dict[str, str] = {}
+    for spec in routes:
+        for step in spec.steps:
+            labels.setdefault(step.name, str(step.title))
+    for spec in routes:
+        for name, tspec in spec.transitions.items():
+            labels.setdefault(name, str(tspec.label))
+    return labels
 
 
 class ProcessDiagramView(CaseflowView):
@@ -59,15 +94,22 @@ class ProcessDiagramView(CaseflowView):
                     ],
                 }
             )
+        steps = step_labels(routes)
+        step_order = {name: i for i, name in enumerate(steps)}
+        limits = StepTimeLimit.objects.filter(process=code).order_by("step", "-effective_from")
         context.update(
             spec=spec,
             rows=rows,
             specs=all_specs(),
             routes=routes if len(routes) > 1 else [],
             versions=[
-                (v, v.effective_to())
+                (v, v.effective_to(), note_text(v.note))
                 for v in ProcedureVersion.objects.filter(procedure=code).order_by("effective_from")
             ],
-            limits=StepTimeLimit.objects.filter(process=code).order_by("step", "-effective_from"),
+            # In the order the process runs through its steps.
+            limits=sorted(
+                ((lim, steps.get(lim.step, lim.step), note_text(lim.note)) for lim in limits),
+                key=lambda row: step_order.get(row[0].step, len(step_order)),
+            ),
         )
         return context

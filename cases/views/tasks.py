@@ -42,6 +42,10 @@ class TaskRow:
         self.due_status = clock.status(self.due_on)
 
 
+# How many of the queue's tasks an empty inbox shows.
+QUEUE_PREVIEW = 5
+
+
 class TaskListView(CaseflowView):
     template_name = "cases/tasks.html"
     scope = "inbox"
@@ -54,9 +58,18 @@ class TaskListView(CaseflowView):
         clock = DeadlineClock.load()
         context.update(
             scope=self.scope,
+            is_queue=self.scope == "queue",
             page=page,
             rows=[TaskRow(t, clock) for t in page.object_list],
         )
+        if self.scope == "inbox" and not page.paginator.count:
+            # Nothing taken yet: what waits for them in the queue, not an empty page.
+            waiting = tasks_queue(user)
+            first = list(waiting[:QUEUE_PREVIEW])
+            context.update(
+                queue_rows=[TaskRow(t, clock) for t in first],
+                queue_count=len(first) if len(first) < QUEUE_PREVIEW else waiting.count(),
+            )
         return context
 
 
@@ -87,9 +100,14 @@ class TaskActionView(CaseflowView):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in user starts: their tasks, or the case list for
-    auditors, who have no step of their own."""
+    """Where a signed-in user starts: their tasks (with what waits in their
+    queue when they have none), the case list for auditors, who have no step
+    of their own, and the administration page for the administrator, who
+    has no case role."""
 
-    if scope_for(request.user).all_roles() == {Role.AUDITOR}:
+    roles = scope_for(request.user).all_roles()
+    if roles == {Role.AUDITOR}:
         return redirect("case_list")
+    if not roles and (request.user.is_staff or request.user.is_superuser):
+        return redirect("admin_home")
     return redirect("inbox")

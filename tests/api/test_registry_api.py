@@ -106,7 +106,7 @@ def test_malformed_national_id_is_a_field_error(national_id, api, users):
 
 
 def test_field_errors_in_vietnamese_keep_codes_and_field_names(api, users):
-    body = person_body(national_id="12", sex="X", date_of_birth="12/03/1948")
+    body = person_body(national_id="12", sex="X", date_of_birth="1948-02-30")
     del body["full_name"]
     r = api(users.officer, language="vi").post("/api/v1/people/", body, format="json")
     err = assert_error(r, 400, "invalid", "full_name", "sex", "date_of_birth")

@@ -73,7 +73,7 @@ def expect(default: int, **overrides: int) -> dict[str, int]:
 
 def web(default: int, **overrides: int) -> dict[str, int]:
     """A web page: anonymous visitors are sent to the login page; the
-    configuration admin (staff, no case role) is sent to the admin site."""
+    configuration admin (staff, no case role) is sent to their landing page."""
     return expect(default, **{"anon": 302, "admin": 302, **overrides})
 
 
@@ -186,6 +186,10 @@ def import_xlsx(_w: SimpleNamespace) -> dict[str, Any]:
     return {"file": SimpleUploadedFile("ds.xlsx", out.getvalue())}
 
 
+def import_attempt_kwargs(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.import_list.pk, "attempt": w.import_attempt.pk}
+
+
 def gift_list_pk(w: SimpleNamespace) -> dict[str, Any]:
     return {"pk": w.gift_list.pk}
 
@@ -257,6 +261,8 @@ RULES: dict[str, list[Rule]] = {
         Rule("POST", SECURITY_ADMIN(302), kwargs=lambda w: {"pk": w.head_id}),
     ],
     "home": [Rule("GET", expect(302))],
+    # The administrator's landing page (staff only; the others hold case roles).
+    "admin_home": [Rule("GET", SECURITY_ADMIN(200))],
     # --- web UI
     "inbox": [Rule("GET", web(200))],
     "queue": [Rule("GET", web(200))],
@@ -404,6 +410,14 @@ RULES: dict[str, list[Rule]] = {
             data=import_xlsx,
         ),
     ],
+    # An import attempt's result and its file back with the refused rows marked:
+    # only the officer who uploaded the file (anyone else: "not found").
+    "gift_import_result": [
+        Rule("GET", web(404, officer=200), kwargs=lambda w: import_attempt_kwargs(w))
+    ],
+    "gift_import_error_file": [
+        Rule("GET", web(404, officer=200), kwargs=lambda w: import_attempt_kwargs(w))
+    ],
     "person_create": [Rule("GET", web(403, officer=200, officer_b=200, specialist=200))],
     # Process descriptions: drug rehab's only for the rehab roles, as its pages.
     "process_diagram": [
@@ -529,6 +543,9 @@ RULES: dict[str, list[Rule]] = {
             kwargs=lambda w: {"pk": w.import_list.pk},
             data=import_xlsx,
         )
+    ],
+    "api-gift-import-error-file": [
+        Rule("GET", api(404, officer=200), kwargs=lambda w: import_attempt_kwargs(w))
     ],
     "api-case-audit": [Rule("GET", case_read(200, kind=api), kwargs=case_pk)],
     "api-tasks": [Rule("GET", api(200), query="?scope=queue")],
@@ -730,12 +747,15 @@ def world(
     rehab_users: SimpleNamespace,
     communes: SimpleNamespace,
 ) -> SimpleNamespace:
+    from tests.factories import PersonFactory
+
+    # One open housing case per person: each case has its own applicant.
     case = make_case(HousingState.SUBMITTED)
-    draft = make_case(HousingState.DRAFT)
+    draft = make_case(HousingState.DRAFT, person=PersonFactory(commune=communes.a))
     task = Task.objects.get(
         process_id=case.flow_process_id, status=STATUS.NEW, flow_task_type="HUMAN"
     )
-    claimed = make_case(HousingState.SUBMITTED)
+    claimed = make_case(HousingState.SUBMITTED, person=PersonFactory(commune=communes.a))
     claimed_task = Task.objects.get(
         process_id=claimed.flow_process_id, status=STATUS.NEW, flow_task_type="HUMAN"
     )
@@ -769,6 +789,7 @@ def world(
         referral=referral,
         referral_doc=referral_doc,
         import_list=import_list,
+        import_attempt=_import_attempt(users, import_list),
         signed_list=signed_list,
         signed_row=signed_list.rows.order_by("id").first(),
         gift_list=gift_list,
@@ -811,6 +832,32 @@ def _import_list(users: SimpleNamespace, communes: SimpleNamespace) -> Any:
         campaign=campaign, code="xa-qua", name="Quà xã", source="commune", amount=300_000
     )
     return gift_list_open(actor=users.officer, campaign=campaign, commune=communes.a)
+
+
+def _import_attempt(users: SimpleNamespace, import_list: Any) -> Any:
+    """The officer's refused upload of the one-row file (row 2 refused)."""
+    from cases.gifts.models import GiftImportAttempt
+
+    content = import_xlsx(SimpleNamespace())["file"].read()
+    return GiftImportAttempt.objects.create(
+        gift_list=import_list,
+        actor=users.officer,
+        file_name="danh-sach.xlsx",
+        sha256="0" * 64,
+        content=content,
+        outcome="refused",
+        header_row=1,
+        rows_read=1,
+        columns={"sex": 4},
+        errors=[
+            {
+                "row": 2,
+                "column": "Giới tính (Nam/Nữ)",
+                "code": "bad_sex",
+                "message": "Ghi Nam hoặc Nữ.",
+            }
+        ],
+    )
 
 
 def _today() -> str:

@@ -63,12 +63,12 @@ def test_housing_case_goes_from_draft_to_closed_in_the_browser(
     assert page.url.endswith(f"/cases/{case.pk}/")
     assert s.state() == "Đang soạn"
     assert page.locator("text=✗ Thiếu").count() == 4
+    # The four documents in one post: a file on each document's row.
     for kind in DOCUMENT_KINDS:
-        page.select_option("#id_upload_kind", kind)
-        page.set_input_files("#id_upload_file", str(pdf))
-        with page.expect_navigation():
-            page.click("form[data-testid=upload-form] button[type=submit]")
-        assert page.locator(".alert-success").count() == 1
+        page.set_input_files(f"#id_upload_file_{kind}", str(pdf))
+    with page.expect_navigation():
+        page.click("form[data-testid=upload-form] button[type=submit]")
+    assert page.locator(".alert-success").count() == 1
     assert page.locator("text=✓ Đã có").count() == 4
     s.shot("officer-documents")
     s.act("submit")

@@ -13,6 +13,7 @@ from viewflow.workflow.models import Task
 
 from cases.housing.models import HousingState
 from cases.housing.services import housing_case_create
+from tests.factories import PersonFactory
 from workflows import flows
 from workflows.calendar import add_working_days
 from workflows.deadlines import deadline_create_for_task
@@ -137,7 +138,8 @@ def test_queue_page_query_count_is_the_same_for_3_and_30_tasks(
             case = housing_case_create(
                 actor=users.officer,
                 commune=applicant.commune,
-                applicant=applicant,
+                # One open housing case per person: each draft has its own applicant.
+                applicant=PersonFactory(commune=applicant.commune),
                 program="ho_ngheo",
                 kind="repair",
                 requested_amount=10_000_000 + i,

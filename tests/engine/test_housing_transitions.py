@@ -406,7 +406,9 @@ def test_the_cap_depends_on_program_and_kind(make_case: Any, users: SimpleNamesp
     with pytest.raises(InvalidData) as exc:
         fire(case, "review", users.specialist, data={"assessed_amount": 30_000_001})
     assert "30.000.000" in exc.value.fields["assessed_amount"][0]
-    fire(case, "review", users.specialist, data={"assessed_amount": 30_000_000})
+    # Over the requested 1 đ: the review must say why (tests/housing_duplicates).
+    data = {"assessed_amount": 30_000_000, "over_request_reason": "Giá vật liệu tăng."}
+    fire(case, "review", users.specialist, data=data)
     assert refresh(case).assessed_amount == 30_000_000
 
 

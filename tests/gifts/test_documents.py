@@ -192,7 +192,6 @@ def test_signature_list_docx_has_the_official_header_title_and_table(tet) -> Non
         "Số định danh cá nhân",
         "Địa chỉ",
         "Diện đối tượng",
-        "Gói quà / nguồn",
         "Số tiền (đồng)",
         "Ngày nhận",
         "Ký nhận",
@@ -201,23 +200,29 @@ def test_signature_list_docx_has_the_official_header_title_and_table(tet) -> Non
     tr_pr = table.rows[0]._tr.trPr
     assert tr_pr is not None and tr_pr.xpath("./w:tblHeader")
     body, total = rows[1:-1], rows[-1]
-    # By package (President 600k, then City, then the private donor), then by name.
-    assert [(r[0], r[1], r[7]) for r in body] == [
+    # By package (President 600k, then City, then the private donor), each under
+    # its heading (one cell across the table) and over its subtotal; then by name.
+    heading = [f"I. CTN-600 / {vi('State President')}"] * 9
+    assert body[0] == heading and len(table.rows[1].cells[0]._tc.xpath("../w:tc")) == 1
+    assert [(r[0], r[1], r[6]) for r in body[1:]] == [
         ("1", "Bùi Văn Hùng", "600.000"),
+        ("", "Cộng: 1 người", "600.000"),
+        (f"II. TP / {vi('City')}",) * 3,
         ("2", "An Thị Nghèo", "1.000.000"),
         ("3", "Cao Văn Mất", "1.000.000"),
+        ("", "Cộng: 2 người", "2.000.000"),
+        (f"III. DN / {vi('Private contribution')} (Công ty Hoa Sen)",) * 3,
         ("4", "An Thị Nghèo", "200.000"),
+        ("", "Cộng: 1 người", "200.000"),
     ]
-    hero = body[0]
+    hero = body[1]
     assert hero[2] == "1960" and hero[3] == tet.hero.national_id
     assert hero[4] == "Thôn Đông, xã Phù Lỗ"
-    assert hero[5] == vi(MeritSubtype.HERO.label)
-    assert hero[6] == f"CTN-600 / {vi('State President')}"
-    assert (hero[8], hero[9]) == ("05/02/2024", "Ủy quyền: Bùi Văn Con (con trai)")
-    assert body[1][9] == ""  # signed by the recipient: room for the signature
-    assert body[2][9] == vi(ReturnReason.DECEASED.label) and body[2][8] == ""
-    assert body[3][6] == f"DN / {vi('Private contribution')} (Công ty Hoa Sen)"
-    assert total[1] == "Tổng cộng: 4 người" and total[7] == "2.800.000"
+    assert hero[5] == "Anh hùng LLVTND / Anh hùng LĐ"  # the printed list's short form
+    assert (hero[7], hero[8]) == ("05/02/2024", "Ủy quyền: Bùi Văn Con (con trai)")
+    assert body[4][5] == "Hộ nghèo" and body[4][8] == ""  # by the recipient: room to sign
+    assert body[5][8] == vi(ReturnReason.DECEASED.label) and body[5][7] == ""
+    assert total[1] == "Tổng cộng: 4 người" and total[6] == "2.800.000"
 
 
 def test_signature_list_xlsx_has_the_same_rows_amounts_as_numbers_and_print_setup(tet) -> None:

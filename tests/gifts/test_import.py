@@ -24,7 +24,7 @@ from cases.gifts import services as gifts
 from cases.gifts.import_rows import COLUMNS
 from cases.gifts.import_template import gift_import_template
 from cases.gifts.imports import gift_import
-from cases.gifts.models import Campaign, GiftList, GiftPackage, GiftRecipient
+from cases.gifts.models import GiftList, GiftRecipient
 from cases.models import Category, MeritSubtype, Person
 from cases.validators import national_id_errors
 from tests.conftest import api_token, sign_in
@@ -37,46 +37,6 @@ M = MeritSubtype
 HEADER = [title for _k, title, _w in COLUMNS]
 BORN = dt.date(1960, 5, 17)
 TITLE = {key: title for key, title, _w in COLUMNS}
-
-
-@pytest.fixture
-def campaign(communes: SimpleNamespace) -> SimpleNamespace:
-    c = Campaign.objects.create(
-        code="tet-2024", name="Tết Giáp Thìn 2024", year=2024, occasion_date=dt.date(2024, 2, 10)
-    )
-
-    def package(code: str, source: str, amount: int, **kw: Any) -> GiftPackage:
-        return GiftPackage.objects.create(
-            campaign=c, code=code, name=f"Quà {code}", source=source, amount=amount, **kw
-        )
-
-    return SimpleNamespace(
-        campaign=c,
-        p600=package(
-            "ctn-600",
-            "president",
-            600_000,
-            categories=[Category.MERIT],
-            merit_subtypes=[M.HERO, M.HEROIC_MOTHER],
-            exclusive_group="president",
-        ),
-        p300=package(
-            "ctn-300",
-            "president",
-            300_000,
-            categories=[Category.MERIT],
-            merit_subtypes=[M.WAR_INVALID, M.HERO],
-            exclusive_group="president",
-        ),
-        poor=package("tp-ngheo", "city", 1_000_000, categories=[Category.POOR]),
-        own_a=package("xa-a", "commune", 300_000, commune=communes.a),
-        own_b=package("xa-b", "commune", 200_000, commune=communes.b),
-    )
-
-
-@pytest.fixture
-def gift_list(campaign: SimpleNamespace, users: SimpleNamespace, communes: Any) -> GiftList:
-    return gifts.gift_list_open(actor=users.officer, campaign=campaign.campaign, commune=communes.a)
 
 
 def row(**kw: Any) -> list[Any]:

@@ -318,7 +318,7 @@ def test_referral_field_errors(api, clock, communes, rehab_users):
     assert_error(r, 400, "invalid", "national_id", "full_name", "date_of_birth", "sex", "ground")
     r = client.post(url, referral_body(communes.a, ground="because"), format="json")
     assert_error(r, 400, "invalid", "ground")
-    r = client.post(url, referral_body(communes.a, date_of_birth="02/06/1990"), format="json")
+    r = client.post(url, referral_body(communes.a, date_of_birth="1990-02-30"), format="json")
     assert_error(r, 400, "invalid", "date_of_birth")
 
     child = referral_body(communes.a, born=dt.date(2015, 1, 1))

@@ -47,12 +47,12 @@ def test_logout_is_a_post_and_returns_to_login(users, client_for):
     assert client.get(reverse("inbox")).status_code == 302
 
 
-def test_the_configuration_admin_is_sent_to_the_admin_site(users, client_for):
+def test_the_configuration_admin_is_sent_to_their_landing_page(users, client_for):
     client = client_for(users.admin)
-    for name in ("inbox", "queue", "case_list", "case_create", "person_create"):
+    for name in ("home", "inbox", "queue", "case_list", "case_create", "person_create"):
         response = client.get(reverse(name))
         assert response.status_code == 302, name
-        assert response["Location"] == reverse("admin:index")
+        assert response["Location"] == reverse("admin_home")
 
 
 def test_user_without_any_role_gets_403(communes, client_for, django_user_model):

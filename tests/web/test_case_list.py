@@ -55,7 +55,8 @@ def test_officer_cannot_filter_on_another_commune(make_case, users, communes, cl
 
 def test_filters_by_state_and_program(make_case, users, applicant, client_for):
     submitted = make_case(HousingState.SUBMITTED)
-    draft = _draft(users, applicant, program="ho_ngheo")
+    # Another person: one open housing case per person.
+    draft = _draft(users, PersonFactory(commune=applicant.commune), program="ho_ngheo")
     client = client_for(users.officer)
     html = client.get(reverse("case_list"), {"state": "submitted"}).content.decode()
     assert submitted.reference in html and draft.reference not in html
@@ -78,7 +79,7 @@ def test_search_by_exact_national_id_or_part_of_the_name(users, config, communes
 
 
 def test_filters_by_created_date_range(users, config, applicant, client_for):
-    old, new = _draft(users, applicant), _draft(users, applicant)
+    old, new = _draft(users, applicant), _draft(users, PersonFactory(commune=applicant.commune))
     ten_days_ago = timezone.now() - dt.timedelta(days=10)
     Case.objects.filter(pk=old.pk).update(created_at=ten_days_ago)
     today = timezone.localdate()
@@ -103,7 +104,7 @@ def test_reversed_date_range_is_a_vietnamese_form_error(users, client_for):
 
 
 def test_list_is_paginated_25_per_page(users, config, applicant, client_for):
-    cases = [_draft(users, applicant) for _ in range(27)]
+    cases = [_draft(users, PersonFactory(commune=applicant.commune)) for _ in range(27)]
     client = client_for(users.officer)
     page1 = client.get(reverse("case_list")).content.decode()
     page2 = client.get(reverse("case_list"), {"page": 2}).content.decode()

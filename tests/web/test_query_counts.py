@@ -12,6 +12,7 @@ from cases.demo.base import PDF
 from cases.housing.models import HousingState
 from cases.housing.services import housing_case_create
 from cases.services import document_upload
+from tests.factories import PersonFactory
 from workflows import flows
 
 
@@ -23,11 +24,14 @@ def _queries(client, url, **params):
 
 
 def _drafts(users, applicant, n):
+    # One open housing case per person: each draft has its own applicant.
+    people = [applicant] if not applicant.cases.exists() else []
+    people += [PersonFactory(commune=applicant.commune) for _ in range(n - len(people))]
     return [
         housing_case_create(
             actor=users.officer,
             commune=applicant.commune,
-            applicant=applicant,
+            applicant=people[i],
             program="ho_ngheo",
             kind="repair",
             requested_amount=10_000_000 + i,

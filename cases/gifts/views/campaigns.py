@@ -25,6 +25,7 @@ from cases.views.base import CaseflowView
 from cases.views.transitions import ActionPostMixin
 from workflows.actors import signed_in
 from workflows.exceptions import NotPermitted
+from workflows.formatting import number
 from workflows.idempotency import Outcome
 from workflows.permissions import Role, scope_for
 
@@ -158,7 +159,7 @@ class CampaignListsTransitionView(CampaignActionView):
         return self.done(
             campaign.pk,
             _("%(action)s: %(count)s lists.")
-            % {"action": SPEC.transitions[self.transition].label, "count": len(moved)},
+            % {"action": SPEC.transitions[self.transition].label, "count": number(len(moved))},
         )
 
 

@@ -16,13 +16,14 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.forms import date_input
+from cases.forms import VnDateField
 from cases.gifts import services as gifts
 from cases.gifts.models import (
     GiftList,
@@ -33,7 +34,7 @@ from cases.gifts.models import (
     ReturnReason,
     SignedBy,
 )
-from cases.gifts.selectors import TALLY, gift_list_get, gift_rows_for_user
+from cases.gifts.selectors import TALLY, gift_list_get, gift_rows_for_user, gift_rows_matching
 from cases.gifts.spec import SPEC
 from cases.gifts.templatetags.gift_ui import gift_list_badge
 from cases.views.base import CaseflowView, paginate
@@ -43,8 +44,11 @@ from workflows.actors import signed_in
 from workflows.audit_explorer import object_timeline
 from workflows.deadlines import open_step_deadline
 from workflows.exceptions import InvalidData
+from workflows.formatting import number
 from workflows.idempotency import Outcome
 from workflows.permissions import Role, scope_for
+from workflows.text import NormalizedFormField
+from workflows.values import parse_vn_date
 
 L = GiftListState
 R = GiftRecipientState
@@ -57,42 +61,34 @@ ROW_TALLY = {
 
 
 def parse_date(value: str) -> dt.date | None:
-    """dd/mm/yyyy (as typed) or yyyy-mm-dd (date inputs); None when neither."""
-    value = (value or "").strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
+    """The one date reading (dd/mm/yyyy as typed); None when empty. A date that
+    is not one is refused with the forms' message, not taken as missing."""
+    if not (value or "").strip():
+        return None
+    try:
+        return parse_vn_date(value)
+    except ValidationError as exc:
+        raise InvalidData(fields={"delivered_on": list(exc.messages)}) from None
 
 
 def row_ids_from(post: Any) -> list[int]:
     return [int(v) for v in post.getlist("rows") if str(v).isdigit()]
 
 
-# Date inputs post ISO dates; typed dates are dd/mm/yyyy.
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-
-
 # --- forms (only for display and for attaching the services' field errors) ----
 
 
 class DeliverAllForm(forms.Form):
-    delivered_on = forms.DateField(
-        label=gettext_lazy("Delivered on"), widget=date_input(), input_formats=DATE_FORMATS
-    )
+    delivered_on = VnDateField(label=gettext_lazy("Delivered on"))
 
 
 class RowsDeliverForm(forms.Form):
-    delivered_on = forms.DateField(
-        label=gettext_lazy("Delivered on"), widget=date_input(), input_formats=DATE_FORMATS
-    )
+    delivered_on = VnDateField(label=gettext_lazy("Delivered on"))
     signed_by = forms.ChoiceField(
         label=gettext_lazy("Signed by"), choices=SignedBy.choices, initial=SignedBy.PROXY
     )
-    proxy_name = forms.CharField(label=gettext_lazy("Proxy's name"), required=False)
-    proxy_relationship = forms.CharField(
+    proxy_name = NormalizedFormField(label=gettext_lazy("Proxy's name"), required=False)
+    proxy_relationship = NormalizedFormField(
         label=gettext_lazy("Relationship to the recipient"), required=False
     )
 
@@ -102,7 +98,7 @@ class RowsReturnForm(forms.Form):
         label=gettext_lazy("Reason not delivered"),
         choices=[("", "—"), *ReturnReason.choices],
     )
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=300)
+    note = NormalizedFormField(label=gettext_lazy("Note"), required=False, max_length=300)
 
 
 class RowFilterForm(forms.Form):
@@ -137,11 +133,7 @@ class GiftListDetailView(CaseflowView):
                 qs = qs.filter(package_id=data["package"])
             if data.get("state"):
                 qs = qs.filter(state=data["state"])
-            q = (data.get("q") or "").strip()
-            if q.isdigit():
-                qs = qs.filter(person__national_id__startswith=q)
-            elif q:
-                qs = qs.filter(person__full_name__icontains=q)
+            qs = gift_rows_matching(qs, data.get("q") or "")
         return qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -243,7 +235,7 @@ class GiftListBuildView(GiftListActionView):
         return self.done(
             gift_list.pk,
             _("%(added)s rows added from the registry; %(skipped)s already listed.")
-            % {"added": result.added, "skipped": skipped},
+            % {"added": number(result.added), "skipped": number(skipped)},
         )
 
 
@@ -256,14 +248,14 @@ class GiftListRemoveRowsView(GiftListActionView):
         removed = gifts.gift_rows_remove(
             actor=signed_in(request), gift_list=gift_list, row_ids=row_ids_from(request.POST)
         )
-        return self.done(gift_list.pk, _("%(count)s rows removed.") % {"count": removed})
+        return self.done(gift_list.pk, _("%(count)s rows removed.") % {"count": number(removed)})
 
 
 def _moved_message(result: Any, done: str) -> str:
-    text = done % {"count": len(result.moved)}
+    text = done % {"count": number(len(result.moved))}
     if result.refused:
         text += " " + _("%(count)s rows were not changed (not waiting for delivery).") % {
-            "count": len(result.refused)
+            "count": number(len(result.refused))
         }
     return text
 

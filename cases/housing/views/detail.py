@@ -3,7 +3,7 @@
 The page reads a fixed number of queries whatever the number of events,
 documents or payments: the case with its commune, applicant and budget;
 documents; the checklist; events with their actors; payments; the cap; the
-open step's deadline."""
+open step's deadline; the possible duplicates."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from cases.forms import ApologyForm, DocumentUploadForm
+from cases.housing.duplicates import possible_duplicates
 from cases.housing.models import HousingCase, HousingState
 from cases.housing.selectors import housing_case_get
 from cases.housing.spec import cap_for
@@ -115,6 +117,8 @@ class CaseDetailView(CaseflowView):
             cap=cap_for(case),
             household=household,
             household_members=household_members,
+            over_requested=(case.assessed_amount or 0) - case.requested_amount,
+            possible_duplicates=possible_duplicates(user, case, timezone.localdate()),
         )
         return context
 

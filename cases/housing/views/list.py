@@ -3,7 +3,9 @@
 Query budget (constant in the number of cases): session, user, scope (3),
 unread count, the user's communes, one COUNT and one page query. The COUNT
 runs on the Case base table (scoped by commune, indexed on commune and
-created_at) and joins other tables only when a filter needs them.
+created_at) and joins other tables only when a filter needs them. The
+possible-duplicate flags are subqueries of the page query, after one small
+query for the support frequency rules they compare with.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from cases.housing.duplicates import duplicate_flags, duplicate_reasons
 from cases.housing.forms import CaseFilterForm
 from cases.housing.models import HousingKind, HousingProgram
 from cases.housing.selectors import case_search
@@ -47,6 +51,9 @@ class CaseListView(CaseflowView):
         form = CaseFilterForm(self.request.GET or None, communes=communes)
         qs = search_cases(self.request.user, form)
         qs = qs.select_related("commune", "applicant", "housingcase").order_by("-created_at", "-id")
+        # Possible duplicates: Exists subqueries of the page query (the rules: one query).
+        flags = duplicate_flags(self.request.user, timezone.localdate(), path="housingcase__")
+        qs = qs.annotate(**flags)
         page = paginate(self.request, qs)
         # Labels looked up once: Model.get_FOO_display rebuilds (and translates)
         # the whole choices dict on every call, which dominated the page's time.
@@ -61,6 +68,7 @@ class CaseListView(CaseflowView):
                     "housing": housing,
                     "program": programs.get(housing.program, "") if housing else "",
                     "kind": kinds.get(housing.kind, "") if housing else "",
+                    "duplicates": duplicate_reasons(case),
                 }
             )
         query = self.request.GET.copy()
