@@ -54,9 +54,10 @@ browser:
 # LibreOffice (no GUI) and poppler for the printed-document tests: the .docx
 # files are converted to PDF and read back (tests/documents/). Liberation Serif
 # has Times New Roman's metrics, so lines break as in Word.
-OFFICE_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-liberation2
+# gettext: the catalogue test runs makemessages (tests/vietnamese/test_catalogue.py).
+OFFICE_PACKAGES := libreoffice-writer-nogui poppler-utils fonts-liberation2 gettext
 office:
-	@if [ ! -x /usr/bin/soffice ] || [ ! -x /usr/bin/pdftotext ] || \
+	@if [ ! -x /usr/bin/soffice ] || [ ! -x /usr/bin/pdftotext ] || [ ! -x /usr/bin/xgettext ] || \
 	    [ ! -e /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    export DEBIAN_FRONTEND=noninteractive; \

@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set that several fields use.
+    "ENUM_NAME_OVERRIDES": {"HiddenRowsEnum": "cases.gifts.imports.HiddenRows.values"},
     # Every operation documents the errors it can answer (workflows.api_schema).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -28,9 +28,11 @@ AMOUNT_MAX = 10**13
 # Day first, one separator used twice: 5/9/1960, 05-09-1960, 05.09.1960.
 _DAY_FIRST = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-# Whole đồng: plain digits, or groups of three after one kind of separator.
-_PLAIN = re.compile(r"\d+")
-_GROUPED = re.compile(r"\d{1,3}(?P<sep>[., ])\d{3}(?:(?P=sep)\d{3})*")
+# Whole đồng: plain digits, or groups of three after one kind of separator. A
+# sign is read so that "-5.000.000" is told it must be above 0, not that it is
+# no amount.
+_PLAIN = re.compile(r"-?\d+")
+_GROUPED = re.compile(r"-?\d{1,3}(?P<sep>[., ])\d{3}(?:(?P=sep)\d{3})*")
 _CURRENCY = re.compile(r"\s*(?:đồng|đ|vnđ|vnd)\.?$", re.IGNORECASE)
 
 
@@ -53,8 +55,9 @@ def parse_vn_date(raw: str) -> dt.date:
 
 def parse_amount(raw: str | int) -> int:
     """'28.000.000', '28,000,000', '28 000 000', '28000000 đ' or 28000000 ->
-    28000000; ValidationError (code "invalid", AMOUNT_MESSAGE) for a decimal,
-    a sign, or groups that are not of three ("2.80.000" is a typo, not a number)."""
+    28000000; ValidationError (code "invalid", AMOUNT_MESSAGE) for a decimal
+    or groups that are not of three ("2.80.000" is a typo, not a number). A
+    negative amount is read as such: the fields' minimum refuses it."""
     if isinstance(raw, bool):
         raise ValidationError(AMOUNT_MESSAGE, code="invalid")
     if isinstance(raw, int):

@@ -5,7 +5,7 @@ possible duplicates (same person, household or address) the district sees.
 The checks (`refuse_open_case`, `refuse_earlier_support`) run when a draft is
 created and when it is submitted; the database holds the first rule too
 (`HousingCase.open_applicant` / `open_household` and their partial unique
-constraints), and `HOLDERS` turns its violation in a race into the same
+constraints), and `holders` turns their violation in a race into the same
 refusal. The flags are `Exists` subqueries of a list's own page query; the
 frequency rules they need are read once, in one small query.
 """
@@ -168,9 +168,8 @@ def holders(actor: Reader, *, applicant: Person, household_id: int | None) -> tu
         return lambda existing: open_case_refusal(actor, existing, same=same, applicant=applicant)
 
     def holder(field: str, value: int | None) -> Any:
-        return lambda: (
-            HousingCase.objects.select_related("applicant").filter(**{field: value}).first()
-        )
+        rows = HousingCase.objects.select_related("applicant")
+        return lambda: rows.filter(**{field: value}).first() if value is not None else None
 
     return (
         OneActive(
@@ -291,10 +290,16 @@ def duplicate_candidates(user: Reader, today: dt.date) -> QuerySet[HousingCase]:
     those that supported their household within the period of their
     program's rule in force today (once-only programs: whenever). The rules
     are read here (one query) so that the lists' SQL stays plain."""
-    recent = Q(pk__in=[])
-    for program, cutoff in support_cutoffs(today).items():
-        recent |= Q(program=program) & (Q() if cutoff is None else Q(decision_date__gt=cutoff))
-    return scoped(HousingCase, user).filter(Q(state__in=OPEN) | (Q(state__in=SUPPORTED) & recent))
+    cutoffs = support_cutoffs(today)
+    # Approved cases still open count as open; of the ended ones only closed
+    # cases supported anyone. Once-only programs in one IN: a lighter plan.
+    recent = Q(program__in=sorted(p for p, cutoff in cutoffs.items() if cutoff is None))
+    for program, cutoff in cutoffs.items():
+        if cutoff is not None:
+            recent |= Q(program=program, decision_date__gt=cutoff)
+    return scoped(HousingCase, user).filter(
+        Q(state__in=OPEN) | (Q(state=HousingState.CLOSED) & recent)
+    )
 
 
 def duplicate_flags(user: Reader, today: dt.date, *, path: str = "") -> dict[str, Exists]:

@@ -55,6 +55,7 @@ class ReportDocumentForm(ReportPeriodForm):
     place = NormalizedFormField(label=_("Place"), max_length=60, required=False)
     issued_on = VnDateField(label=_("Date"), required=False)
     signer_title = NormalizedFormField(
+        multiline=True,
         label=_("Signer's title (one line each)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from cases.housing.models import HousingCase
 from cases.models import Case, Household, Person
@@ -19,6 +20,13 @@ from tests.factories import PersonFactory
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese() -> Any:
+    """Services speak the office's language whatever an earlier request left active."""
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture

@@ -162,3 +162,14 @@ def test_a_commune_officer_sees_no_duplicate_in_a_commune_they_cannot_see(
     assert possible_duplicates(users.officer, mine, timezone.localdate()) == []
     [found] = possible_duplicates(users.specialist, mine, timezone.localdate())
     assert found["case"].pk == theirs.pk
+
+
+def test_without_any_rule_only_open_cases_flag(make_case, users, client):
+    closed = make_case(S.CLOSED)
+    after_closed = as_older_data_left_it(make_case(S.DRAFT), closed.applicant)
+    first = make_case(S.DRAFT)
+    second = as_older_data_left_it(make_case(S.DRAFT), first.applicant)
+    HousingSupportRule.objects.all().delete()
+    html = page(client, users.specialist, reverse("case_list"))
+    assert "Có thể trùng" not in row_of(html, after_closed)
+    assert "cùng người" in row_of(html, second)

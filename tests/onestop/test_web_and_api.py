@@ -68,7 +68,7 @@ def test_issuing_mau_04_from_the_case_page(make_case, users, client_for, on):
     ("data", "message"),
     [
         ({"new_due_on": "09/03/2024", "reason": "Chậm"}, "ngày làm việc"),
-        ({"new_due_on": "31/02/2024", "reason": "Chậm"}, "Nhập một ngày hợp lệ"),
+        ({"new_due_on": "31/02/2024", "reason": "Chậm"}, "Nhập ngày hợp lệ theo dạng dd/mm/yyyy"),
         ({"new_due_on": "15/03/2024", "reason": ""}, "lý do"),
     ],
 )

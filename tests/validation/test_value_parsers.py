@@ -106,8 +106,12 @@ def test_an_amount_is_read_with_any_thousands_separator(raw: str | int) -> None:
     assert parse_amount(raw) == 28_000_000
 
 
+def test_a_negative_amount_is_read_for_the_minimum_to_refuse() -> None:
+    assert parse_amount("-5.000.000") == -5_000_000
+
+
 @pytest.mark.parametrize(
-    "raw", ["28,5", "2.80.000", "28.000,000", "28.000.00", "-5", "1e6", "", "đ", True, "9" * 5000]
+    "raw", ["28,5", "2.80.000", "28.000,000", "28.000.00", "+5", "1e6", "", "đ", True, "9" * 5000]
 )
 def test_an_amount_that_is_not_whole_dong_is_refused(raw: str | bool) -> None:
     with pytest.raises(ValidationError) as exc:

@@ -27,6 +27,8 @@ ALLOWED = {
     "email", "e-mail", "api", "qr", "id", "url", "ip", "otp", "sha", "json", "openapi",
     "swagger", "web", "token", "sms", "http", "https", "utf", "kb", "mb", "gb", "byte",
     "đ", "tr",  # đồng, triệu (1,5 tr)
+    "dd", "mm", "yyyy",  # the date format as forms state it: dd/mm/yyyy
+    "google", "microsoft", "freeotp", "authenticator",  # authenticator apps by name
 }  # fmt: skip
 # Vietnamese abbreviations of offices, papers and laws, as they are written
 # (upper case): UBND, QĐ-UBND, TTLT 03/2025/TTLT-BCA-VKSNDTC-TANDTC, and the
@@ -50,9 +52,9 @@ WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 # The shape of a Vietnamese syllable, diacritics removed (đ -> d).
 INITIALS = "ngh ng nh ch gh gi kh ph th tr qu b c d g h k l m n p r s t v x".split()
-OPEN_VOWELS = (  # vowel groups that end in a semivowel: no final consonant follows
-    "ai ao au ay eo eu ia iu oi ua ui uu ieu yeu oai oay oeo uay uoi uou uya uyu ya ua ue".split()
-)
+# Vowel groups that end in a semivowel (no final consonant follows), and those
+# that may take one (diacritics removed, so "ua" is ưa and uâ alike).
+OPEN_VOWELS = "ai ao au ay eo eu ia iu oi ui ieu yeu oai oay oeo uay uoi uou uya uyu ya".split()
 CLOSED_VOWELS = "a e i o u y ie ye oa oe uo ue uy uye oo uu ua".split()
 FINALS = "ch ng nh c m n p t".split()
 SYLLABLE = re.compile(
