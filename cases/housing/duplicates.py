@@ -13,7 +13,6 @@ frequency rules they need are read once, in one small query.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -34,6 +33,7 @@ from cases.models import Person
 from workflows.actors import Reader
 from workflows.formatting import vn_date
 from workflows.permissions import can_view_case, scoped
+from workflows.text import fold_text
 from workflows.uniqueness import AlreadyHeld, OneActive
 
 OPEN_CASE_EXISTS = "housing_open_case_exists"
@@ -58,9 +58,8 @@ def address_key(text: str) -> str:
     Empty unless it names a house (a number not after thôn, tổ, ngõ …): in a
     village every household shares "Thôn Đông, xã Phù Lỗ", which says nothing
     about duplicates. Migration 0014 holds a copy of this rule."""
-    text = unicodedata.normalize("NFC", text or "").replace("đ", "d").replace("Đ", "D")
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    words = "".join(c if c.isalnum() else " " for c in bare.casefold()).split()
+    bare = fold_text(text or "")
+    words = "".join(c if c.isalnum() else " " for c in bare).split()
     specific = any(
         any(c.isdigit() for c in word) and (i == 0 or words[i - 1] not in AREA_WORDS)
         for i, word in enumerate(words)
