@@ -177,8 +177,10 @@ def main() -> None:
     naive_s, _naive = timed(lambda: naive_docx(gift_list))
 
     body = docx.Document(io.BytesIO(content)).tables[1]
-    numbers = [row.cells[0].text for row in body.rows[1:-1]]
-    names = [row.cells[1].text for row in body.rows[1:-1]]
+    # Numbered rows are the people; package headings and subtotals are not numbered.
+    people = [row for row in body.rows[1:-1] if row.cells[0].text.isdigit()]
+    numbers = [row.cells[0].text for row in people]
+    names = [row.cells[1].text for row in people]
     complete = numbers == [str(i) for i in range(1, ROWS + 1)] and len(names) == ROWS
     print()
     print(

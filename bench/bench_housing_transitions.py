@@ -112,8 +112,28 @@ def steps() -> list[tuple[str, str, str, str, dict[str, Any]]]:
 # --- set-up ------------------------------------------------------------------
 
 
+_PEOPLE = itertools.count(2)
+
+
+def another_person(model: Any) -> Any:
+    """A new person like `model`, with a national ID of its own."""
+    from bench.common import national_id
+    from cases.models import Person
+
+    return Person.objects.create(
+        full_name=model.full_name,
+        date_of_birth=model.date_of_birth,
+        sex=model.sex,
+        national_id=national_id(next(_PEOPLE)),
+        commune=model.commune,
+        categories=model.categories,
+    )
+
+
 def make_cases(n: int, users: Any, commune: Any, applicant: Any) -> tuple[list[Any], list[Any]]:
-    """`n` draft cases of ours (service layer, documents attached) and `n` baseline ones."""
+    """`n` draft cases of ours (service layer, documents attached) and `n` baseline ones,
+    each for a person of its own (one open housing case per person): `applicant`
+    is the model copied."""
     from bench import baseline_flow
     from cases.housing.models import HousingCase
     from cases.housing.services import housing_case_create
@@ -130,7 +150,7 @@ def make_cases(n: int, users: Any, commune: Any, applicant: Any) -> tuple[list[A
             housing_case_create(
                 actor=users.officer,
                 commune=commune,
-                applicant=applicant,
+                applicant=another_person(applicant),
                 program="nguoi_co_cong",
                 kind="new_build",
                 requested_amount=80_000_000,
@@ -157,7 +177,7 @@ def make_cases(n: int, users: Any, commune: Any, applicant: Any) -> tuple[list[A
             reference=f"BASE-{next(_BASE_REF):06d}",
             process=Case.Process.HOUSING,
             commune=commune,
-            applicant=applicant,
+            applicant=another_person(applicant),
             created_by=users.officer,
             program="nguoi_co_cong",
             kind="new_build",

@@ -365,7 +365,7 @@ def _verify() -> VerifyResult:
 
     # The search fold is not hashed: not read (a large column, and verify()
     # then reads a trail whose schema predates it, e.g. in migration tests).
-    events = AuditEvent.objects.defer("reason_folded").order_by("chain", "seq")
+    events = AuditEvent.objects.order_by("chain", "seq").defer("reason_folded")
     qs = events.iterator(chunk_size=5000)
     for ev in qs:
         if ev.chain != current_chain:

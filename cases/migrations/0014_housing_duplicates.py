@@ -255,6 +255,9 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
+        # The backfill's updates leave deferred foreign-key checks pending, and
+        # PostgreSQL builds no index on a table with pending trigger events.
+        migrations.RunSQL("SET CONSTRAINTS ALL IMMEDIATE", migrations.RunSQL.noop),
         migrations.AddIndex(
             model_name="housingcase",
             index=models.Index(

@@ -217,11 +217,18 @@ def test_officer_creates_and_submits_a_housing_case_with_the_keyboard_alone(
     files = page.locator("form[data-testid=upload-form] input[type=file]")
     fields = files.evaluate_all("els => els.map(e => '#' + e.id)")
     assert len(fields) == 4
+    # A listener from the start has Playwright take over the file dialogs
+    # before the first Space (taken over only on the first `expect_file_chooser`,
+    # a dialog opened in that instant goes unseen).
+    page.on("filechooser", lambda _chooser: None)
     for field in fields:
         k.tab_to(field)
         with page.expect_file_chooser() as chooser:
             page.keyboard.press("Space")
         chooser.value.set_files(str(scan))
+        # The dialog is done only once the field holds the file: Chromium opens
+        # no second file dialog while one is still open.
+        page.wait_for_function("s => document.querySelector(s).files.length === 1", arg=field)
     k.press("form[data-testid=upload-form] button[type=submit]")
     assert page.locator(".alert-error").count() == 0, page.inner_text("main")
     assert case.documents.count() == 4

@@ -102,11 +102,10 @@ def test_2025_referral_from_dossier_to_placement_in_the_browser(
         assert page.url.endswith(f"/rehab/{case.pk}/")
         assert "TTLT 03/2025" in page.inner_text("[data-testid=route]")
         assert page.locator("text=✗ Thiếu").count() == 5  # three required, two optional
-        for kind in DOCUMENTS:
-            page.select_option("#id_upload_kind", kind)
-            page.set_input_files("#id_upload_file", str(pdf))
-            with page.expect_navigation():
-                page.click("form[data-testid=upload-form] button[type=submit]")
+        for kind in DOCUMENTS:  # one file on each document's row, sent together
+            page.set_input_files(f"#id_upload_file_{kind}", str(pdf))
+        with page.expect_navigation():
+            page.click("form[data-testid=upload-form] button[type=submit]")
         assert page.locator("text=✓ Đã có").count() == 3
         s.act("notify", notified_on=start.strftime(fmt), pending_management="family")
         case.refresh_from_db()
