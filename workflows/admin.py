@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.utils.dates import WEEKDAYS  # translated by Django: "Thứ bảy"
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from workflows.models import (
     ProcedureVersion,
     StepTimeLimit,
 )
+from workflows.registry import route_specs, step_choices, step_labels
 from workflows.registry_models import case_model
 
 
@@ -45,10 +47,38 @@ class MakeUpWorkdayAdmin(admin.ModelAdmin):
     search_fields = ("reason",)
 
 
+class StepTimeLimitForm(forms.ModelForm):
+    """The step is chosen by its name on screen, among the chosen process's steps."""
+
+    step = forms.ChoiceField(label=_("step"))
+
+    class Meta:
+        model = StepTimeLimit
+        fields = ("process", "step", "working_days", "effective_from", "verified", "note")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        step = self.fields["step"]
+        assert isinstance(step, forms.ChoiceField)
+        step.choices = [("", "---------"), *step_choices()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        process, step = data.get("process"), data.get("step")
+        if process and step and step not in step_labels(route_specs(process)):
+            self.add_error("step", _("This step is not a step of the chosen process."))
+        return data
+
+
 @admin.register(StepTimeLimit)
 class StepTimeLimitAdmin(admin.ModelAdmin):
-    list_display = ("process", "step", "working_days", "effective_from", "verified", "note")
-    list_filter = ("process", "verified", "step")
+    form = StepTimeLimitForm
+    list_display = ("process", "step_label", "working_days", "effective_from", "verified", "note")
+    list_filter = ("process", "verified")
+
+    @admin.display(description=_("step"), ordering="step")
+    def step_label(self, obj: StepTimeLimit) -> str:
+        return step_labels(route_specs(obj.process)).get(obj.step, obj.step)
 
 
 def _bound_cases(version: ProcedureVersion) -> bool:

@@ -264,7 +264,7 @@ class StepTimeLimit(models.Model):
 
     process = models.CharField(_("process"), max_length=20, choices=step_processes)
     step = models.CharField(
-        _("step"), max_length=40, help_text=_("Name of the workflow task, e.g. verify.")
+        _("step"), max_length=40, help_text=_("The step of the process the limit is for.")
     )
     working_days = models.PositiveSmallIntegerField(_("working days"))
     effective_from = models.DateField(_("effective from"))

@@ -97,3 +97,27 @@ def step_processes() -> list[tuple[str, Any]]:
     cases = case_processes()
     known = {value for value, _label in cases}
     return [*cases, *((s.code, s.label) for s in _specs.values() if s.code not in known)]
+
+
+def step_labels(routes: Iterable[ProcessSpec]) -> dict[str, str]:
+    """What each step of a process is called (every route's steps and
+    transitions), by the name its time limit is stored under."""
+    routes = list(routes)
+    labels: dict[str, str] = {}
+    for spec in routes:
+        for step in spec.steps:
+            labels.setdefault(step.name, str(step.title))
+    for spec in routes:
+        for name, tspec in spec.transitions.items():
+            labels.setdefault(name, str(tspec.label))
+    return labels
+
+
+def step_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The steps a time limit can be set for, grouped by process: (process
+    label, [(step name, step label)])."""
+    groups = [
+        (str(label), list(step_labels(route_specs(code)).items()))
+        for code, label in step_processes()
+    ]
+    return [(label, steps) for label, steps in groups if steps]

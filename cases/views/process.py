@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy
 from cases.views.base import CaseflowView
 from workflows.models import ProcedureVersion, StepTimeLimit
 from workflows.permissions import ROLE_LABELS, SENSITIVE_PROCESSES, scope_for
-from workflows.registry import all_specs, route_specs
-from workflows.specs import ProcessSpec
+from workflows.registry import all_specs, route_specs, step_labels
 
 # The notes the reference-data migrations stored (workflows 0003, 0007, 0008;
 # cases 0009), as the page reads them in the user's language. A note an
@@ -33,19 +32,6 @@ SEEDED_NOTES: dict[str, Any] = {
 def note_text(note: str) -> str:
     """A stored note as the page shows it (see SEEDED_NOTES)."""
     return str(SEEDED_NOTES.get(note, note))
-
-
-def step_labels(routes: list[ProcessSpec]) -> dict[str, str]:
-    """What each step of the process is called (every route's steps and
-    transitions), by the name its time limit is stored under."""
-    labels: dict[str, str] = {}
-    for spec in routes:
-        for step in spec.steps:
-            labels.setdefault(step.name, str(step.title))
-    for spec in routes:
-        for name, tspec in spec.transitions.items():
-            labels.setdefault(name, str(tspec.label))
-    return labels
 
 
 class ProcessDiagramView(CaseflowView):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -66,3 +67,49 @@ def test_a_shared_calendar_leaves_one_query_per_due_date(django_assert_num_queri
         assert due_date_for("housing", "approve", D(2024, 2, 7), calendar=calendar) == D(
             2024, 2, 19
         )
+
+
+# --- the administrator edits a limit by the step's name -------------------------------------
+
+
+def _admin_client(users: Any) -> Any:
+    from django.test import Client
+
+    from tests.conftest import sign_in
+
+    return sign_in(Client(HTTP_ACCEPT_LANGUAGE="vi"), users.admin)
+
+
+def test_the_admin_offers_steps_by_their_vietnamese_names_not_their_codes(users: Any) -> None:
+    from django.urls import reverse
+
+    client = _admin_client(users)
+    page = client.get(reverse("admin:workflows_steptimelimit_add")).content.decode()
+    labels = re.findall(r'<option value="verify">([^<]*)<', page)
+    assert labels and all(label != "verify" and label.strip() for label in labels)
+    assert "ví dụ verify" not in page and "e.g. verify" not in page
+    listing = client.get(reverse("admin:workflows_steptimelimit_changelist")).content.decode()
+    assert ">disburse_advance<" not in listing and ">accept_completion<" not in listing
+
+
+def test_the_admin_refuses_a_step_of_another_process(users: Any) -> None:
+    from django.urls import reverse
+
+    client = _admin_client(users)
+    data = {
+        "process": "gift_list",
+        "step": "disburse_advance",  # a housing step
+        "working_days": "5",
+        "effective_from": "01/01/2027",
+        "note": "",
+    }
+    response = client.post(reverse("admin:workflows_steptimelimit_add"), data)
+    assert response.status_code == 200
+    assert "Bước này không thuộc quy trình đã chọn." in response.content.decode()
+    assert not StepTimeLimit.objects.filter(process="gift_list", step="disburse_advance").exists()
+    data["process"] = "housing"
+    response = client.post(reverse("admin:workflows_steptimelimit_add"), data)
+    assert response.status_code == 302
+    assert StepTimeLimit.objects.filter(
+        process="housing", step="disburse_advance", effective_from=D(2027, 1, 1)
+    ).exists()

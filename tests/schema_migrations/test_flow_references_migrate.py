@@ -138,7 +138,7 @@ def old_state(migrator: Any) -> Any:
     """
     migrator.apply_tested_migration(BEFORE)
     # The state at BEFORE itself (the migrator's answer carries later models' fields).
-    state = MigrationLoader(connection).project_state([k for k in BEFORE if k[1]])
+    state = MigrationLoader(connection).project_state([(a, m) for a, m in BEFORE if m])
     done = applied()
     assert not done & FLOW_REFERENCE_MIGRATIONS
     assert ("workflows", "0013_procedure_version_routes_from_processes") not in done
