@@ -115,13 +115,10 @@ def test_list_is_paginated_25_per_page(users, config, applicant, client_for):
     assert newest_first[-1].reference in page2 and newest_first[-1].reference not in page1
 
 
-def test_an_empty_list_says_so_and_a_filter_that_finds_nothing_says_that(
-    users, config, client_for
-):
+def test_an_empty_list_says_so_and_a_filter_that_finds_nothing_says_that(users, config, client_for):
     client = client_for(users.officer)
     html = client.get(reverse("case_list")).content.decode()
     assert "Chưa có hồ sơ nào." in html and "phù hợp với bộ lọc" not in html
     assert "0 hồ sơ" in html
     html = client.get(reverse("case_list"), {"q": "không ai tên này"}).content.decode()
     assert "Không có hồ sơ nào phù hợp với bộ lọc." in html and "Chưa có hồ sơ nào." not in html
-
