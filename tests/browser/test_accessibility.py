@@ -13,7 +13,6 @@ refused nothing. One browser, one signed-in page per role, many pages per test.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,11 +27,10 @@ from django.urls import reverse
 from cases.gifts import services as gifts
 from cases.gifts.models import GiftList
 from cases.housing.models import HousingCase, HousingState
-from cases.rehab.services import referral_create, rehab_person
 from tests.browser.session import BrowserSession
 from tests.conftest import PASSWORD, steps, totp_code, totp_device
-from tests.factories import national_id_for
 from tests.gifts.ui_helpers import advance, make_campaign, make_poor_people
+from tests.rehab.helpers import referral_filed_today
 from workflows import engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -174,18 +172,7 @@ def gift_lists(users: SimpleNamespace, communes: SimpleNamespace) -> SimpleNames
 @pytest.fixture
 def rehab_case(communes: SimpleNamespace, rehab_users: SimpleNamespace) -> Any:
     """A referral in commune a, opened today by the head of commune police."""
-    born = dt.date(1990, 4, 10)
-    person = rehab_person(
-        actor=rehab_users.police,
-        commune=communes.a,
-        national_id=national_id_for(born, "M"),
-        full_name="Trần Văn Nghiện",
-        date_of_birth=born,
-        sex="M",
-    )
-    return referral_create(
-        actor=rehab_users.police, commune=communes.a, applicant=person, ground="not_registered"
-    )
+    return referral_filed_today(communes.a, rehab_users.police)
 
 
 def url(name: str, *args: Any) -> str:

@@ -100,6 +100,23 @@ def person(
     )
 
 
+def referral_filed_today(commune: Any, police: Any) -> RehabReferral:
+    """A 2025-route referral in `commune`, opened today by the head of commune
+    police `police` (the person: Trần Văn Nghiện, born 10/04/1990)."""
+    born = dt.date(1990, 4, 10)
+    applicant = rehab_person(
+        actor=police,
+        commune=commune,
+        national_id=national_id_for(born, "M"),
+        full_name="Trần Văn Nghiện",
+        date_of_birth=born,
+        sex="M",
+    )
+    return referral_create(
+        actor=police, commune=commune, applicant=applicant, ground="not_registered"
+    )
+
+
 def attach_documents(case: Case, by: Any, *, kinds: list[str] | None = None) -> list[Document]:
     """Upload the dossier's required documents (or `kinds`) as small PDFs,
     through `cases.services.document_upload`, as `by`."""

@@ -20,6 +20,7 @@ from cases.rehab.models import ReferralState, RehabReferral
 from cases.rehab.services import referral_create, rehab_person
 from tests.conftest import PASSWORD, second_factor_given
 from tests.factories import national_id_for
+from tests.rehab.helpers import referral_filed_today
 from workflows.models import AuditEvent
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -36,20 +37,7 @@ def login(username: str) -> Client:
 @pytest.fixture
 def referral(communes: SimpleNamespace, rehab_users: SimpleNamespace) -> RehabReferral:
     """A 2025-route referral in commune a, filed today by the head of police."""
-    import datetime as dt
-
-    dob = dt.date(1990, 4, 10)
-    person = rehab_person(
-        actor=rehab_users.police,
-        commune=communes.a,
-        national_id=national_id_for(dob, "M"),
-        full_name="Trần Văn Nghiện",
-        date_of_birth=dob,
-        sex="M",
-    )
-    return referral_create(
-        actor=rehab_users.police, commune=communes.a, applicant=person, ground="not_registered"
-    )
+    return referral_filed_today(communes.a, rehab_users.police)
 
 
 def open_with_purpose(client: Client, case: Any, purpose: str = "handling") -> Any:
