@@ -94,6 +94,24 @@ class OneStopKpiForm(forms.Form):
         return cls(data, **kwargs)
 
 
+class PersonSearchForm(forms.Form):
+    """The people list's search: a name with or without diacritics, or a national ID."""
+
+    q = NormalizedFormField(
+        label=_("Name or national ID"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. nguyen thi huong or 001172583746")}),
+    )
+    commune = forms.TypedChoiceField(label=_("Commune"), required=False, coerce=int)
+
+    def __init__(self, *args: Any, communes: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        commune = self.fields["commune"]
+        assert isinstance(commune, forms.TypedChoiceField)
+        commune.choices = [("", _("All communes")), *((c.pk, str(c)) for c in communes)]
+
+
 class PersonForm(forms.Form):
     """Register a person. The national ID is checked by the service, which knows
     the rules (domain.md §8) and gives the Vietnamese reasons."""

@@ -43,6 +43,7 @@ urlpatterns = [
         export_views.ExportJobDownloadView.as_view(),
         name="export_job_download",
     ),
+    path("people/", people.PersonListView.as_view(), name="person_list"),
     path("people/new/", people.PersonCreateView.as_view(), name="person_create"),
     path("processes/<slug:code>/", views.ProcessDiagramView.as_view(), name="process_diagram"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),

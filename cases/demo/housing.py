@@ -52,7 +52,7 @@ PEOPLE: list[tuple[str, dt.date, str, str, str, list[str], str]] = [
     ("Đinh Thị Oanh", dt.date(1949, 8, 30), "F", "001149009966", "00448", [Category.MERIT], R),
     ("Phan Văn Phúc", dt.date(1965, 3, 3), "M", "001065001177", "00448", [Category.POOR], ""),
     ("Vũ Văn Long", dt.date(1950, 12, 25), "M", "001050006633", "00382", [Category.MERIT], W),
-    ("Hoàng Thị Mận", dt.date(1975, 6, 10), "F", "001175007744", "00382", [Category.POOR], ""),
+    ("Nguyễn Thị Mận", dt.date(1975, 6, 10), "F", "001175007744", "00382", [Category.POOR], ""),
     ("Bùi Văn Nam", dt.date(1959, 2, 14), "M", "001059008855", "00382", [Category.NEAR_POOR], ""),
     ("Trịnh Thị Quyên", dt.date(1958, 11, 11), "F", "001158002288", "00382", [Category.MERIT], R),
 ]

@@ -418,6 +418,7 @@ RULES: dict[str, list[Rule]] = {
     "gift_import_error_file": [
         Rule("GET", web(404, officer=200), kwargs=lambda w: import_attempt_kwargs(w))
     ],
+    "person_list": [Rule("GET", web(200))],
     "person_create": [Rule("GET", web(403, officer=200, officer_b=200, specialist=200))],
     # Process descriptions: drug rehab's only for the rehab roles, as its pages.
     "process_diagram": [
