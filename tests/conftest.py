@@ -75,6 +75,18 @@ def fresh_throttles() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Any:
+    """Each test starts in the site's language (Vietnamese) and leaves it so: a
+    test or a request that switched this thread to English (the language
+    buttons, Accept-Language) would otherwise leave the next test in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 # --- signing in: passwords, the second factor, API tokens ----------------------
 
 

@@ -53,9 +53,9 @@ def test_a_line_chart_has_a_point_per_month_on_a_rounded_axis():
 
 
 def test_number_formats():
-    translation.activate("en")
-    assert plain(17_120_000) == "17.120.000"
-    assert compact_money(1_500_000_000) == "1,5 bn"
-    assert compact_money(40_000_000) == "40 m"
-    assert compact_money(800_000) == "800.000"
+    with translation.override("en"):
+        assert plain(17_120_000) == "17.120.000"
+        assert compact_money(1_500_000_000) == "1,5 bn"
+        assert compact_money(40_000_000) == "40 m"
+        assert compact_money(800_000) == "800.000"
     assert [_nice_top(v) for v in (0, 1, 3, 7, 12, 45_000_000)] == [1, 1, 5, 10, 20, 50_000_000]
