@@ -1,8 +1,8 @@
 """Where the list is in the sheet an office made: the header row found by the
 template's column titles below any title rows (merged or not), the columns
 wherever they are, the row of column numbers official forms put under the
-header, section titles across the table, cells merged down several rows, and
-the hidden rows.
+header, section titles across the table, cells merged down several rows, the
+total and signature lines under the list, and the hidden rows.
 
 Titles are compared as people retype them: case, diacritics, spaces and
 punctuation ignored, the hint in brackets optional ("HO VA TEN", "Ngày sinh",
@@ -27,6 +27,13 @@ HEADER_SEARCH_ROWS = 30
 SECTION_MIN_COLUMNS = 3
 _NUMBERING = re.compile(r"\(?[0-9]{1,2}\)?|\(?[A-Za-z]\)?")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+# Where the text under a printed list begins (folded): its total row ("Tổng
+# cộng", "Cộng: 2 người"), the place and date line ("Phù Lỗ, ngày 15 tháng 01
+# năm 2025") or a signer's title ("Người lập biểu", "TM. UBND xã", "Kế toán").
+_FOOTER = re.compile(
+    r"^(tong|cong\b|nguoi lap|tm\b|t/m\b|chu tich|ke toan|thu truong|xac nhan)"
+    r"|\bngay\b.{0,12}\bthang\b.{0,12}\bnam\b"
+)
 
 
 def title_key(value: Any) -> str:
@@ -54,7 +61,8 @@ class Layout:
     hidden: list[int] = field(default_factory=list)
     # Rows below the header that are part of the layout, not people: the row
     # of column numbers, section titles across the table, the titles repeated
-    # on each printed page, notes beside the list.
+    # on each printed page, notes beside the list, the total, date and
+    # signature lines under it.
     layout_rows: list[int] = field(default_factory=list)
 
     def column_numbers(self) -> dict[str, int]:
@@ -121,6 +129,20 @@ def _is_numbering(values: tuple[Any, ...]) -> bool:
     return True
 
 
+def _starts_footer(values: list[Any]) -> bool:
+    """A total, date or signature line: its first text folds to a footer's start."""
+    first = next((v for v in values if isinstance(v, str) and v.strip()), None)
+    return first is not None and bool(_FOOTER.search(fold_text(clean_text(first))))
+
+
+def _names_nobody(cells: dict[str, Any]) -> bool:
+    """No national ID and no date of birth: text, not a person to import."""
+    return all(
+        cells.get(key) is None or not str(cells[key]).strip()
+        for key in ("national_id", "date_of_birth")
+    )
+
+
 def sheet_layout(sheet: Sheet) -> Layout:
     """The list's header, columns and rows in `sheet` (bad_header when no row
     holds the template's required titles)."""
@@ -147,6 +169,9 @@ def sheet_layout(sheet: Sheet) -> Layout:
             if row is not None and left - 1 < len(row) and row[left - 1] is None:
                 row[left - 1] = value
     layout.layout_rows.extend(sorted(sections))
+    # Below the list's total or its date and signature lines, rows that name
+    # nobody (no national ID, no date of birth) are that text, not people.
+    footer = False
     for number, values in below:
         if number in sections:
             continue
@@ -159,6 +184,10 @@ def sheet_layout(sheet: Sheet) -> Layout:
         }
         if all(v is None or not str(v).strip() for v in cells.values()):
             # Content only beside the list (a note in another column): no person.
+            layout.layout_rows.append(number)
+            continue
+        if _names_nobody(cells) and (footer or _starts_footer(values)):
+            footer = True
             layout.layout_rows.append(number)
             continue
         layout.rows.append(DataRow(number, cells))

@@ -292,3 +292,49 @@ def test_the_hidden_rows_of_an_office_file_are_asked_about(gift_list, users):
     )
     assert set(imported(gift_list)) == {p.national_id for p in people if p.row in (2, 4)}
     assert (report.hidden_rows, report.hidden_rows_choice) == ([3, 5], "skip")
+
+
+def _text_row(*cells: tuple[int, Any]) -> list[Any]:
+    """A row with only the given (column index, value) cells."""
+    values: list[Any] = [None] * len(HEADER)
+    for index, value in cells:
+        values[index] = value
+    return values
+
+
+def test_the_total_row_and_the_signature_block_under_the_list_are_not_read_as_people(
+    gift_list, users
+):
+    """Lists as offices print them end with a total and the signatures."""
+    keys = [key for key, _t, _w in COLUMNS]
+    stt, name, amount = keys.index("stt"), keys.index("full_name"), keys.index("amount")
+    rows = [
+        row(stt=1, full_name="Nguyễn Văn Mới"),
+        row(stt=2, full_name="Trần Thị Hai", sex_code="F", born=dt.date(1958, 2, 3)),
+        _text_row((stt, "Tổng cộng"), (amount, 2_000_000)),
+        _text_row((name, "Cộng: 2 người")),
+        _text_row(),
+        _text_row((6, "Phù Lỗ, ngày 15 tháng 01 năm 2025")),
+        _text_row((name, "Người lập biểu"), (6, "TM. UBND XÃ")),
+        _text_row((6, "CHỦ TỊCH")),
+        _text_row((name, "(Ký, ghi rõ họ tên)"), (6, "(Ký tên, đóng dấu)")),
+        _text_row((name, "Lê Văn Lập"), (6, "Phạm Văn Chủ")),
+    ]
+    report = gift_import(actor=users.officer, gift_list=gift_list, upload=xlsx(rows))
+    assert (report.imported, report.skipped) == (2, [])
+    assert {r.person.full_name for r in imported(gift_list).values()} == {
+        "Nguyễn Văn Mới",
+        "Trần Thị Hai",
+    }
+
+
+def test_a_person_written_below_the_total_row_is_still_read(gift_list, users):
+    """Only text below the list is left out: a row with a national ID is a person."""
+    keys = [key for key, _t, _w in COLUMNS]
+    rows = [
+        row(stt=1),
+        _text_row((keys.index("stt"), "Tổng cộng")),
+        row(stt=2, full_name="Trần Thị Hai", sex_code="F", born=dt.date(1958, 2, 3)),
+    ]
+    report = gift_import(actor=users.officer, gift_list=gift_list, upload=xlsx(rows))
+    assert report.imported == 2
