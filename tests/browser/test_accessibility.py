@@ -184,6 +184,7 @@ def everyones_pages() -> list[str]:
     return [
         url("dashboard"),
         url("case_list"),
+        url("person_list"),
         url("notification_list"),
         url("notification_preferences"),
         url("audit_explorer"),
