@@ -24,6 +24,25 @@ ROLE_LABELS: dict[str, Any] = {str(k): v for k, v in _ROLE_LABELS.items()}
 
 
 @register.filter
+def total_rows(paginator: Any) -> str:
+    """A list's count as shown: "1.263", or "more than 1.025" when the list
+    counted only so far (`IdsFirstPaginator`: a bounded count)."""
+    if getattr(paginator, "exact", True):
+        return formatting.number(paginator.count)
+    return _("more than %(n)s") % {"n": formatting.number(paginator.count - 1)}
+
+
+@register.filter
+def total_pages(paginator: Any) -> str:
+    """The number of pages as shown: "41", or "more than 41" (a bounded count)."""
+    if getattr(paginator, "exact", True):
+        return formatting.number(paginator.num_pages)
+    return _("more than %(n)s") % {
+        "n": formatting.number((paginator.count - 1) // paginator.per_page)
+    }
+
+
+@register.filter
 def money(value: Any) -> str:
     """17120000 -> '17.120.000 đ' (the dash for no amount)."""
     if value in (None, ""):

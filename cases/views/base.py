@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -29,10 +30,37 @@ def error_page(request: HttpRequest, exc: DomainError | str, status: int = 403) 
     )
 
 
+# A list counts its rows only this many pages past the one shown: the exact
+# count of a large list (100,000 cases: 20 ms, growing with the data) is
+# replaced by "more than N" while the next pages can still be reached.
+COUNT_AHEAD_PAGES = 40
+
+
 class IdsFirstPaginator(Paginator):
     """Slice the page's ids with the narrowest query, then load those rows with
     their joins, so a deep page no longer drags the joins over every row it
-    skips (measured: last of 4,000 pages 483 ms -> 49 ms)."""
+    skips (measured: last of 4,000 pages 483 ms -> 49 ms).
+
+    The count is bounded: rows are counted up to `COUNT_AHEAD_PAGES` pages past
+    the requested one (`SELECT COUNT(*) FROM (... LIMIT n)`), so its cost no
+    longer grows with the whole list; `exact` says whether it is the total."""
+
+    def __init__(self, object_list: Any, per_page: int, *, requested: Any = 1) -> None:
+        super().__init__(object_list, per_page)
+        try:
+            self.requested = max(1, int(requested))
+        except (TypeError, ValueError):
+            self.requested = 1
+        self.exact = True
+
+    @cached_property
+    def count(self) -> int:
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        bound = (self.requested + COUNT_AHEAD_PAGES) * self.per_page
+        found = self.object_list.order_by().values("pk")[: bound + 1].count()
+        self.exact = found <= bound
+        return found
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
@@ -44,8 +72,10 @@ class IdsFirstPaginator(Paginator):
         return Page(rows, number, self)
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int = PAGE_SIZE) -> Page:
-    return IdsFirstPaginator(items, per_page).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> Page:
+    number = request.GET.get("page")
+    size = per_page or PAGE_SIZE
+    return IdsFirstPaginator(items, size, requested=number).get_page(number)
 
 
 class CaseflowMixin(AccessMixin):

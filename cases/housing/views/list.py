@@ -3,7 +3,8 @@
 Query budget (constant in the number of cases): session, user, scope (3),
 unread count, the user's communes, one COUNT and one page query. The COUNT
 runs on the Case base table (scoped by commune, indexed on commune and
-created_at) and joins other tables only when a filter needs them. The
+created_at), joins other tables only when a filter needs them, and stops 40
+pages past the one shown (a bounded count: "hơn 1.025 hồ sơ"). The
 possible-duplicate flags are subqueries of the page query, after one small
 query for the support frequency rules they compare with.
 """
