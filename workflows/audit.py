@@ -12,12 +12,13 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from workflows import context
 from workflows.actors import User
-from workflows.models import AuditChainHead, AuditEvent
+from workflows.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from workflows.text import clean_text
 
 GENESIS = "0" * 64
@@ -278,6 +279,9 @@ LINK_BROKEN = gettext_noop("chain %(chain)s seq %(seq)s: previous-hash link brok
 CONTENT_EDITED = gettext_noop(
     "chain %(chain)s seq %(seq)s: content does not match its hash (the event was edited)"
 )
+CHECKPOINT_CHANGED = gettext_noop(
+    "chain %(chain)s: the event verified last (seq %(seq)s) is missing or was changed"
+)
 ALL_MISSING = gettext_noop(
     "chain %(chain)s: event seq 1-%(head_seq)s is missing "
     "(the head records %(head_seq)s events, none found)"
@@ -292,6 +296,10 @@ class VerifyResult:
     template: str = ""  # one of the msgids above
     event_id: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    # Incremental check: the chains resumed from their checkpoint, and where
+    # each chain read ends (chain -> (seq, hash)), the next checkpoints.
+    resumed: int = 0
+    reached: dict[str, tuple[int, str]] = field(default_factory=dict, repr=False)
 
     @property
     def problem(self) -> str:
@@ -318,21 +326,46 @@ class VerifyResult:
         return gettext(self.template) % params
 
 
-def verify() -> VerifyResult:
+def verify(*, incremental: bool = False) -> VerifyResult:
     """Walk every chain; report the first broken link (edit, deletion, reorder).
 
     Heads and events are read in one REPEATABLE READ snapshot: otherwise an
     event appended between the two reads looks like a tampered chain head.
+
+    `incremental`: each chain is read from its checkpoint on (the event
+    verified last, which must still be there unchanged), and a clean run moves
+    the checkpoints to the chains' ends. An event edited before its chain's
+    checkpoint is found only by a full walk (the default), which leaves the
+    checkpoints as they are.
     """
     if connection.in_atomic_block:
-        return _verify()
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        return _verify()
+        result = _verify(incremental)
+    else:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            result = _verify(incremental)
+    if incremental and result.ok and result.reached:
+        _move_checkpoints(result.reached)
+    return result
 
 
-def _verify() -> VerifyResult:
+def _move_checkpoints(reached: dict[str, tuple[int, str]]) -> None:
+    now = timezone.now()
+    AuditCheckpoint.objects.bulk_create(
+        [
+            AuditCheckpoint(chain=chain, seq=seq, hash=hash_, verified_at=now)
+            for chain, (seq, hash_) in sorted(reached.items())
+        ],
+        update_conflicts=True,
+        unique_fields=["chain"],
+        update_fields=["seq", "hash", "verified_at"],
+    )
+
+
+def _verify(incremental: bool = False) -> VerifyResult:
     heads = {h.chain: h for h in AuditChainHead.objects.all()}
+    checkpoints = {c.chain: c for c in AuditCheckpoint.objects.all()} if incremental else {}
+    reached: dict[str, tuple[int, str]] = {}
     count = 0
     seen: set[str] = set()
     current_chain = None
@@ -366,6 +399,12 @@ def _verify() -> VerifyResult:
     # The search fold is not hashed: not read (a large column, and verify()
     # then reads a trail whose schema predates it, e.g. in migration tests).
     events = AuditEvent.objects.order_by("chain", "seq").defer("reason_folded")
+    if checkpoints:
+        # A chain with a checkpoint from that event on; the others whole.
+        since = ~Q(chain__in=list(checkpoints))
+        for point in checkpoints.values():
+            since |= Q(chain=point.chain, seq__gte=point.seq)
+        events = events.filter(since)
     qs = events.iterator(chunk_size=5000)
     for ev in qs:
         if ev.chain != current_chain:
@@ -374,6 +413,19 @@ def _verify() -> VerifyResult:
             current_chain = ev.chain
             seen.add(ev.chain)
             expected_prev, expected_seq = GENESIS, 1
+            cp = checkpoints.get(ev.chain)
+            if cp is not None:
+                if (ev.seq, ev.hash) != (cp.seq, cp.hash):
+                    return VerifyResult(
+                        False,
+                        count,
+                        len(seen),
+                        CHECKPOINT_CHANGED,
+                        ev.id,
+                        params={"chain": ev.chain, "seq": cp.seq},
+                    )
+                # Its link was checked before; its content is checked again below.
+                expected_prev, expected_seq = ev.prev_hash, ev.seq
         count += 1
         if ev.seq != expected_seq:
             return VerifyResult(
@@ -403,6 +455,7 @@ def _verify() -> VerifyResult:
                 params={"chain": ev.chain, "seq": ev.seq},
             )
         expected_prev, expected_seq = ev.hash, ev.seq + 1
+        reached[ev.chain] = (ev.seq, ev.hash)
     if current_chain is not None and (bad := close(current_chain)):
         return bad
     for chain, head in heads.items():
@@ -414,4 +467,5 @@ def _verify() -> VerifyResult:
                 ALL_MISSING,
                 params={"chain": chain, "head_seq": head.seq},
             )
-    return VerifyResult(True, count, len(seen))
+    resumed = len(seen & checkpoints.keys())
+    return VerifyResult(True, count, len(seen), resumed=resumed, reached=reached)

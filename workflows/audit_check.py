@@ -39,6 +39,7 @@ class Verdict:
     seq: int | None = None
     event_id: int | None = None
     notified: int = 0  # admins notified by this run (0 when already told)
+    resumed: int = 0  # chains an incremental check read from their checkpoint on
     alert: AuditAlert | None = None
     message: str = ""  # the problem in the active language, the chain named for people
     chain_label: str = ""  # "Xã Phù Lỗ" for "commune:27"
@@ -106,6 +107,7 @@ def explorer_url(chain: str, event_id: int | None) -> str:
 
 def _verdict(result: audit.VerifyResult) -> Verdict:
     v = Verdict(result.ok, result.events, result.chains, result.problem, event_id=result.event_id)
+    v.resumed = result.resumed
     if not result.ok:
         v.chain = result.chain
         v.seq = result.seq
@@ -119,14 +121,15 @@ def _admins() -> Any:
     return get_user_model().objects.filter(groups__name=Role.ADMIN, is_active=True)
 
 
-def audit_verify_and_notify() -> Verdict:
-    """Walk every chain; when one is broken, notify the admins once per broken link.
+def audit_verify_and_notify(*, incremental: bool = False) -> Verdict:
+    """Walk every chain (`incremental`: from each chain's checkpoint on); when
+    one is broken, notify the admins once per broken link.
 
     Side effects: at most one `AuditAlert` row and one notification per
     active admin for a link not reported before. The walk reads one
     REPEATABLE READ snapshot; the notice is written in its own transaction.
     """
-    verdict = _verdict(audit.verify())
+    verdict = _verdict(audit.verify(incremental=incremental))
     if verdict.ok:
         return verdict
     key = hashlib.sha256(f"{verdict.problem}|{verdict.event_id}".encode()).hexdigest()

@@ -110,6 +110,22 @@ class AuditChainHead(models.Model):
         return f"{self.chain}@{self.seq}"
 
 
+class AuditCheckpoint(models.Model):
+    """How far the tamper check has verified a chain: its event `seq`, whose
+    hash was `hash`. The next incremental check re-reads that event (it must
+    still be there with the same hash) and walks only what came after it, so
+    its cost follows the new events, not the whole trail; a full walk
+    (`verify_audit --full`, the auditors' page) reads everything again."""
+
+    chain = models.CharField(max_length=40, primary_key=True)
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    verified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.chain}@{self.seq}"
+
+
 class AuditAlert(models.Model):
     """A broken link of the audit trail that admins were told about: one row
     per link (its `key`), so a check repeated every few minutes by the

@@ -368,7 +368,7 @@ def flow_of(obj: Any) -> Any:
 
 def verify_audit_output() -> str:
     out = io.StringIO()
-    call_command("verify_audit", stdout=out)
+    call_command("verify_audit", "--full", stdout=out)
     return out.getvalue().strip()
 
 
