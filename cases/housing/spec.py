@@ -65,9 +65,17 @@ def check_submit(case: Any, data: dict, actor: User) -> None:
     """No other open case of the person or household (cases entered before the
     rule may be there), no earlier support within the program's period, every
     required document."""
-    duplicates.refuse_open_case(
-        actor, applicant=case.applicant, household_id=case.household_id, exclude_pk=case.pk
+    # A case holding its person's and household's open places needs no
+    # lookup: the database keeps any other case from taking them. A case that
+    # older data left open beside another holds none and is checked.
+    holds = (case.open_applicant_id, case.open_household_id) == (
+        case.applicant_id,
+        case.household_id,
     )
+    if not holds:
+        duplicates.refuse_open_case(
+            actor, applicant=case.applicant, household_id=case.household_id, exclude_pk=case.pk
+        )
     duplicates.refuse_earlier_support(
         actor,
         applicant=case.applicant,

@@ -256,3 +256,30 @@ def test_a_lost_race_through_the_api_is_a_400_with_the_code_not_a_500(
     [refused] = [r for _kind, r in results if r.status_code == 400]
     assert refused.json()["code"] == "housing_open_case_exists"
     assert refused.json()["existing_id"] == HousingCase.objects.get().pk
+
+
+def test_the_case_holding_the_places_is_submitted_and_the_one_older_data_left_is_not(
+    make_case, users, monkeypatch
+):
+    """The holder of a person's open place needs no lookup at submit (the
+    database keeps the place); the case older data left open beside it holds
+    none, and is refused at its own submit."""
+    holder = make_case(S.DRAFT)
+    assert holder.open_applicant_id == holder.applicant_id
+    other = as_older_data_left_it(make_case(S.DRAFT), holder.applicant)
+    from cases.housing import duplicates
+
+    looked_up: list[Any] = []
+    real = duplicates.open_case_of
+
+    def noted(**kw: Any) -> Any:
+        looked_up.append(kw)
+        return real(**kw)
+
+    monkeypatch.setattr(duplicates, "open_case_of", noted)
+    engine.transition(holder, "submit", actor=users.officer)
+    assert HousingCase.objects.get(pk=holder.pk).state == S.SUBMITTED
+    assert looked_up == []
+    with pytest.raises(AlreadyHeld) as exc:
+        engine.transition(other, "submit", actor=users.officer)
+    assert exc.value.existing_id == holder.pk
