@@ -45,17 +45,20 @@ class IdsFirstPaginator(Paginator):
     the requested one (`SELECT COUNT(*) FROM (... LIMIT n)`), so its cost no
     longer grows with the whole list; `exact` says whether it is the total."""
 
-    def __init__(self, object_list: Any, per_page: int, *, requested: Any = 1) -> None:
+    def __init__(
+        self, object_list: Any, per_page: int, *, requested: Any = 1, exact: bool = False
+    ) -> None:
         super().__init__(object_list, per_page)
         try:
             self.requested = max(1, int(requested))
         except (TypeError, ValueError):
             self.requested = 1
         self.exact = True
+        self.count_all = exact
 
     @cached_property
     def count(self) -> int:
-        if not isinstance(self.object_list, QuerySet):
+        if not isinstance(self.object_list, QuerySet) or self.count_all:
             return super().count
         bound = (self.requested + COUNT_AHEAD_PAGES) * self.per_page
         found = self.object_list.order_by().values("pk")[: bound + 1].count()
@@ -72,10 +75,14 @@ class IdsFirstPaginator(Paginator):
         return Page(rows, number, self)
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int | None = None) -> Page:
+def paginate(
+    request: HttpRequest, items: Any, per_page: int | None = None, *, exact: bool = False
+) -> Page:
+    """A page of `items`; `exact`: count every row (a list bounded by nature,
+    such as one commune's gift list, whose total people need)."""
     number = request.GET.get("page")
     size = per_page or PAGE_SIZE
-    return IdsFirstPaginator(items, size, requested=number).get_page(number)
+    return IdsFirstPaginator(items, size, requested=number, exact=exact).get_page(number)
 
 
 class CaseflowMixin(AccessMixin):

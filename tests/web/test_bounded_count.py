@@ -58,3 +58,12 @@ def test_the_case_list_says_more_than_and_offers_the_next_page(
     assert "Trang 1/hơn 1" in html and "page=2" in html
     last = client_for(users.officer).get(reverse("case_list"), {"page": 3}).content.decode()
     assert "5 hồ sơ" in last and "hơn" not in last.split("<h1>", 1)[1].split("</p>", 1)[0]
+
+
+def test_a_commune_gift_list_shows_its_exact_number_of_rows(db, communes, monkeypatch):
+    """A list bounded by nature (one commune's gift list) keeps its exact total."""
+    monkeypatch.setattr(base, "COUNT_AHEAD_PAGES", 0)
+    PersonFactory.create_batch(5, commune=communes.a)
+    request = RequestFactory().get("/")
+    page = base.paginate(request, Person.objects.order_by("id"), per_page=2, exact=True)
+    assert (page.paginator.count, page.paginator.exact, page.paginator.num_pages) == (5, True, 3)

@@ -165,7 +165,8 @@ class GiftListDetailView(CaseflowView):
             .select_related("person", "package")
             .order_by("person__full_name", "id")
         )
-        page = paginate(self.request, qs)
+        # One commune's list (at most a few thousand rows): its exact total.
+        page = paginate(self.request, qs, exact=True)
         query = self.request.GET.copy()
         query.pop("page", None)
 
