@@ -29,7 +29,7 @@ from cases.exports.http import job_accepted
 from cases.exports.kinds import Built, ExportKind, Progress, inline_max_rows
 from cases.exports.models import ExportJob
 from cases.exports.services import export_job_create
-from workflows import audit
+from workflows import audit, formatting
 from workflows.actors import Reader
 from workflows.audit_explorer import (
     EXPORT_CAP,
@@ -60,7 +60,7 @@ FIELDS = (
 
 def _truncated_note(cap: int) -> str:
     return _("Cut at %(cap)s rows (the newest first): narrow the filters to export the rest.") % {
-        "cap": f"{cap:,}".replace(",", ".")
+        "cap": formatting.number(cap)
     }
 
 

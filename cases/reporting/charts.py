@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from workflows import formatting
+
 # Drawn at its natural size (never scaled up, so text stays 11-12 px), shrunk
 # to fit a narrow screen: half-width cards take NARROW, full-width ones WIDE.
 NARROW, WIDE = 540, 1120
@@ -33,7 +35,7 @@ Formatter = Callable[[int], str]
 
 def plain(value: int) -> str:
     """1234567 -> '1.234.567' (Vietnamese thousands separator)."""
-    return f"{int(value):,}".replace(",", ".")
+    return formatting.number(int(value))
 
 
 def compact_money(value: int) -> str:

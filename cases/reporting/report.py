@@ -56,6 +56,7 @@ from cases.housing.models import (
 )
 from cases.models import AdministrativeUnit, Category
 from cases.rehab.models import RehabReferral, VoluntaryRehab
+from workflows import formatting
 from workflows.actors import Reader
 from workflows.exceptions import NotFound, NotPermitted
 from workflows.models import OneStopRecord
@@ -430,13 +431,13 @@ def _onestop(
 
 def count_vi(n: int) -> str:
     """'03', '35', '26.553': the report writes counts under ten with a zero."""
-    return f"{n:02d}" if n < 10 else f"{n:,}".replace(",", ".")
+    return f"{n:02d}" if n < 10 else formatting.number(n)
 
 
 def million_vi(amount: int) -> str:
     """17_120_000_000 -> '17.120'; 65_500_000 -> '65,5' (millions of đồng)."""
     whole, rest = divmod(int(amount), 1_000_000)
-    text = f"{whole:,}".replace(",", ".")
+    text = formatting.number(whole)
     if rest:
         text += "," + f"{rest:06d}".rstrip("0")[:3]
     return text
