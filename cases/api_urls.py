@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from cases import api, api_audit, api_exports
 from cases.accounts import urls as accounts_urls
+from cases.allowances import urls as allowances_urls
 from cases.gifts import urls as gifts_urls
 from cases.housing import urls as housing_urls
 from cases.rehab import urls as rehab_urls
@@ -29,6 +30,7 @@ urlpatterns = [
     *housing_urls.api_urlpatterns,
     *gifts_urls.api_urlpatterns,
     *rehab_urls.api_urlpatterns,
+    *allowances_urls.api_urlpatterns,
     *reporting_urls.api_urlpatterns,
     # Last: any other path ending in "/" is a JSON 404. Paths without the slash
     # still get CommonMiddleware's redirect to the slashed form first.

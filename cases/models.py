@@ -214,6 +214,7 @@ class Case(FSMModelMixin, models.Model):
         HOUSING = "housing", _("Housing support")
         REHAB_COMPULSORY = "rehab_compulsory", _("Compulsory drug rehab referral")
         REHAB_VOLUNTARY = "rehab_voluntary", _("Voluntary drug rehab")
+        ALLOWANCE = "allowance", _("Monthly allowance decision")
 
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     process = models.CharField(_("process"), max_length=20, choices=Process.choices)

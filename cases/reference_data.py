@@ -22,6 +22,7 @@ SEEDING_MIGRATIONS = [
     "workflows.migrations.0008_gift_list_step_time_limits",
     "cases.migrations.0009_rehab_reference_data",
     "cases.migrations.0014_housing_duplicates",
+    "cases.allowances.migrations.0002_rates",
 ]
 
 
@@ -32,6 +33,7 @@ def ensure_reference_data() -> None:
         ProcedureVersion.objects.exists()
         and OneStopProcedure.objects.exists()
         and StepTimeLimit.objects.filter(process="gift_list").exists()
+        and apps.get_model("allowances", "AllowanceCategory").objects.exists()
     ):
         return
     for name in SEEDING_MIGRATIONS:

@@ -5,6 +5,7 @@ from django.urls import path
 
 from cases import views
 from cases.accounts import urls as accounts_urls
+from cases.allowances import urls as allowances_urls
 from cases.gifts import urls as gifts_urls
 from cases.housing import urls as housing_urls
 from cases.rehab import urls as rehab_urls
@@ -65,5 +66,6 @@ urlpatterns = [
     *housing_urls.urlpatterns,
     *reporting_urls.urlpatterns,
     *gifts_urls.urlpatterns,
+    *allowances_urls.urlpatterns,
     *rehab_urls.urlpatterns,
 ]

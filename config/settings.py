@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cases.housing",
     "cases.gifts",
     "cases.rehab",
+    "cases.allowances",
     "cases.reporting",
     "cases.exports",
     "cases.demo",

@@ -44,3 +44,8 @@ def vn_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     return value.strftime("%d/%m/%Y")
+
+
+def month_label(value: dt.date | None) -> str:
+    """A month as written on payrolls: 03/2024."""
+    return value.strftime("%m/%Y") if value else ""

@@ -83,3 +83,43 @@ class PastDateField(VnDateField):
         super().validate(value)
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."), code="future")
+
+
+MONTH_MESSAGE = _("Enter a month as mm/yyyy, e.g. 07/2024.")
+
+
+class MonthField(forms.DateField):
+    """A month typed as mm/yyyy (also m/yyyy, mm-yyyy, and yyyy-mm or a date
+    from the API), kept as its first day."""
+
+    default_error_messages = {"invalid": MONTH_MESSAGE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("input_formats", None)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"placeholder": "mm/yyyy", "autocomplete": "off", "inputmode": "numeric"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date):
+            return value.replace(day=1)
+        text = str(value).strip()
+        for sep in ("/", "-", "."):
+            parts = text.split(sep)
+            if len(parts) == 2 and all(p.isdigit() for p in parts):
+                a, b = parts
+                month, year = (int(b), int(a)) if len(a) == 4 else (int(a), int(b))
+                if 1 <= month <= 12 and 1900 <= year <= 2999:
+                    return dt.date(year, month, 1)
+            if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+                try:
+                    return dt.date(int(parts[0]), int(parts[1]), 1)
+                except ValueError:
+                    break
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")

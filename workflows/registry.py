@@ -17,7 +17,7 @@ from workflows.specs import ProcessSpec
 
 _specs: dict[str, ProcessSpec] = {}
 _routed: dict[tuple[str, str], ProcessSpec] = {}
-_flows: dict[str, type[Any]] = {}
+_flows: dict[str, type[Any] | None] = {}
 _rows: dict[str, RowLabels] = {}
 
 
@@ -30,6 +30,9 @@ class RowLabels:
     states: Mapping[str, Any]
     transitions: Mapping[str, Any]
     values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # codes in their data
+    # What one batch event (audit="batch") says, by transition, with %(count)s:
+    # "Approved %(count)s lines with the payroll". Default: "<step>: N rows".
+    batch: Mapping[str, Any] = field(default_factory=dict)
 
 
 def register_rows(object_type: str, labels: RowLabels) -> None:
@@ -41,9 +44,12 @@ def row_labels(object_type: str) -> RowLabels | None:
     return _rows.get(object_type)
 
 
-def register(spec: ProcessSpec, *, flow: type[Any], routes: Iterable[ProcessSpec] = ()) -> None:
+def register(
+    spec: ProcessSpec, *, flow: type[Any] | None, routes: Iterable[ProcessSpec] = ()
+) -> None:
     """Make a process known to the engine: its current spec, its viewflow flow
-    and, for a versioned process, the spec of every route."""
+    (None for objects that change state by decision with nobody's task waiting,
+    such as an entitlement) and, for a versioned process, the spec of every route."""
     _specs[spec.code] = spec
     _flows[spec.code] = flow
     for route in routes:
@@ -74,7 +80,10 @@ def route_choices() -> list[tuple[str, Any]]:
 
 
 def flow_for(code: str) -> type[Any]:
-    return _flows[code]
+    flow = _flows[code]
+    if flow is None:
+        raise LookupError(f"process {code} has no viewflow flow")
+    return flow
 
 
 def flow_code(flow_class: type[Any]) -> str | None:

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AllowancesConfig(AppConfig):
+    """Monthly allowances: registers the entitlement decision, the entitlement
+    and the commune payroll with the engine."""
+
+    name = "cases.allowances"
+    label = "allowances"
+    verbose_name = _("Monthly allowances")
+
+    def ready(self) -> None:
+        # Models (and so the specs and flows) may be imported only once the app registry is ready.
+        from cases.allowances.flow import AllowanceCaseFlow, PayrollFlow, RecuperationListFlow
+        from cases.allowances.spec import (
+            CASE_SPEC,
+            ENTITLEMENT_SPEC,
+            LINE_LABELS,
+            PAYROLL_SPEC,
+            RECUPERATION_SPEC,
+        )
+        from workflows import registry
+
+        registry.register(CASE_SPEC, flow=AllowanceCaseFlow)
+        registry.register(PAYROLL_SPEC, flow=PayrollFlow)
+        registry.register(RECUPERATION_SPEC, flow=RecuperationListFlow)
+        registry.register(ENTITLEMENT_SPEC, flow=None)
+        registry.register_rows("allowances.payrollline", LINE_LABELS)

@@ -1,0 +1,69 @@
+"""Moving a payroll's lines with the payroll (one set-based statement each
+step, `workflows.engine.bulk_transition`) and reading what they add up to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from cases.allowances.models import LineState, Payroll, PayrollLine
+from workflows.actors import User
+from workflows.engine import BulkResult, bulk_transition
+from workflows.exceptions import InvalidData
+from workflows.formatting import number
+
+LN = LineState
+
+
+def payroll_lines(payroll: Payroll) -> QuerySet[PayrollLine]:
+    """The payroll's lines (its month's partition only)."""
+    return PayrollLine.objects.filter(month=payroll.month, payroll_id=payroll.pk)
+
+
+def move_lines(
+    queryset: QuerySet[PayrollLine],
+    name: str,
+    *,
+    actor: User,
+    roles: Iterable[str],
+    values: dict[str, Any] | None = None,
+    strict: bool = True,
+) -> BulkResult:
+    """Move the lines through `name` in one statement; with `strict`, any line
+    refused refuses the whole step (the payroll moves with all its lines)."""
+    result = bulk_transition(queryset, name, actor=actor, allowed_roles=roles, values=values)
+    if strict and result.refused:
+        raise InvalidData(
+            _("%(count)s lines of the payroll could not be moved.")
+            % {"count": number(len(result.refused))},
+            code="payroll_lines_refused",
+        )
+    return result
+
+
+def totals_refresh(payroll: Payroll) -> None:
+    """Keep the payroll's counts and sums (list pages read them): one query."""
+    agg = payroll_lines(payroll).aggregate(
+        n=Count("id"),
+        total=Sum("amount"),
+        paid_n=Count("id", filter=_paid()),
+        paid=Sum("amount", filter=_paid()),
+    )
+    Payroll.objects.filter(pk=payroll.pk).update(
+        line_count=agg["n"] or 0,
+        total_amount=agg["total"] or 0,
+        paid_count=agg["paid_n"] or 0,
+        paid_amount=agg["paid"] or 0,
+    )
+
+
+def _paid() -> Q:
+    return Q(state=LN.PAID)
+
+
+def state_counts(payroll: Payroll) -> dict[str, int]:
+    rows = payroll_lines(payroll).values("state").annotate(n=Count("id")).order_by()
+    return {r["state"]: r["n"] for r in rows}
