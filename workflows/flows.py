@@ -171,7 +171,7 @@ def process_start(case: Any) -> Process:
 
 
 def open_tasks(case: Any) -> list[Task]:
-    if not case.flow_process_id:
+    if not getattr(case, "flow_process_id", None):
         return []
     return list(
         Task.objects.filter(
@@ -205,7 +205,8 @@ def holding(case: Any) -> Iterator[None]:
     known = {"state": case.state, "commune_id": case.commune_id}
     if hasattr(case, "route"):
         known["route"] = case.route
-    token = _held.set((case.flow_process_id, known))
+    # Objects without a flow (an entitlement) hold nothing any task reads.
+    token = _held.set((getattr(case, "flow_process_id", None), known))
     try:
         yield
     finally:

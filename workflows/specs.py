@@ -97,6 +97,9 @@ class ProcessSpec:
     # what each says beyond its label (None: the presenter's generic reading).
     event_labels: Mapping[str, Any] = field(default_factory=dict)
     event_details: Callable[[Any], list[tuple[str, str]] | None] | None = None
+    # Whom a transition tells when nobody must act next, for objects nobody
+    # filed (no `created_by`): a role of the object's commune.
+    inform_role: str = ""
 
     @cached_property
     def acting_role(self) -> dict[str, str]:

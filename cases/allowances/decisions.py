@@ -160,9 +160,8 @@ def apply_decide(case: AllowanceCase, data: dict[str, Any], actor: User) -> None
 
 
 def apply_suspend(ent: Entitlement, data: dict[str, Any], actor: User) -> None:
-    Suspension.objects.create(
-        entitlement=ent, from_month=data["from_month"], reason=data["reason"], created_by=actor
-    )
+    # The reason is the transition's own (its audit event keeps it).
+    Suspension.objects.create(entitlement=ent, from_month=data["from_month"], created_by=actor)
 
 
 def check_suspend(ent: Entitlement, data: dict[str, Any], actor: User) -> None:

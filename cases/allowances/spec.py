@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.allowances import decisions
+from cases.allowances import recuperation as recup
 from cases.allowances.forms import (
     DecideForm,
     ReplaceForm,
@@ -119,6 +120,7 @@ ENTITLEMENT_SPEC = ProcessSpec(
     terminal=frozenset({EntitlementState.ENDED}),
     object_type="allowances.entitlement",
     detail_url="entitlement_detail",
+    inform_role=Role.COMMUNE_OFFICER,
     transitions={
         t.name: t
         for t in [
@@ -297,12 +299,28 @@ RECUPERATION_SPEC = ProcessSpec(
     terminal=frozenset({RL.DONE}),
     object_type="allowances.recuperationlist",
     detail_url="recuperation_list_detail",
+    event_labels=recup.EVENT_LABELS,
+    event_details=recup.describe_event,
     transitions={
         t.name: t
         for t in [
-            T("submit", _("Submit the list"), {"*": OFFICER}),
-            T("approve", _("Approve the list"), {"*": HEAD}, not_by_actors_of=("submit",)),
-            T("record_paid", _("Record as sent and paid"), {"*": ACCOUNTANT}),
+            T("submit", _("Submit the list"), {"*": OFFICER}, check=recup.check_submit),
+            T(
+                "approve",
+                _("Approve the list"),
+                {"*": HEAD},
+                not_by_actors_of=("submit",),
+                check=recup.check_approve,
+            ),
+            T(
+                "record_paid",
+                _("Record as sent and paid"),
+                {"*": ACCOUNTANT},
+                form=recup.RecuperationPaidForm,
+                check=recup.check_record_paid,
+                apply=recup.apply_record_paid,
+                initial=lambda rl: {"sent_on": timezone.localdate()},
+            ),
             T("close", _("Close the list"), {"*": OFFICER}),
             T(
                 "return_for_correction",

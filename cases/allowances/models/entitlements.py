@@ -284,7 +284,6 @@ class Suspension(models.Model):
     from_month = models.DateField(_("from month"))
     to_month = models.DateField(_("to month"), null=True, blank=True)
     pay_back = models.BooleanField(_("suspended months paid back"), default=False)
-    reason = NormalizedCharField(_("reason"), max_length=300)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
