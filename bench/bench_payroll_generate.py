@@ -1,0 +1,298 @@
+"""Generating one month's allowance payrolls for a province, and a
+retroactive rate change paid as arrears, next to raw SQL doing the same writes.
+
+Set-up (not timed): Hà Nội → Sóc Sơn's 26 units plus BENCH_COMMUNES - 26 more
+communes, BENCH_ENTITLEMENTS people each with an active entitlement (spread
+over the communes and over five categories of both regimes, war invalids by
+degree), started 01/2023, inserted with INSERT ... SELECT generate_series;
+the shipped rates (with Hà Nội's own social standard).
+
+1. Month 06/2024: `services.payroll_generate` for every commune (opens the
+   payroll and its viewflow process, computes the rates in force, inserts
+   the lines set-based, checks arrears, counts), timed in total, with the
+   queries of each call (they must not depend on the number of people).
+   Baseline: one INSERT ... SELECT writing the same lines (same amounts,
+   same partitioned table and indexes) into 05/2024 for payroll rows made
+   beforehand: the floor of the writes.
+2. A retroactive rate change over the first BENCH_RETRO_COMMUNES communes:
+   July is generated without the July 2024 standards, they are published
+   after (as NĐ 77/2024 was), and August's generation pays July's difference
+   as arrears. Timed: August's generation for those communes (their regular
+   lines and the arrears lines), against raw SQL inserting the same regular
+   and arrears lines into September (the difference computed in SQL from the
+   two amounts), the floor.
+
+    BENCH_ENTITLEMENTS=1000000 DJANGO_SETTINGS_MODULE=config.settings PYTHONPATH=. \\
+        .venv/bin/python bench/bench_payroll_generate.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from bench.common import counting, env_int, environment_line, seed_registry, table, throwaway_database
+
+ENTITLEMENTS = env_int("BENCH_ENTITLEMENTS", 1_000_000)
+COMMUNES = env_int("BENCH_COMMUNES", 126)
+RETRO_COMMUNES = env_int("BENCH_RETRO_COMMUNES", 25)
+PROFILE = env_int("BENCH_PROFILE", 0)
+
+SMOKE_ENV = {
+    "BENCH_ENTITLEMENTS": 400,
+    "BENCH_COMMUNES": 30,
+    "BENCH_RETRO_COMMUNES": 5,
+    "BENCH_PROFILE": 0,
+}
+SMOKE_LINES = [
+    r"generate 06/2024, \d+ communes .* \d+ lines",
+    r"baseline: raw SQL INSERT",
+    r"ratio generate / baseline",
+    r"arrears after a retroactive rate",
+    r"ratio arrears / baseline",
+    r"queries per commune: \d+ \(same for every commune: yes\)",
+]
+
+D = dt.date
+CATEGORIES = [
+    ("than_nhan_1_liet_si", None),
+    ("thuong_binh", 55),
+    ("ba_me_vnah", None),
+    ("nkt_nang", None),
+    ("nkt_dac_biet_nang", None),
+]
+
+
+def seed(n: int, n_communes: int) -> tuple[list[Any], Any]:
+    from django.apps import apps
+    from django.db import connection
+
+    from cases.allowances import reference
+    from cases.allowances.models import AllowanceCategory, Entitlement
+    from cases.models import AdministrativeUnit, Person
+    from workflows.permissions import Role
+    from workflows.services import role_grant
+
+    from bench.common import insert_series, reset_sequence
+
+    units = seed_registry()
+    reference.seed(apps, None)
+    district = AdministrativeUnit.objects.get(level="district", code="016")
+    communes = sorted((u for u in units.values() if u.level == "commune"), key=lambda u: u.pk)
+    for i in range(len(communes), n_communes):
+        communes.append(
+            AdministrativeUnit.objects.create(
+                level="commune", code=f"9{i:04d}", name=f"Xã Thử {i}", kind="xa", parent=district
+            )
+        )
+    communes = communes[:n_communes]
+    ids = [c.pk for c in communes]
+    insert_series(
+        Person,
+        n,
+        {
+            "id": "g",
+            "full_name": "'Nguyễn Văn ' || g",
+            "date_of_birth": "date '1950-01-01' + (g %% 20000)",
+            "sex": "'M'",
+            "national_id": "'0010' || lpad((60 + g / 1000000)::text, 2, '0') || "
+            "lpad((g %% 1000000)::text, 6, '0')",
+            "commune_id": "(%(communes)s::bigint[])[1 + g %% %(nc)s]",
+            "categories": "ARRAY[]::varchar[]",
+            "created_at": "now()",
+        },
+        {"communes": ids, "nc": len(ids)},
+    )
+    reset_sequence(Person)
+    cats = {c.code: c.pk for c in AllowanceCategory.objects.all()}
+    cat_ids = [cats[code] for code, _deg in CATEGORIES]
+    regimes = [AllowanceCategory.objects.get(pk=c).regime for c in cat_ids]
+    degrees = [deg or 0 for _code, deg in CATEGORIES]
+    insert_series(
+        Entitlement,
+        n,
+        {
+            "id": "g",
+            "person_id": "g",
+            "regime": "(%(regimes)s::text[])[1 + g %% 5]",
+            "category_id": "(%(cats)s::bigint[])[1 + g %% 5]",
+            "degree": "NULLIF((%(degrees)s::int[])[1 + g %% 5], 0)",
+            "commune_id": "(%(communes)s::bigint[])[1 + g %% %(nc)s]",
+            "state": "'active'",
+            "start_month": "date '2023-01-01'",
+            "created_at": "now()",
+            "updated_at": "now()",
+        },
+        {"regimes": regimes, "cats": cat_ids, "degrees": degrees, "communes": ids, "nc": len(ids)},
+    )
+    reset_sequence(Entitlement)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE cases_person; ANALYZE allowances_entitlement")
+    officer = role_grant(
+        actor=None,
+        username="bench_officer",
+        role=Role.COMMUNE_OFFICER,
+        commune_codes=[c.code for c in communes],
+        password="bench-pw-123",
+        full_name="Bench officer",
+    )
+    return communes, officer
+
+
+def generate_all(communes: list[Any], officer: Any, month: dt.date) -> tuple[float, list[int], int]:
+    from cases.allowances import services
+
+    seconds, queries, lines = 0.0, [], 0
+    for commune in communes:
+        with counting() as counter:
+            t = time.perf_counter()
+            payroll = services.payroll_generate(actor=officer, commune=commune, month=month)
+            seconds += time.perf_counter() - t
+        queries.append(counter.count)
+        lines += payroll.line_count
+    return seconds, queries, lines
+
+
+def profile(commune: Any, officer: Any, month: dt.date) -> None:
+    """The slowest statements of one more generation (BENCH_PROFILE=1)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.allowances import services
+
+    with CaptureQueriesContext(connection) as ctx:
+        services.payroll_generate(actor=officer, commune=commune, month=month)
+    for q in sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:6]:
+        print(f"# {float(q['time']) * 1000:8.1f} ms  {' '.join(q['sql'].split())[:140]}")
+
+
+FLOOR_SQL = """
+INSERT INTO allowances_payrollline (month, payroll_id, commune_id, entitlement_id, person_id,
+    regime, category_id, for_month, kind, amount, state, unpaid_reason, note)
+SELECT %(M)s, p.id, e.commune_id, e.id, e.person_id, e.regime, e.category_id, %(M)s,
+       'regular', r.amount, 'listed', '', ''
+FROM allowances_entitlement e
+JOIN allowances_payroll p ON p.commune_id = e.commune_id AND p.month = %(M)s
+JOIN unnest(%(cats)s::bigint[], %(amounts)s::bigint[]) AS r(category_id, amount)
+  ON r.category_id = e.category_id
+WHERE e.commune_id = ANY(%(communes)s)
+"""
+
+ARREARS_FLOOR_SQL = """
+INSERT INTO allowances_payrollline (month, payroll_id, commune_id, entitlement_id, person_id,
+    regime, category_id, for_month, kind, amount, state, unpaid_reason, note)
+SELECT %(M)s, p.id, e.commune_id, e.id, e.person_id, e.regime, e.category_id, %(prev)s,
+       'arrears', r.new - r.old, 'listed', '', ''
+FROM allowances_entitlement e
+JOIN allowances_payroll p ON p.commune_id = e.commune_id AND p.month = %(M)s
+JOIN unnest(%(cats)s::bigint[], %(old)s::bigint[], %(new)s::bigint[]) AS r(category_id, old, new)
+  ON r.category_id = e.category_id
+WHERE e.commune_id = ANY(%(communes)s) AND r.new > r.old
+"""
+
+
+def amounts_by_category(month: dt.date, province_id: int | None) -> dict[int, int]:
+    from cases.allowances.rates import rate_table
+
+    out: dict[int, int] = {}
+    for row in rate_table(province_id, [month]):
+        if row.degree_from is None or row.degree_from <= 55 <= (row.degree_to or 100):
+            out[row.category_id] = row.amount
+    return out
+
+
+def floor(communes: list[Any], officer: Any, month: dt.date, extra: str = "", **params: Any) -> float:
+    from django.db import connection, transaction
+
+    from cases.allowances.models import Payroll
+    from cases.allowances.rates import province_of
+
+    Payroll.objects.bulk_create(
+        [Payroll(commune=c, month=month, created_by=officer) for c in communes]
+    )
+    amounts = amounts_by_category(month, province_of(communes[0].pk))
+    args = {
+        "M": month,
+        "cats": list(amounts),
+        "amounts": list(amounts.values()),
+        "communes": [c.pk for c in communes],
+        **params,
+    }
+    t = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(FLOOR_SQL, args)
+        if extra:
+            cur.execute(extra, args)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    from cases.allowances.models import AllowanceStandard
+    from cases.allowances.rates import add_months, province_of
+
+    print(environment_line())
+    print(f"# BENCH_ENTITLEMENTS={ENTITLEMENTS}, BENCH_COMMUNES={COMMUNES}, "
+          f"BENCH_RETRO_COMMUNES={RETRO_COMMUNES}")
+    t0 = time.perf_counter()
+    communes, officer = seed(ENTITLEMENTS, COMMUNES)
+    print(f"# set-up: {ENTITLEMENTS} entitlements in {len(communes)} communes "
+          f"in {time.perf_counter() - t0:.1f} s")
+
+    ours, queries, lines = generate_all(communes, officer, D(2024, 6, 1))
+    if PROFILE:
+        profile(communes[-1], officer, D(2024, 6, 1))
+    base = floor(communes, officer, D(2024, 5, 1))
+
+    # The July standards are published after July's payrolls were generated.
+    retro = communes[:RETRO_COMMUNES]
+    july = list(AllowanceStandard.objects.filter(effective_from=D(2024, 7, 1)).values())
+    AllowanceStandard.objects.filter(effective_from=D(2024, 7, 1)).delete()
+    generate_all(retro, officer, D(2024, 7, 1))
+    province = province_of(retro[0].pk)
+    old = amounts_by_category(D(2024, 7, 1), province)
+    AllowanceStandard.objects.bulk_create([AllowanceStandard(**row) for row in july])
+    new = amounts_by_category(D(2024, 7, 1), province)
+    arrears_s, _q, retro_lines = generate_all(retro, officer, D(2024, 8, 1))
+    cats = sorted(old)
+    arrears_base = floor(
+        retro,
+        officer,
+        D(2024, 9, 1),
+        ARREARS_FLOOR_SQL,
+        prev=add_months(D(2024, 9, 1), -1),
+        old=[old[c] for c in cats],
+        new=[new[c] for c in cats],
+        arrears_cats=cats,
+    )
+    print()
+    print(
+        table(
+            ["what", "lines", "seconds", "lines/s"],
+            [
+                [f"generate 06/2024, {len(communes)} communes (payroll_generate each)", lines,
+                 f"{ours:.2f}", f"{lines / ours:,.0f}"],
+                ["baseline: raw SQL INSERT of the same lines (one statement)", lines,
+                 f"{base:.2f}", f"{lines / base:,.0f}"],
+                ["ratio generate / baseline", "", f"{ours / base:.2f}x", ""],
+                [f"arrears after a retroactive rate: generate 08/2024, {len(retro)} communes",
+                 retro_lines, f"{arrears_s:.2f}", f"{retro_lines / arrears_s:,.0f}"],
+                ["baseline: raw SQL INSERT of the same regular and arrears lines", retro_lines,
+                 f"{arrears_base:.2f}", f"{retro_lines / arrears_base:,.0f}"],
+                ["ratio arrears / baseline", "", f"{arrears_s / arrears_base:.2f}x", ""],
+            ],
+        )  # fmt: skip
+    )
+    # The first call of the run also reads what later calls find cached
+    # (content types, the flow's nodes): the rest must all be equal.
+    same = len(set(queries[1:])) == 1
+    print()
+    print(
+        f"queries per commune: {queries[-1]} (same for every commune: {'yes' if same else 'no'}; "
+        f"first call {queries[0]})"
+    )
+
+
+if __name__ == "__main__":
+    with throwaway_database("payroll_generate"):
+        main()
