@@ -22,7 +22,7 @@ SEEDING_MIGRATIONS = [
     "workflows.migrations.0008_gift_list_step_time_limits",
     "cases.migrations.0009_rehab_reference_data",
     "cases.migrations.0014_housing_duplicates",
-    "cases.allowances.migrations.0002_rates",
+    "cases.allowances.migrations.0004_step_time_limits",
 ]
 
 

@@ -112,6 +112,29 @@ RECUPERATION = [
 ]
 
 
+# Working days per human step. The decision's three steps follow NĐ 20/2021
+# Art. 8 (commune 7, Phòng LĐTBXH 7, chairman 3); the rest are internal steps
+# with no legal limit (configurable values; a payroll must reach the payment
+# organisation before the 25th).
+# (process, step, working days, verified, note)
+STEP_LIMITS = [
+    ("allowance", "prepare", 5, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("allowance", "confirm", 7, True, "NĐ 20/2021 Điều 8: xã xem xét 7 ngày làm việc."),
+    ("allowance", "review", 7, True, "NĐ 20/2021 Điều 8: Phòng LĐTBXH thẩm định 7 ngày."),
+    ("allowance", "decide", 3, True, "NĐ 20/2021 Điều 8: Chủ tịch quyết định 3 ngày."),
+    ("payroll", "prepare", 3, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("payroll", "review", 2, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("payroll", "approve", 2, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("payroll", "send", 3, False, "Chuyển danh sách và kinh phí trước ngày 25."),
+    ("payroll", "reconcile", 10, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("payroll", "close", 3, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("recuperation_list", "prepare", 10, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("recuperation_list", "approve", 5, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("recuperation_list", "pay", 10, False, "Giá trị cấu hình được: bước nội bộ."),
+    ("recuperation_list", "close", 5, False, "Giá trị cấu hình được: bước nội bộ."),
+]
+
+
 def seed(apps: Any, schema_editor: Any) -> None:
     unit = apps.get_model("cases", "AdministrativeUnit")
     standard = apps.get_model("allowances", "AllowanceStandard")
@@ -173,4 +196,15 @@ def seed(apps: Any, schema_editor: Any) -> None:
             mode=mode,
             effective_from=start,
             defaults={"multiplier": Decimal(mult), "legal_basis": text, "verified": verified},
+        )
+
+
+def seed_step_limits(apps: Any, schema_editor: Any) -> None:
+    limit = apps.get_model("workflows", "StepTimeLimit")
+    for process, step, days, verified, note in STEP_LIMITS:
+        limit.objects.get_or_create(
+            process=process,
+            step=step,
+            effective_from=D(2021, 1, 1),
+            defaults={"working_days": days, "verified": verified, "note": note},
         )
