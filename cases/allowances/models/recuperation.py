@@ -87,6 +87,7 @@ class RecuperationList(FSMModelMixin, models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         app_label = APP_LABEL
@@ -96,6 +97,17 @@ class RecuperationList(FSMModelMixin, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["commune", "year"], name="recuperation_list_unique")
         ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """How notifications and the audit trail name it."""
+        return str(_("Recuperation list %(year)s · %(commune)s")) % {
+            "year": self.year,
+            "commune": self.commune.name,
+        }
 
     @transition(field="state", source=RL.DRAFT, target=RL.SUBMITTED)
     def submit(self, data: dict) -> None:
