@@ -22,6 +22,8 @@ from workflows.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from workflows.text import clean_text
 
 GENESIS = "0" * 64
+# One event for the rows a bulk action moved (workflows.audit_batch).
+BATCH_EVENT = "bulk_transition"
 HASHED_FIELDS = (
     "chain",
     "seq",
@@ -243,7 +245,12 @@ def _append_one(ev: AuditEvent) -> AuditEvent:
             row = cur.fetchone()
         ev.seq, ev.prev_hash = row
         ev.hash = compute_hash(ev)
-        fields = [f for f in AuditEvent._meta.concrete_fields if not (f.primary_key or f.generated)]
+        # An id reserved by the caller (a batch stamps its rows with it first) is kept.
+        fields = [
+            f
+            for f in AuditEvent._meta.concrete_fields
+            if not f.generated and (not f.primary_key or ev.pk is not None)
+        ]
         columns = ", ".join(connection.ops.quote_name(f.column or f.name) for f in fields)
         values = [f.get_db_prep_save(getattr(ev, f.attname), connection) for f in fields]
         cur.execute(
@@ -282,6 +289,10 @@ CONTENT_EDITED = gettext_noop(
 CHECKPOINT_CHANGED = gettext_noop(
     "chain %(chain)s: the event verified last (seq %(seq)s) is missing or was changed"
 )
+BATCH_ROWS_CHANGED = gettext_noop(
+    "chain %(chain)s seq %(seq)s: the rows this batch moved were changed "
+    "(%(count)s recorded, %(found)s stamped now)"
+)
 ALL_MISSING = gettext_noop(
     "chain %(chain)s: event seq 1-%(head_seq)s is missing "
     "(the head records %(head_seq)s events, none found)"
@@ -300,6 +311,8 @@ class VerifyResult:
     # each chain read ends (chain -> (seq, hash)), the next checkpoints.
     resumed: int = 0
     reached: dict[str, tuple[int, str]] = field(default_factory=dict, repr=False)
+    # The batch events read, to be checked against their rows (audit_batch).
+    batches: list[int] = field(default_factory=list, repr=False)
 
     @property
     def problem(self) -> str:
@@ -366,6 +379,7 @@ def _verify(incremental: bool = False) -> VerifyResult:
     heads = {h.chain: h for h in AuditChainHead.objects.all()}
     checkpoints = {c.chain: c for c in AuditCheckpoint.objects.all()} if incremental else {}
     reached: dict[str, tuple[int, str]] = {}
+    batches: list[int] = []
     count = 0
     seen: set[str] = set()
     current_chain = None
@@ -460,6 +474,8 @@ def _verify(incremental: bool = False) -> VerifyResult:
             )
         expected_prev, expected_seq = ev.hash, ev.seq + 1
         reached[ev.chain] = (ev.seq, ev.hash)
+        if ev.event == BATCH_EVENT:
+            batches.append(ev.id)
     if current_chain is not None and (bad := close(current_chain)):
         return bad
     for chain, head in heads.items():
@@ -472,4 +488,4 @@ def _verify(incremental: bool = False) -> VerifyResult:
                 params={"chain": chain, "head_seq": head.seq},
             )
     resumed = len(seen & checkpoints.keys())
-    return VerifyResult(True, count, len(seen), resumed=resumed, reached=reached)
+    return VerifyResult(True, count, len(seen), resumed=resumed, reached=reached, batches=batches)

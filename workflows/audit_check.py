@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from workflows import audit
+from workflows import audit, audit_batch
 from workflows.actors import Reader
 from workflows.audit_explorer import Cursor
 from workflows.models import AuditAlert, AuditEvent
@@ -125,11 +125,15 @@ def audit_verify_and_notify(*, incremental: bool = False) -> Verdict:
     """Walk every chain (`incremental`: from each chain's checkpoint on); when
     one is broken, notify the admins once per broken link.
 
-    Side effects: at most one `AuditAlert` row and one notification per
-    active admin for a link not reported before. The walk reads one
+    Every batch event read is then checked against the rows stamped with it
+    (`audit_batch.verify_batch`, one query each). Side effects: at most one
+    `AuditAlert` row and one notification per active admin for a link not
+    reported before. The walk reads one
     REPEATABLE READ snapshot; the notice is written in its own transaction.
     """
-    verdict = _verdict(audit.verify(incremental=incremental))
+    result = audit.verify(incremental=incremental)
+    # The batch events just read, against the rows stamped with them.
+    verdict = _verdict(audit_batch.check_walked(result))
     if verdict.ok:
         return verdict
     key = hashlib.sha256(f"{verdict.problem}|{verdict.event_id}".encode()).hexdigest()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 # What happened, for events other than a transition (which shows its own label).
 EVENT_LABELS: dict[str, Any] = {
     "transition": gettext_lazy("Step of the process"),
+    "bulk_transition": gettext_lazy("Rows moved together"),
     "create": gettext_lazy("Created the case"),
     "edit": gettext_lazy("Edited the draft"),
     "document_upload": gettext_lazy("Uploaded a document"),

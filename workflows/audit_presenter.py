@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from workflows import formatting
 from workflows.actors import Reader
+from workflows.audit_batch import batch_of
 from workflows.audit_explorer import REDACTED, redacted
 from workflows.audit_labels import (
     DATA_LABELS,
@@ -191,10 +192,15 @@ class EventPresenter:
         hidden = self.user is not None and redacted(self.user, ev)
         case = ev.case if ev.case_id is not None else None
         spec = spec or self.spec_of(ev)
-        # Rows moved in bulk (a gift list's recipients) name their own steps.
-        rows = row_labels(ev.object_type) if case is None and ev.object_type else None
+        # Rows moved in bulk (a gift list's recipients) name their own steps;
+        # a batch event names the rows' model in its data.
+        batch = batch_of(ev)
+        if batch is not None:
+            rows = row_labels(str(batch.get("model", "")))
+        else:
+            rows = row_labels(ev.object_type) if case is None and ev.object_type else None
         tspec = None
-        if ev.transition and rows is None:
+        if ev.transition and rows is None and batch is None:
             tspec = spec.transitions.get(ev.transition) if spec is not None else None
             tspec = tspec or self.transitions.get(ev.transition)
 
@@ -250,9 +256,44 @@ class EventPresenter:
             )
         return str(self.doc_labels.get(kind, kind))
 
+    def _batch(self, ev: AuditEvent, batch: dict[str, Any]) -> list[tuple[str, str]]:
+        """A batch event's own lines: "Đã duyệt 1.234 dòng cùng bảng lương", the
+        rows per state they came from, the checksum of the moved ids."""
+        rows = row_labels(str(batch.get("model", "")))
+        count = formatting.number(int(batch.get("count", 0)))
+        phrase = rows.batch.get(ev.transition) if rows is not None else None
+        if phrase is not None:
+            text = str(phrase) % {"count": count}
+        else:
+            step = rows.transitions.get(ev.transition) if rows is not None else None
+            text = _("%(step)s: %(count)s rows") % {"step": step or ev.transition, "count": count}
+        states = rows.states if rows is not None else {}
+        sources = batch.get("from_states") or {}
+        out = [("", text)]
+        if isinstance(sources, dict) and len(sources) > 1:
+            out.append(
+                (
+                    _("From state"),
+                    "; ".join(
+                        f"{states.get(k, self.states.get(k, k))}: {formatting.number(int(n))}"
+                        for k, n in sources.items()
+                    ),
+                )
+            )
+        out.append((str(DATA_LABELS["sha256"]), str(batch.get("sha256", ""))))
+        return out
+
     def _details(self, ev: AuditEvent, tspec: Any, spec: Any) -> list[tuple[str, str]]:
         data = ev.data if isinstance(ev.data, dict) else {}
-        rows = row_labels(ev.object_type) if ev.case_id is None and ev.object_type else None
+        batch = batch_of(ev)
+        out: list[tuple[str, str]] = []
+        if batch is not None:
+            out = self._batch(ev, batch)
+            data = {k: v for k, v in data.items() if k != "batch"}
+            rows = row_labels(str(batch.get("model", "")))
+            tspec = spec = None  # the rows' step: not the parent's transition of that name
+        else:
+            rows = row_labels(ev.object_type) if ev.case_id is None and ev.object_type else None
         if rows is not None:
             tspec = None  # a row's step: not a process transition of the same name
         if spec is not None and spec.event_details is not None and not tspec:
@@ -268,7 +309,6 @@ class EventPresenter:
             text = _value_text(MoneyField(), data.get("requested_amount"))
             return [(_("Requested amount"), text)] if text else []
         fields = dict(tspec.form.base_fields) if tspec is not None and tspec.form else {}
-        out: list[tuple[str, str]] = []
         for key, value in data.items():
             if ev.event == "edit" and isinstance(value, list) and len(value) == 2:
                 # A draft's edit: [before, after].

@@ -9,6 +9,7 @@ viewflow's tasks in step.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from workflows import audit, flows, onestop
+from workflows import audit, audit_batch, flows, onestop
 from workflows.actors import User
 from workflows.exceptions import (
     ConcurrentChange,
@@ -117,6 +118,15 @@ def _write_next(spec: ProcessSpec, case: Any, actor: User, tspec: TransitionSpec
             event="task_waiting",
             title=_("%(ref)s is waiting for you: %(state)s")
             % {"ref": case.reference, "state": state_label},
+            **common,
+        )
+    elif spec.inform_role:
+        # An object nobody filed (an entitlement): its commune's role hears of it.
+        outbox().enqueue_for_role(
+            role=spec.inform_role,
+            commune_id=case.commune_id,
+            event="case_finished",
+            title=_("%(ref)s is now %(state)s") % {"ref": case.reference, "state": state_label},
             **common,
         )
     else:
@@ -222,9 +232,15 @@ def transition(
 
 @dataclass
 class BulkResult:
-    moved: list[int] = field(default_factory=list)
+    moved: list[int] = field(default_factory=list)  # per-row audit only: a batch lists none
     refused: dict[int, str] = field(default_factory=dict)
     events: int = 0
+    count: int = 0  # rows moved
+    event: AuditEvent | None = None  # the batch event (audit="batch")
+
+
+AUDIT_MODES = ("row", "batch")
+_trail = audit  # bulk_transition's keyword `audit` hides the module's name
 
 
 def bulk_transition(
@@ -237,18 +253,49 @@ def bulk_transition(
     allowed_roles: Iterable[str] | None = None,
     not_by_actors_of: Iterable[str] = (),
     values: dict[str, Any] | None = None,
+    audit: str = "row",
+    parent: tuple[str, str | int] | None = None,
+    commune_id: int | None = None,
+    stamp: str | None = None,
+    same: dict[str, Any] | None = None,
 ) -> BulkResult:
     """Move every row of `queryset` through transition `name` with set-based SQL.
 
     The model's FSM transition `name` must have a single target. Rows must
     have `state` and `commune_id`. In one transaction: one UPDATE ... WHERE
     state IN (sources) AND commune allowed AND not acted-on by this actor
-    RETURNING id and one bulk insert of audit events (no outbox rows: a list's
-    own process tells people what to do). Every row not moved is reported with
-    its reason (wrong_state, not_permitted, separation_of_duties); `allowed_roles`
-    empty means nobody may. `values` sets more fields of every moved row (e.g.
-    the delivery date). Query count does not depend on the number of rows.
+    RETURNING id and the audit (no outbox rows: a list's own process tells
+    people what to do). Every row not moved is reported with its reason
+    (wrong_state, not_permitted, separation_of_duties, already_stamped);
+    `allowed_roles` empty means nobody may. `values` sets more fields of
+    every moved row (e.g. the delivery date). Query count does not depend on
+    the number of rows.
+
+    `audit="row"` (default): one event per moved row, inserted with one COPY.
+    `audit="batch"`: ONE event (`audit_batch.BATCH_EVENT`) for the whole set,
+    about `parent` ((object_type, object_id), default: the rows' model) in the
+    chain of `commune_id` (default: the rows' commune when they share one,
+    else the district-wide chain); its data holds the caller's `data` and
+    "batch": the rows' model, count, counts per from-state and the SHA-256
+    of the target state and the sorted moved ids (`audit_batch.batch_digest`).
+    `stamp` names a column of the rows (a foreign key to `AuditEvent`) that
+    the same UPDATE sets to the event's id, reserved from its sequence first;
+    a row already stamped there is refused (already_stamped), so the rows
+    stamped with an event stay the rows it moved (`audit_batch.verify_batch`).
+    A batch lists no moved ids (`count` says how many). Separation of duties
+    reads both the rows' own events and the events their stamps point at.
+
+    `same`: values every row shares, such as the partition key of a
+    partitioned table (payroll lines: their month); the lock and the UPDATE
+    say them too, so PostgreSQL reads that partition only.
     """
+    if audit not in AUDIT_MODES:
+        raise ValueError(f"audit must be one of {AUDIT_MODES}")
+    batch = audit == "batch"
+    if not batch and (stamp or parent or commune_id is not None):
+        raise ValueError("stamp, parent and commune_id go with audit='batch'")
+    if batch and data and "batch" in data:
+        raise ValueError("'batch' in data is the batch event's own key")
     model = queryset.model
     fsm_transitions = {
         t.source: t
@@ -264,12 +311,18 @@ def bulk_transition(
     if any(issubclass(model, spec.model) for spec in all_specs().values()):
         # Flow-managed objects carry a viewflow task each; they move one at a time.
         raise TransitionNotAllowed(_("Cases with their own process cannot be moved in bulk."))
+    q = connection.ops.quote_name
+    stamps, own_stamp = audit_batch.stamp_columns(model, stamp)
     extra_sql, extra_params = "", []
     for name_, value in (values or {}).items():
         column = model._meta.get_field(name_).column
-        extra_sql += f", {connection.ops.quote_name(column)} = %s"
+        extra_sql += f", {q(column)} = %s"
         extra_params.append(value)
     sources = sorted(s for s in fsm_transitions if s != "*")
+    same_sql, same_params = "", []
+    for name_, value in (same or {}).items():
+        same_sql += f" AND t.{q(model._meta.get_field(name_).column)} = %s"
+        same_params.append(value)
 
     scope = scope_for(actor)
     wanted = set(allowed_roles or ())
@@ -280,6 +333,7 @@ def bulk_transition(
     role = sorted(wanted & scope.all_roles())[0] if wanted & scope.all_roles() else ""
     table = model._meta.db_table
     pk_col = model._meta.pk.column
+    label = model._meta.label_lower
     result = BulkResult()
     try:
         ids_sql, ids_params = queryset.values("pk").query.sql_with_params()
@@ -287,66 +341,139 @@ def bulk_transition(
         # .none() or pk__in=[]: nothing selected, nothing to move or refuse.
         return result
     sod = list(not_by_actors_of)
+    stamp_select = "".join(f", t.{q(c)} AS s{i}" for i, c in enumerate(stamps))
+    # A step done through a batch shows on the row as a stamp, not as an event of its own.
+    stamped_sod = ""
+    stamped_params: list[Any] = []
+    if stamps:
+        stamped_sod = f"""OR EXISTS (
+                      SELECT 1 FROM workflows_auditevent a
+                      WHERE a.id IN ({", ".join(f"l.s{i}" for i in range(len(stamps)))})
+                        AND a.actor_id = %s AND a.transition = ANY(%s))"""
+        stamped_params = [actor.pk, sod]
+    restamp = ""
+    if own_stamp is not None:
+        restamp = f"WHEN l.s{stamps.index(own_stamp)} IS NOT NULL THEN 'already_stamped'"
+    event_id = None
     with transaction.atomic(), connection.cursor() as cur:
+        set_stamp, stamp_params = "", []
+        if own_stamp is not None:
+            # The event's id before the event: the one UPDATE stamps the rows with it.
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [AuditEvent._meta.db_table]
+            )
+            event_id = cur.fetchone()[0]
+            set_stamp, stamp_params = f", {q(own_stamp)} = %s", [event_id]
+        if batch:
+            tail = f"""
+            SELECT id, state, commune_id, refusal, NULL::jsonb FROM verdict
+            WHERE refusal IS NOT NULL
+            UNION ALL
+            SELECT NULL, NULL, NULL, NULL, jsonb_build_object(
+              'count', count(*),
+              'sha256', {audit_batch.digest_sql("m.id")},
+              'commune_min', min(m.commune_id), 'commune_max', max(m.commune_id),
+              'from_states', (SELECT coalesce(jsonb_object_agg(s.from_state, s.n), '{{}}')
+                              FROM (SELECT from_state, count(*) AS n FROM moved
+                                    GROUP BY from_state) s))
+            FROM moved m"""
+            tail_params: list[Any] = [target]
+        else:
+            tail = """
+            SELECT id, from_state, commune_id, NULL FROM moved
+            UNION ALL
+            SELECT id, state, commune_id, refusal FROM verdict WHERE refusal IS NOT NULL"""
+            tail_params = []
         cur.execute(
             f"""
             WITH candidates AS ({ids_sql}),
             locked AS (
-                SELECT t.{pk_col} AS id, t.state, t.commune_id FROM {table} t
-                WHERE t.{pk_col} IN (SELECT * FROM candidates) ORDER BY t.{pk_col} FOR UPDATE
+                SELECT t.{pk_col} AS id, t.state, t.commune_id{stamp_select} FROM {table} t
+                WHERE t.{pk_col} IN (SELECT * FROM candidates){same_sql}
+                ORDER BY t.{pk_col} FOR UPDATE
             ),
             verdict AS (
                 SELECT l.id, l.state, l.commune_id,
                   CASE
                     WHEN NOT (l.state = ANY(%s)) THEN 'wrong_state'
                     WHEN NOT (%s OR l.commune_id = ANY(%s)) THEN 'not_permitted'
-                    WHEN cardinality(%s::text[]) > 0 AND EXISTS (
+                    WHEN cardinality(%s::text[]) > 0 AND (EXISTS (
                       SELECT 1 FROM workflows_auditevent a
                       WHERE a.object_type = %s AND a.object_id = l.id::text
                         AND a.actor_id = %s AND a.transition = ANY(%s)
-                    ) THEN 'separation_of_duties'
+                    ) {stamped_sod}) THEN 'separation_of_duties'
+                    {restamp}
                     ELSE NULL END AS refusal
                 FROM locked l
             ),
             moved AS (
-                UPDATE {table} t SET state = %s{extra_sql} FROM verdict v
-                WHERE t.{pk_col} = v.id AND v.refusal IS NULL
+                UPDATE {table} t SET state = %s{set_stamp}{extra_sql} FROM verdict v
+                WHERE t.{pk_col} = v.id AND v.refusal IS NULL{same_sql}
                 RETURNING t.{pk_col} AS id, v.state AS from_state, t.commune_id
-            )
-            SELECT id, from_state, commune_id, NULL FROM moved
-            UNION ALL
-            SELECT id, state, commune_id, refusal FROM verdict WHERE refusal IS NOT NULL
+            ){tail}
             """,
             [
                 *ids_params,
+                *same_params,
                 sources,
                 allowed_all,
                 allowed_communes,
                 sod,
-                model._meta.label_lower,
+                label,
                 actor.pk,
                 sod,
+                *stamped_params,
                 target,
+                *stamp_params,
                 *extra_params,
+                *same_params,
+                *tail_params,
             ],
         )
         rows = cur.fetchall()
+        if batch:
+            tally: dict[str, Any] = {}
+            for row_id, _state, _commune, refusal, agg in rows:
+                if agg is not None:
+                    # Django's cursor hands jsonb over as text.
+                    tally = json.loads(agg) if isinstance(agg, str) else agg
+                else:
+                    result.refused[row_id] = refusal
+            result.count = int(tally.get("count") or 0)
+            if result.count:
+                result.event = audit_batch.record(
+                    tally,
+                    event_id=event_id,
+                    actor=actor,
+                    role=role,
+                    label=label,
+                    name=name,
+                    target=target,
+                    reason=reason,
+                    data=data,
+                    parent=parent,
+                    commune_id=commune_id,
+                    stamp=stamp,
+                )
+                result.events = 1
+            return result
         moved = []
-        for row_id, from_state, commune_id, refusal in rows:
+        for row_id, from_state, row_commune, refusal in rows:
             if refusal:
                 result.refused[row_id] = refusal
                 continue
             result.moved.append(row_id)
-            moved.append((str(row_id), commune_id, from_state))
-        template = audit.new_event(
+            moved.append((str(row_id), row_commune, from_state))
+        template = _trail.new_event(
             actor=actor,
             actor_role=role,
-            object_type=model._meta.label_lower,
+            object_type=label,
             event="transition",
             transition=name,
             to_state=target,
             reason=reason,
             data=data,
         )
-        result.events = audit.append_many(template, moved)
+        result.events = _trail.append_many(template, moved)
+        result.count = len(result.moved)
     return result

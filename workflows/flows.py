@@ -48,7 +48,7 @@ class OpenCaseView(DjangoView):
 # What the engine read under its row lock, for the activations it runs in the
 # same transaction: (process id, {field: value}). Saves the Switch and the next
 # task's permission a read each of what the engine already holds.
-_held: ContextVar[tuple[int, dict[str, Any]] | None] = ContextVar("held", default=None)
+_held: ContextVar[tuple[int | None, dict[str, Any]] | None] = ContextVar("held", default=None)
 
 
 def _held_value(process_id: int, field: str) -> Any:

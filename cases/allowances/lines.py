@@ -23,7 +23,19 @@ def payroll_lines(payroll: Payroll) -> QuerySet[PayrollLine]:
     return PayrollLine.objects.filter(month=payroll.month, payroll_id=payroll.pk)
 
 
+# Which stamp of a line holds the event of each of its steps.
+STAMPS = {
+    "approve": "approved_event",
+    "send": "sent_event",
+    "record_paid": "result_event",
+    "record_unpaid": "result_event",
+    "carry": "settled_event",
+    "return_unpaid": "settled_event",
+}
+
+
 def move_lines(
+    payroll: Payroll,
     queryset: QuerySet[PayrollLine],
     name: str,
     *,
@@ -32,9 +44,21 @@ def move_lines(
     values: dict[str, Any] | None = None,
     strict: bool = True,
 ) -> BulkResult:
-    """Move the lines through `name` in one statement; with `strict`, any line
-    refused refuses the whole step (the payroll moves with all its lines)."""
-    result = bulk_transition(queryset, name, actor=actor, allowed_roles=roles, values=values)
+    """Move the payroll's lines through `name` in one statement, with ONE
+    audit event about the payroll (its digest names the lines moved) stamped
+    on each line; with `strict`, any line refused refuses the whole step."""
+    result = bulk_transition(
+        queryset,
+        name,
+        actor=actor,
+        allowed_roles=roles,
+        values=values,
+        audit="batch",
+        parent=("allowances.payroll", payroll.pk),
+        commune_id=payroll.commune_id,
+        stamp=STAMPS[name],
+        same={"month": payroll.month},
+    )
     if strict and result.refused:
         raise InvalidData(
             _("%(count)s lines of the payroll could not be moved.")

@@ -211,22 +211,24 @@ def payroll_results_record(
             by_reason[reason].append(line_id)
         for day, ids in sorted(by_date.items()):
             r = move_lines(
+                locked,
                 lines.filter(pk__in=ids),
                 "record_paid",
                 actor=actor,
                 roles=ACCOUNTANT,
                 values={"paid_on": day},
             )
-            out.paid += len(r.moved)
+            out.paid += r.count
         for reason, ids in sorted(by_reason.items()):
             r = move_lines(
+                locked,
                 lines.filter(pk__in=ids),
                 "record_unpaid",
                 actor=actor,
                 roles=ACCOUNTANT,
                 values={"unpaid_reason": reason},
             )
-            out.unpaid += len(r.moved)
+            out.unpaid += r.count
         totals_refresh(locked)
         audit.record(
             actor=actor,
@@ -251,9 +253,11 @@ def payroll_unpaid_settle(
     with transaction.atomic():
         locked = _locked_in(payroll, PayrollState.SENT)
         lines = payroll_lines(locked)
-        carried = move_lines(lines.filter(pk__in=carry), "carry", actor=actor, roles=ACCOUNTANT)
+        carried = move_lines(
+            locked, lines.filter(pk__in=carry), "carry", actor=actor, roles=ACCOUNTANT
+        )
         returned = move_lines(
-            lines.filter(pk__in=give_back), "return_unpaid", actor=actor, roles=ACCOUNTANT
+            locked, lines.filter(pk__in=give_back), "return_unpaid", actor=actor, roles=ACCOUNTANT
         )
         totals_refresh(locked)
-    return len(carried.moved), len(returned.moved)
+    return carried.count, returned.count

@@ -191,7 +191,9 @@ def check_payroll_approve(payroll: Payroll, data: dict[str, Any], actor: User) -
 
 def apply_payroll_approve(payroll: Payroll, data: dict[str, Any], actor: User) -> None:
     """Approve every line; the arrears this payroll computed are settled."""
-    move_lines(payroll_lines(payroll).filter(state=LN.LISTED), "approve", actor=actor, roles=HEAD)
+    move_lines(
+        payroll, payroll_lines(payroll).filter(state=LN.LISTED), "approve", actor=actor, roles=HEAD
+    )
     Entitlement.objects.filter(
         commune_id=payroll.commune_id, arrears_from__lt=payroll.month
     ).update(arrears_from=None)
@@ -199,7 +201,11 @@ def apply_payroll_approve(payroll: Payroll, data: dict[str, Any], actor: User) -
 
 def apply_payroll_send(payroll: Payroll, data: dict[str, Any], actor: User) -> None:
     move_lines(
-        payroll_lines(payroll).filter(state=LN.APPROVED), "send", actor=actor, roles=ACCOUNTANT
+        payroll,
+        payroll_lines(payroll).filter(state=LN.APPROVED),
+        "send",
+        actor=actor,
+        roles=ACCOUNTANT,
     )
 
 
@@ -319,7 +325,7 @@ RECUPERATION_SPEC = ProcessSpec(
                 form=recup.RecuperationPaidForm,
                 check=recup.check_record_paid,
                 apply=recup.apply_record_paid,
-                initial=lambda rl: {"sent_on": timezone.localdate()},
+                initial=recup.paid_initial,
             ),
             T("close", _("Close the list"), {"*": OFFICER}),
             T(

@@ -15,7 +15,7 @@ from cases.allowances.models import AllowanceStandard, Entitlement, LineKind, Pa
 from tests.allowances.helpers import approve, close, full_month, lines_of, pay_all
 from tests.factories import PersonFactory
 from workflows.engine import transition
-from workflows.exceptions import NotPermitted, TransitionNotAllowed
+from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -177,8 +177,9 @@ def test_a_line_not_paid_and_carried_is_listed_again_next_month_once(
     may = approve(generate(staff, communes.a, D(2024, 5, 1)), staff)
     line = payroll_lines(may).get(person=p2)
     pay_all(may, staff, unpaid={line.pk: "absent"})
-    with pytest.raises(Exception, match="settle them first"):
+    with pytest.raises(InvalidData) as refused:
         transition(may, "reconcile", actor=staff.accountant)
+    assert refused.value.code == "payroll_results_incomplete"
     services.payroll_unpaid_settle(
         actor=staff.accountant, payroll=may, carry=[line.pk], give_back=[]
     )
@@ -230,3 +231,34 @@ def test_the_reviewer_sees_what_changed_since_last_month(staff, communes, people
     assert [r.person_id for r in diff.rows["stopped"]] == [p1.pk]
     assert (diff.rows["changed"][0].before, diff.rows["changed"][0].after) == (660_000, 750_000)
     assert diff.amounts["arrears"] == 660_000
+
+
+def test_who_approved_and_who_paid_a_persons_march_line_is_on_record(
+    staff, communes, people, entitle
+):
+    from workflows.audit_batch import BATCH_EVENT, row_history, verify_batch
+    from workflows.models import AuditEvent
+
+    p1, p2, _ = people.a
+    entitle(p1, "nkt_nang", D(2023, 1, 1))
+    entitle(p2, "nkt_nang", D(2023, 1, 1))
+    march = full_month(communes.a, D(2024, 3, 1), staff)
+    line = payroll_lines(march).get(person=p1)
+    steps = [(e.transition, e.actor.username) for e in row_history(line)]
+    assert steps == [
+        ("approve", staff.head.username),
+        ("send", staff.accountant.username),
+        ("record_paid", staff.accountant.username),
+    ]
+    # One event per step for the whole payroll, not one per line.
+    batch = AuditEvent.objects.filter(
+        object_type="allowances.payroll",
+        object_id=str(march.pk),
+        transition="approve",
+        event=BATCH_EVENT,
+    )
+    assert batch.count() == 1 and batch.get().pk == line.approved_event_id
+    for event in AuditEvent.objects.filter(
+        pk__in=[line.approved_event_id, line.sent_event_id, line.result_event_id]
+    ):
+        assert verify_batch(event).ok

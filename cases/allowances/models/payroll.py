@@ -17,6 +17,7 @@ from cases.allowances.models.entitlements import Entitlement
 from cases.allowances.models.rates import APP_LABEL, AllowanceCategory, Regime
 from cases.models import AdministrativeUnit, Person
 from workflows.formatting import month_label
+from workflows.models import AuditEvent
 from workflows.text import NormalizedCharField
 
 
@@ -104,6 +105,21 @@ class Payroll(FSMModelMixin, models.Model):
         pass
 
 
+def stamp(column: str) -> models.ForeignKey:
+    """A batch audit event's id on a line (no database constraint: the audit
+    table is append-only, and partitions keep their own indexes small)."""
+    return models.ForeignKey(
+        AuditEvent,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column=column,
+        db_index=False,
+        related_name="+",
+    )
+
+
 class LineKind(models.TextChoices):
     REGULAR = "regular", _("Monthly allowance")
     ARREARS = "arrears", _("Arrears")
@@ -164,11 +180,12 @@ class PayrollLine(FSMModelMixin, models.Model):
     # The line of an earlier payroll this one pays again (no foreign key: a
     # partitioned table's id is unique by its sequence, not by a constraint).
     carried_from = models.BigIntegerField(null=True, blank=True)
-    # The audit events that moved the line (one event per payroll step).
-    approved_event = models.BigIntegerField(null=True, blank=True)
-    sent_event = models.BigIntegerField(null=True, blank=True)
-    result_event = models.BigIntegerField(null=True, blank=True)
-    settled_event = models.BigIntegerField(null=True, blank=True)
+    # The audit events that moved the line: one event per payroll step for all
+    # its lines (`bulk_transition(audit="batch")`), its id stamped on each.
+    approved_event = stamp("approved_event")
+    sent_event = stamp("sent_event")
+    result_event = stamp("result_event")
+    settled_event = stamp("settled_event")
 
     class Meta:
         app_label = APP_LABEL
