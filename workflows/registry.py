@@ -79,6 +79,10 @@ def route_choices() -> list[tuple[str, Any]]:
     return [(str(s.route), getattr(s.route, "label", s.route)) for s in _routed.values()]
 
 
+def has_flow(code: str) -> bool:
+    return _flows.get(code) is not None
+
+
 def flow_for(code: str) -> type[Any]:
     flow = _flows[code]
     if flow is None:

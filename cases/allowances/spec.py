@@ -116,7 +116,8 @@ ENTITLEMENT_SPEC = ProcessSpec(
     model=Entitlement,
     states=EntitlementState,
     steps=(),
-    happy_path=(EntitlementState.ACTIVE, EntitlementState.ENDED),
+    # No path: an entitlement changes only by decisions, nobody's task waits on it.
+    happy_path=(),
     terminal=frozenset({EntitlementState.ENDED}),
     object_type="allowances.entitlement",
     detail_url="entitlement_detail",

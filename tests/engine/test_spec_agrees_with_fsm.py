@@ -10,7 +10,7 @@ from collections import defaultdict
 import pytest
 
 from workflows.permissions import role_permission
-from workflows.registry import all_specs, flow_for, routed_specs
+from workflows.registry import all_specs, flow_for, has_flow, routed_specs
 
 SPECS = {(s.code, str(s.route)): s for s in [*all_specs().values(), *routed_specs()]}
 
@@ -59,7 +59,12 @@ def test_every_waiting_state_of_the_happy_path_has_a_step(key):
             assert str(state) in spec.acting_role, state
 
 
-@pytest.mark.parametrize("code", sorted(all_specs()))
+@pytest.mark.parametrize("code", sorted(c for c in all_specs() if not has_flow(c)))
+def test_a_process_without_a_flow_has_no_step_waiting(code):
+    assert all_specs()[code].steps == ()
+
+
+@pytest.mark.parametrize("code", sorted(c for c in all_specs() if has_flow(c)))
 def test_the_flow_has_one_task_per_step_with_the_steps_role(code):
     flow_class = flow_for(code)
     routes = [s for s in SPECS.values() if s.code == code]
