@@ -21,6 +21,12 @@ the shipped rates (with Hà Nội's own social standard).
    lines and the arrears lines), against raw SQL inserting the same regular
    and arrears lines into September (the difference computed in SQL from the
    two amounts), the floor.
+3. The month moved through its steps for every commune (submit, review,
+   approve, send, every line's result recorded as paid, reconcile, close):
+   the audit events written for the month (one per payroll step, not one
+   per line), the time of the line moves against raw SQL UPDATEs of the same
+   lines through the same states, and the incremental tamper check after
+   the month (from the checkpoints taken before it) against a full walk.
 
     BENCH_ENTITLEMENTS=1000000 DJANGO_SETTINGS_MODULE=config.settings PYTHONPATH=. \\
         .venv/bin/python bench/bench_payroll_generate.py
@@ -227,6 +233,77 @@ def floor(communes: list[Any], officer: Any, month: dt.date, extra: str = "", **
     return time.perf_counter() - t
 
 
+def month_through(communes: list[Any], officer: Any, month: dt.date) -> dict[str, Any]:
+    """Every commune's payroll of `month` from generated to closed, as the
+    office does it: times of the line moves, events written, the checks."""
+    from cases.allowances import services
+    from cases.allowances.lines import payroll_lines
+    from cases.allowances.models import Payroll
+    from workflows import audit
+    from workflows.engine import transition
+    from workflows.models import AuditEvent
+    from workflows.permissions import Role
+    from workflows.services import role_grant
+
+    def grant(username: str, role: str) -> Any:
+        return role_grant(actor=None, username=username, role=role, commune_codes=[],
+                          password="bench-pw-123", full_name=f"Bench {username}")  # fmt: skip
+
+    specialist = grant("bench_specialist", Role.DISTRICT_SPECIALIST)
+    head = grant("bench_head", Role.OFFICE_HEAD)
+    accountant = grant("bench_accountant", Role.ACCOUNTANT)
+    assert audit.verify(incremental=True).ok  # checkpoints before the month
+    before = AuditEvent.objects.count()
+    moves = 0.0
+    lines = 0
+    for payroll in Payroll.objects.filter(month=month, commune__in=communes).order_by("pk"):
+        transition(payroll, "submit", actor=officer)
+        transition(payroll, "review", actor=specialist)
+        t = time.perf_counter()
+        transition(payroll, "approve", actor=head)
+        transition(payroll, "send", actor=accountant)
+        ids = list(payroll_lines(payroll).values_list("pk", flat=True))
+        services.payroll_results_record(
+            actor=accountant, payroll=payroll, paid=dict.fromkeys(ids, month.replace(day=10)),
+            unpaid={},
+        )  # fmt: skip
+        moves += time.perf_counter() - t
+        lines += len(ids)
+        transition(payroll, "reconcile", actor=accountant)
+        transition(payroll, "close", actor=head)
+    written = AuditEvent.objects.count() - before
+    t = time.perf_counter()
+    incremental = audit.verify(incremental=True)
+    inc_s = time.perf_counter() - t
+    t = time.perf_counter()
+    full = audit.verify()
+    full_s = time.perf_counter() - t
+    return {
+        "lines": lines, "written": written, "moves": moves, "inc": incremental,
+        "inc_s": inc_s, "full": full, "full_s": full_s,
+    }  # fmt: skip
+
+
+def raw_moves(month: dt.date) -> float:
+    """The floor of the line moves: the same lines through the same states,
+    one UPDATE per step over the month's partition."""
+    from django.db import connection, transaction
+
+    t = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        for src, dst, extra in [
+            ("listed", "approved", ""),
+            ("approved", "sent", ""),
+            ("sent", "paid", ", paid_on = %(M)s"),
+        ]:
+            cur.execute(
+                f"UPDATE allowances_payrollline SET state = %(dst)s{extra} "
+                "WHERE month = %(M)s AND state = %(src)s",
+                {"M": month, "src": src, "dst": dst},
+            )
+    return time.perf_counter() - t
+
+
 def main() -> None:
     from cases.allowances.models import AllowanceStandard
     from cases.allowances.rates import add_months, province_of
@@ -283,6 +360,17 @@ def main() -> None:
             ],
         )  # fmt: skip
     )
+    month = month_through(communes, officer, D(2024, 6, 1))
+    floor_moves = raw_moves(D(2024, 5, 1))
+    print()
+    print(f"audit events written for the month: {month['written']} for {month['lines']} lines "
+          f"({len(communes)} payrolls)")  # fmt: skip
+    print(f"line moves (approve, send, results): {month['moves']:.2f} s; raw SQL UPDATEs "
+          f"{floor_moves:.2f} s; ratio {month['moves'] / floor_moves:.2f}x")  # fmt: skip
+    inc, full = month["inc"], month["full"]
+    print(f"incremental tamper check after the month: {inc.events} events in "
+          f"{month['inc_s']:.2f} s ({'clean' if inc.ok else inc.problem}); full walk "
+          f"{full.events} events in {month['full_s']:.2f} s ({'clean' if full.ok else full.problem})")  # fmt: skip
     # The first call of the run also reads what later calls find cached
     # (content types, the flow's nodes): the rest must all be equal.
     same = len(set(queries[1:])) == 1
