@@ -27,3 +27,9 @@ class AllowancesConfig(AppConfig):
         registry.register(RECUPERATION_SPEC, flow=RecuperationListFlow)
         registry.register(ENTITLEMENT_SPEC, flow=None)
         registry.register_rows("allowances.payrollline", LINE_LABELS)
+
+        # Long payroll lists are built in the background (cases.exports).
+        from cases.allowances.documents_exports import EXPORT_KIND
+        from cases.exports.kinds import register
+
+        register(EXPORT_KIND)
