@@ -20,6 +20,7 @@ from cases.api import (
     transition_from_request,
     validated_query,
 )
+from cases.api_pages import KeysetPagination
 from cases.housing.selectors import housing_case_get, housing_cases_for_user
 from cases.housing.serializers import (
     HousingCaseCreateSerializer,
@@ -31,6 +32,7 @@ from cases.housing.services import housing_case_create
 from workflows import onestop
 from workflows.actors import signed_in
 from workflows.idempotency import idempotent
+from workflows.keyset import Keyset
 
 
 def case_response(request: Request, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
@@ -45,9 +47,12 @@ def case_response(request: Request, pk: int, status_code: int = status.HTTP_200_
 
 
 class HousingListView(ApiView, generics.ListAPIView):
-    """Housing-support cases in the caller's communes, newest first."""
+    """Housing-support cases in the caller's communes, newest first, in keyset
+    pages (`next` / `previous` carry a cursor; `count` is null past 1,000)."""
 
     serializer_class = HousingCaseListSerializer
+    pagination_class = KeysetPagination
+    keyset = Keyset(("-created_at", "-id"), salt="api_housing_list")
 
     def get_queryset(self) -> Any:
         qs = housing_cases_for_user(self.request.user).select_related("commune", "applicant")
@@ -58,7 +63,7 @@ class HousingListView(ApiView, generics.ListAPIView):
             qs = qs.filter(state=filters["state"])
         if filters.get("program"):
             qs = qs.filter(program=filters["program"])
-        return qs.order_by("-created_at", "-id")
+        return qs  # ordered by the keyset pages
 
     @extend_schema(
         parameters=[HousingFilterSerializer],

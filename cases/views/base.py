@@ -3,20 +3,23 @@ errors become Vietnamese messages with the right HTTP status."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.mixins import AccessMixin
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from cases.forms import attach_errors
+from workflows import formatting
 from workflows.exceptions import DomainError, NotFound
+from workflows.keyset import InvalidCursor, Keyset, bounded_count, page_read
 from workflows.permissions import scope_for
 
 PAGE_SIZE = 25
@@ -83,6 +86,100 @@ def paginate(
     number = request.GET.get("page")
     size = per_page or PAGE_SIZE
     return IdsFirstPaginator(items, size, requested=number, exact=exact).get_page(number)
+
+
+# --- keyset pages (lists that grow with the data) ---------------------------------
+
+
+@dataclass
+class ListPage:
+    """A keyset page as `includes/keyset_pagination.html` shows it: the rows,
+    the query strings of the first, previous and next pages ("": none), the
+    bounded count (`shown`: "1.263" or "hơn 1.000") and `notice`, set when a
+    link was not valid and the first page is shown instead."""
+
+    object_list: list[Any]
+    first: bool
+    first_query: str
+    previous_query: str
+    next_query: str
+    count: int | None = None
+    shown: str = ""
+    notice: str = ""
+
+
+def _query(request: HttpRequest, **changes: str | None) -> str:
+    query: QueryDict = request.GET.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value:
+            query[key] = value
+    return query.urlencode()
+
+
+def keyset_paginate(
+    request: HttpRequest,
+    items: QuerySet,
+    keyset: Keyset,
+    per_page: int | None = None,
+    *,
+    count: bool = True,
+) -> ListPage:
+    """The page of `items` that `?cursor=` points to (none: the first page),
+    with no OFFSET; `count`: also the list's count, bounded (workflows.keyset);
+    without it (a search whose count would cost more than its page), the
+    count is known only when the whole list fits on its first page.
+    A tampered or foreign cursor shows the first page with a notice, not an error."""
+    size = per_page or PAGE_SIZE
+    notice = ""
+    cursor = request.GET.get("cursor", "")
+    try:
+        if cursor:  # decoded first: a bad one must not end the page read's transaction
+            keyset.decode(items, cursor)
+    except InvalidCursor as exc:
+        cursor = ""
+        notice = f"{exc.message} {_('The first page is shown.')}"
+    with page_read(items.db):
+        page = keyset.page(items, cursor, size=size)
+        counted = bounded_count(items) if count else None
+    listed = ListPage(
+        page.rows,
+        first=page.first,
+        first_query=_query(request, cursor=None),
+        previous_query=_query(request, cursor=page.previous) if page.previous else "",
+        next_query=_query(request, cursor=page.next) if page.next else "",
+        notice=notice,
+    )
+    exact = True
+    if counted is not None:
+        listed.count, exact = counted
+    elif page.first and page.next is None:
+        listed.count = len(page.rows)  # the whole list is on the page: counted for free
+    if listed.count is not None:
+        shown = formatting.number(listed.count)
+        listed.shown = shown if exact else _("more than %(n)s") % {"n": shown}
+    return listed
+
+
+def old_page_redirect(
+    request: HttpRequest, items: QuerySet, keyset: Keyset, per_page: int | None = None
+) -> HttpResponse | None:
+    """An old `?page=N` link (bookmarks, pages of before keyset pages) sent on
+    to the same page's cursor: pages up to `COUNT_AHEAD_PAGES` (one bounded
+    OFFSET read of the key), the first page for deeper or unknown ones. None
+    when the request has no `page`."""
+    if "page" not in request.GET:
+        return None
+    try:
+        number = int(request.GET["page"])
+    except ValueError:
+        number = 1
+    cursor = None
+    if 1 < number <= COUNT_AHEAD_PAGES:
+        cursor = keyset.position_of_page(items, number, size=per_page or PAGE_SIZE)
+    query = _query(request, cursor=cursor)
+    return redirect(f"{request.path}?{query}" if query else request.path)
 
 
 class CaseflowMixin(AccessMixin):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -107,9 +109,10 @@ def test_list_is_paginated_25_per_page(users, config, applicant, client_for):
     cases = [_draft(users, PersonFactory(commune=applicant.commune)) for _ in range(27)]
     client = client_for(users.officer)
     page1 = client.get(reverse("case_list")).content.decode()
-    page2 = client.get(reverse("case_list"), {"page": 2}).content.decode()
+    following = re.search(r'href="\?([^"]*)" rel="next"', page1)
+    assert following, "page 1 links to the next page (a keyset cursor)"
+    page2 = client.get(f"{reverse('case_list')}?{html.unescape(following[1])}").content.decode()
     assert "27 hồ sơ" in page1
-    assert "Trang 1/2" in page1
     newest_first = sorted(cases, key=lambda c: c.pk, reverse=True)
     assert newest_first[0].reference in page1 and newest_first[0].reference not in page2
     assert newest_first[-1].reference in page2 and newest_first[-1].reference not in page1
