@@ -38,7 +38,14 @@ import datetime as dt
 import time
 from typing import Any
 
-from bench.common import counting, env_int, environment_line, seed_registry, table, throwaway_database
+from bench.common import (
+    counting,
+    env_int,
+    environment_line,
+    seed_registry,
+    table,
+    throwaway_database,
+)
 
 ENTITLEMENTS = env_int("BENCH_ENTITLEMENTS", 1_000_000)
 COMMUNES = env_int("BENCH_COMMUNES", 126)
@@ -74,13 +81,12 @@ def seed(n: int, n_communes: int) -> tuple[list[Any], Any]:
     from django.apps import apps
     from django.db import connection
 
+    from bench.common import insert_series, reset_sequence
     from cases.allowances import reference
     from cases.allowances.models import AllowanceCategory, Entitlement
     from cases.models import AdministrativeUnit, Person
     from workflows.permissions import Role
     from workflows.services import role_grant
-
-    from bench.common import insert_series, reset_sequence
 
     units = seed_registry()
     reference.seed(apps, None)
@@ -208,7 +214,9 @@ def amounts_by_category(month: dt.date, province_id: int | None) -> dict[int, in
     return out
 
 
-def floor(communes: list[Any], officer: Any, month: dt.date, extra: str = "", **params: Any) -> float:
+def floor(
+    communes: list[Any], officer: Any, month: dt.date, extra: str = "", **params: Any
+) -> float:
     from django.db import connection, transaction
 
     from cases.allowances.models import Payroll
@@ -309,12 +317,16 @@ def main() -> None:
     from cases.allowances.rates import add_months, province_of
 
     print(environment_line())
-    print(f"# BENCH_ENTITLEMENTS={ENTITLEMENTS}, BENCH_COMMUNES={COMMUNES}, "
-          f"BENCH_RETRO_COMMUNES={RETRO_COMMUNES}")
+    print(
+        f"# BENCH_ENTITLEMENTS={ENTITLEMENTS}, BENCH_COMMUNES={COMMUNES}, "
+        f"BENCH_RETRO_COMMUNES={RETRO_COMMUNES}"
+    )
     t0 = time.perf_counter()
     communes, officer = seed(ENTITLEMENTS, COMMUNES)
-    print(f"# set-up: {ENTITLEMENTS} entitlements in {len(communes)} communes "
-          f"in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"# set-up: {ENTITLEMENTS} entitlements in {len(communes)} communes "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
 
     ours, queries, lines = generate_all(communes, officer, D(2024, 6, 1))
     if PROFILE:
@@ -347,15 +359,31 @@ def main() -> None:
         table(
             ["what", "lines", "seconds", "lines/s"],
             [
-                [f"generate 06/2024, {len(communes)} communes (payroll_generate each)", lines,
-                 f"{ours:.2f}", f"{lines / ours:,.0f}"],
-                ["baseline: raw SQL INSERT of the same lines (one statement)", lines,
-                 f"{base:.2f}", f"{lines / base:,.0f}"],
+                [
+                    f"generate 06/2024, {len(communes)} communes (payroll_generate each)",
+                    lines,
+                    f"{ours:.2f}",
+                    f"{lines / ours:,.0f}",
+                ],
+                [
+                    "baseline: raw SQL INSERT of the same lines (one statement)",
+                    lines,
+                    f"{base:.2f}",
+                    f"{lines / base:,.0f}",
+                ],
                 ["ratio generate / baseline", "", f"{ours / base:.2f}x", ""],
-                [f"arrears after a retroactive rate: generate 08/2024, {len(retro)} communes",
-                 retro_lines, f"{arrears_s:.2f}", f"{retro_lines / arrears_s:,.0f}"],
-                ["baseline: raw SQL INSERT of the same regular and arrears lines", retro_lines,
-                 f"{arrears_base:.2f}", f"{retro_lines / arrears_base:,.0f}"],
+                [
+                    f"arrears after a retroactive rate: generate 08/2024, {len(retro)} communes",
+                    retro_lines,
+                    f"{arrears_s:.2f}",
+                    f"{retro_lines / arrears_s:,.0f}",
+                ],
+                [
+                    "baseline: raw SQL INSERT of the same regular and arrears lines",
+                    retro_lines,
+                    f"{arrears_base:.2f}",
+                    f"{retro_lines / arrears_base:,.0f}",
+                ],
                 ["ratio arrears / baseline", "", f"{arrears_s / arrears_base:.2f}x", ""],
             ],
         )  # fmt: skip
@@ -368,9 +396,11 @@ def main() -> None:
     print(f"line moves (approve, send, results): {month['moves']:.2f} s; raw SQL UPDATEs "
           f"{floor_moves:.2f} s; ratio {month['moves'] / floor_moves:.2f}x")  # fmt: skip
     inc, full = month["inc"], month["full"]
+    inc_text = "clean" if inc.ok else inc.problem
+    full_text = "clean" if full.ok else full.problem
     print(f"incremental tamper check after the month: {inc.events} events in "
-          f"{month['inc_s']:.2f} s ({'clean' if inc.ok else inc.problem}); full walk "
-          f"{full.events} events in {month['full_s']:.2f} s ({'clean' if full.ok else full.problem})")  # fmt: skip
+          f"{month['inc_s']:.2f} s ({inc_text}); full walk "
+          f"{full.events} events in {month['full_s']:.2f} s ({full_text})")  # fmt: skip
     # The first call of the run also reads what later calls find cached
     # (content types, the flow's nodes): the rest must all be equal.
     same = len(set(queries[1:])) == 1

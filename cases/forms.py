@@ -16,7 +16,7 @@ from cases.uploads.documents import EXTENSIONS, SIGNATURES
 from cases.validators import NationalIdField as NationalIdField  # shared by the processes
 from notifications.models import NotificationPreference
 from workflows import formatting
-from workflows.forms import MoneyField, PastDateField
+from workflows.forms import MoneyField, MonthField, PastDateField, month_input
 from workflows.forms import VnDateField as VnDateField
 from workflows.forms import date_input as date_input
 from workflows.specs import TransitionSpec
@@ -230,6 +230,8 @@ def transition_form(
         # The shared forms use the default widgets: make them fit this UI.
         if isinstance(field, MoneyField):
             field.widget = money_input()
+        elif isinstance(field, MonthField):
+            field.widget = month_input()
         elif isinstance(field, forms.DateField):
             field.widget = date_input()
     return form

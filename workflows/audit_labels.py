@@ -154,6 +154,17 @@ DOCUMENT_LABELS: dict[str, Any] = {
 }
 
 
+def register_object_labels(labels: dict[str, Any]) -> None:
+    """A process names its objects for the trail ("Payroll #%(id)s"), from its
+    AppConfig.ready."""
+    OBJECT_LABELS.update(labels)
+
+
+def register_document_labels(labels: dict[str, Any]) -> None:
+    """A process names its documents for the trail (from its AppConfig.ready)."""
+    DOCUMENT_LABELS.update(labels)
+
+
 def document_label(name: str) -> str:
     """'signature_list.xlsx' -> 'Danh sách ký nhận (.xlsx)'; another name as it is."""
     stem, _dot, ext = str(name).partition(".")

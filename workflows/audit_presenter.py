@@ -31,7 +31,7 @@ from workflows.audit_labels import (
     VALUE_LABELS,
     document_label,
 )
-from workflows.forms import MoneyField
+from workflows.forms import MoneyField, MonthField
 from workflows.models import AuditEvent
 from workflows.permissions import (
     ROLE_LABELS,
@@ -107,6 +107,11 @@ def _value_text(field: Any, value: Any, key: str = "") -> str:
         return formatting.file_size(value) if key in SIZE_KEYS else formatting.number(value)
     if isinstance(field, forms.ChoiceField):
         return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
+    if isinstance(field, MonthField) and isinstance(value, str):
+        try:
+            return formatting.month_label(dt.date.fromisoformat(value[:10]))
+        except ValueError:
+            return value
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             return formatting.vn_date(dt.date.fromisoformat(value[:10]))

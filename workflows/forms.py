@@ -88,6 +88,14 @@ class PastDateField(VnDateField):
 MONTH_MESSAGE = _("Enter a month as mm/yyyy, e.g. 07/2024.")
 
 
+def month_input() -> forms.DateInput:
+    """A text input showing mm/yyyy (a month is kept as its first day)."""
+    return forms.DateInput(
+        format="%m/%Y",
+        attrs={"placeholder": "mm/yyyy", "autocomplete": "off", "inputmode": "numeric"},
+    )
+
+
 class MonthField(forms.DateField):
     """A month typed as mm/yyyy (also m/yyyy, mm-yyyy, and yyyy-mm or a date
     from the API), kept as its first day."""
@@ -96,12 +104,7 @@ class MonthField(forms.DateField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.pop("input_formats", None)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={"placeholder": "mm/yyyy", "autocomplete": "off", "inputmode": "numeric"}
-            ),
-        )
+        kwargs.setdefault("widget", month_input())
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> dt.date | None:

@@ -29,7 +29,17 @@ class AllowancesConfig(AppConfig):
         registry.register_rows("allowances.payrollline", LINE_LABELS)
 
         # Long payroll lists are built in the background (cases.exports).
-        from cases.allowances.documents_exports import EXPORT_KIND
+        from cases.allowances.documents_exports import DOCUMENT_LABELS, EXPORT_KIND
         from cases.exports.kinds import register
+        from workflows.audit_labels import register_document_labels, register_object_labels
 
         register(EXPORT_KIND)
+        register_document_labels(DOCUMENT_LABELS)
+        register_object_labels(
+            {
+                "allowances.payroll": _("Allowance payroll #%(id)s"),
+                "allowances.entitlement": _("Allowance #%(id)s"),
+                "allowances.recuperationlist": _("Recuperation list #%(id)s"),
+                "allowances.payrollline": _("Payroll line #%(id)s"),
+            }
+        )

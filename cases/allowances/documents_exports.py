@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.allowances.documents import (
     bank_transfer_csv,
@@ -88,6 +89,18 @@ PAYROLL_DOCUMENTS: dict[str, PayrollDocument] = {
     ),
 }
 TYPES = {"xlsx": XLSX, "docx": DOCX, "csv": CSV}
+# How the trail names a document where another process uses the same code.
+AUDIT_NAMES = {"reconciliation": "payroll_reconciliation"}
+# What the trail calls each document (registered with it in apps.py).
+DOCUMENT_LABELS = {
+    "post_office_list": gettext_lazy("Payment list for the post office"),
+    "bank_transfer": gettext_lazy("Bank transfer file"),
+    "payroll_list_xlsx": gettext_lazy("Allowance payment list"),
+    "payroll_list_docx": gettext_lazy("Allowance payment list"),
+    "payroll_reconciliation": gettext_lazy("Reconciliation of the allowance payroll"),
+    "monthly_summary": gettext_lazy("Monthly summary by regime and category"),
+    "entitlement_decision": gettext_lazy("Allowance decision"),
+}
 
 
 def _actor_role(actor: User, commune_id: int | None) -> str:
@@ -141,7 +154,10 @@ def payroll_document_export(
         commune_id=payroll.commune_id,
         object_type="allowances.payroll",
         object_id=payroll.pk,
-        data={"document": f"{document}.{spec.fmt}", "month": month_text(payroll.month)},
+        data={
+            "document": f"{AUDIT_NAMES.get(document, document)}.{spec.fmt}",
+            "month": month_text(payroll.month),
+        },
     )
     rows = pay_rows_count(payroll, method=spec.method) if document != "reconciliation" else 0
     if rows > document_inline_max_rows():

@@ -135,6 +135,35 @@ STEP_LIMITS = [
 ]
 
 
+# The documents a decision dossier needs, by regime: configuration the office
+# sets in the admin (Giấy tờ cần nộp), as for housing; the demo loads these.
+# (regime, kind, label, position)
+DOCUMENTS = [
+    (BTXH, "to_khai_tro_giup_xa_hoi", "Tờ khai đề nghị trợ giúp xã hội (NĐ 20/2021)", 10),
+    (BTXH, "giay_to_tuy_than", "Bản sao căn cước công dân hoặc giấy khai sinh", 20),
+    (BTXH, "bien_ban_hoi_dong_xa", "Biên bản họp Hội đồng xét duyệt cấp xã", 30),
+    (NCC, "ban_khai_ca_nhan", "Bản khai cá nhân đề nghị hưởng trợ cấp", 10),
+    (
+        NCC,
+        "giay_chung_nhan_nguoi_co_cong",
+        "Giấy chứng nhận hoặc quyết định công nhận người có công",
+        20,
+    ),
+    (NCC, "giay_to_tuy_than", "Bản sao căn cước công dân", 30),
+]
+
+
+def seed_documents(apps: Any, schema_editor: Any) -> None:
+    requirement = apps.get_model("cases", "DocumentRequirement")
+    for regime, kind, label, position in DOCUMENTS:
+        requirement.objects.get_or_create(
+            process="allowance",
+            program=regime,
+            kind=kind,
+            defaults={"label": label, "position": position, "required": True},
+        )
+
+
 def seed(apps: Any, schema_editor: Any) -> None:
     unit = apps.get_model("cases", "AdministrativeUnit")
     standard = apps.get_model("allowances", "AllowanceStandard")

@@ -105,7 +105,8 @@ def allowance_case_create(
             object_id=str(case.pk),
             event="create",
             to_state=case.state,
-            data={"regime": regime, "category": category.code, "kind": case.kind},
+            # The category's name (its code would reach the trail's screens).
+            data={"regime": regime, "category": category.name, "kind": case.kind},
         )
         flows.process_start(case)
     return case

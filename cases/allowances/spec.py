@@ -5,9 +5,11 @@ from these in `flow.py`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.allowances import decisions
@@ -35,8 +37,9 @@ from cases.allowances.models import (
 )
 from cases.models import Case
 from workflows.actors import User
+from workflows.audit_labels import document_label
 from workflows.exceptions import InvalidData, SeparationOfDuties
-from workflows.formatting import number
+from workflows.formatting import money, month_label, number
 from workflows.permissions import Role
 from workflows.registry import RowLabels
 from workflows.specs import OneStopSpec, ProcessSpec, Step, TransitionSpec
@@ -223,6 +226,49 @@ def check_payroll_reconcile(payroll: Payroll, data: dict[str, Any], actor: User)
         )
 
 
+PAYROLL_EVENTS = {
+    "payroll_generate": gettext_lazy("Generated the payroll"),
+    "payroll_results": gettext_lazy("Recorded payment results"),
+    "export": gettext_lazy("Downloaded a document"),
+}
+
+
+def describe_payroll_event(event: Any) -> list[tuple[str, str]] | None:
+    """What a payroll's own events say beyond their label."""
+    data = event.data or {}
+    if event.event == "payroll_generate":
+        out = [
+            (_("Lines"), number(int(data.get("lines", 0)))),
+            (_("Total"), money(int(data.get("total", 0)))),
+        ]
+        for key, label in (
+            ("arrears", _("Arrears lines")),
+            ("carried", _("Lines carried from earlier months")),
+            ("one_off", _("One-off support lines")),
+        ):
+            if data.get(key):
+                out.append((label, number(int(data[key]))))
+        if data.get("revised_from"):
+            months = sorted(set(data["revised_from"].values()))
+            text = ", ".join(month_label(dt.date.fromisoformat(m)) for m in months)
+            out.append((_("Arrears for a rate revised from"), text))
+        return [(str(k), str(v)) for k, v in out]
+    if event.event == "payroll_results":
+        out = [
+            (_("Paid lines"), number(int(data.get("paid", 0)))),
+            (_("Lines not paid"), number(int(data.get("unpaid", 0)))),
+        ]
+        if str(data.get("source", "")).startswith("payment_results_import"):
+            out.append((_("Source"), _("from a file")))
+        return [(str(k), str(v)) for k, v in out]
+    if event.event == "export":
+        out = [(_("Document"), document_label(str(data.get("document", ""))))]
+        if data.get("month"):
+            out.append((_("Month"), str(data["month"])))
+        return [(str(k), str(v)) for k, v in out]
+    return None
+
+
 PAYROLL_SPEC = ProcessSpec(
     code="payroll",
     label=_("Monthly allowance payroll"),
@@ -240,6 +286,8 @@ PAYROLL_SPEC = ProcessSpec(
     terminal=frozenset({P.CLOSED}),
     object_type="allowances.payroll",
     detail_url="payroll_detail",
+    event_labels=PAYROLL_EVENTS,
+    event_details=describe_payroll_event,
     transitions={
         t.name: t
         for t in [
