@@ -11,8 +11,11 @@ The year (or the last 12 months) picks the budgets, the payments, the gifts
 delivered and the cases counted by state and by commune (cases created in the
 period); overdue tasks are always as of today.
 
-Queries: the general section issues seven, the rehab section three, whatever
-the number of cases, tasks, payments or gifts.
+Monthly allowances paid (by month and regime, by commune and regime) are
+read through `cases.allowances.paid_figures` for the same period.
+
+Queries: the general section issues nine, the rehab section three, whatever
+the number of cases, tasks, payments, gifts or payroll lines.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from cases.housing.models import (
 from cases.models import AdministrativeUnit, Case
 from cases.rehab.models import ReferralState, VoluntaryState
 from cases.rehab.selectors import rehab_cases_for_user
+from cases.reporting.dashboard_allowances import AllowancePaid, allowances_paid
 from cases.selectors import cases_for_user
 from workflows.actors import Reader
 from workflows.models import TaskDeadline
@@ -165,6 +169,7 @@ class Dashboard:
     months: list[MonthRow] = field(default_factory=list)
     communes: list[CommuneRow] = field(default_factory=list)
     gifts: list[GiftSourceRow] = field(default_factory=list)
+    allowances: AllowancePaid = field(default_factory=AllowancePaid)
     rehab_by_state: list[StateCount] = field(default_factory=list)
     rehab_overdue: Overdue | None = None
 
@@ -425,6 +430,7 @@ def dashboard_for(
         dash.months = disbursements_by_month(user, start, end)
         dash.communes = by_commune(user, start, end)
         dash.gifts = gifts_by_source(user, dash.year)
+        dash.allowances = allowances_paid(user, start, end)
     if scope.sees_rehab:
         dash.rehab = True
         dash.rehab_by_state = rehab_cases_by_process_state(user)

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -31,9 +28,16 @@ from cases.reporting.charts import (
     bar_chart,
     compact_money,
     line_chart,
-    plain,
 )
-from cases.reporting.dashboard import Dashboard, Overdue, StateCount, process_labels
+from cases.reporting.dashboard import (
+    Dashboard,
+    Overdue,
+    StateCount,
+    month_starts,
+    process_labels,
+)
+from cases.reporting.dashboard_allowances import allowance_tables
+from cases.reporting.dashboard_table import Table
 from workflows import formatting
 
 # Chart labels of the processes that share a chart (the rehab dashboard).
@@ -41,60 +45,6 @@ SHORT_PROCESS_LABELS: dict[str, Any] = {
     "rehab_compulsory": gettext_lazy("Compulsory"),
     "rehab_voluntary": gettext_lazy("Voluntary"),
 }
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    headers: list[str]
-    rows: list[list[Any]]
-    money: set[int] = field(default_factory=set)  # 0-based columns holding đồng
-    total: list[Any] | None = None
-    chart: SafeString | None = None
-    note: str = ""
-    sheet: str = ""  # the short title of its .xlsx sheet (Excel allows 31 characters)
-    wide: bool = False
-
-    def _cell(self, j: int, value: Any) -> str:
-        if value is None:
-            return "—"
-        if isinstance(value, dt.date):
-            return value.strftime("%m/%Y")
-        if j in self.money:
-            return formatting.money(value)
-        if isinstance(value, int):
-            return plain(value)
-        return str(value)
-
-    def _display(self, row: Sequence[Any]) -> list[tuple[str, bool]]:
-        return [
-            (self._cell(j, v), isinstance(v, int) or v is None and j in self.money)
-            for j, v in enumerate(row)
-        ]
-
-    @property
-    def numeric(self) -> set[int]:
-        """Columns of numbers (right-aligned on the page and in the sheet)."""
-        return self.money | {
-            j
-            for j in range(len(self.headers))
-            if self.rows and all(isinstance(r[j], int) or r[j] is None for r in self.rows)
-        }
-
-    @property
-    def header_cells(self) -> list[tuple[str, bool]]:
-        numeric = self.numeric
-        return [(h, j in numeric) for j, h in enumerate(self.headers)]
-
-    @property
-    def display_rows(self) -> list[list[tuple[str, bool]]]:
-        """(text, is a number) per cell, for the page."""
-        return [self._display(r) for r in self.rows]
-
-    @property
-    def display_total(self) -> list[tuple[str, bool]] | None:
-        return self._display(self.total) if self.total is not None else None
 
 
 def short_process_label(process: str) -> str:
@@ -199,6 +149,12 @@ def dashboard_tables(dash: Dashboard) -> list[Table]:
         tables.append(_months_table(dash))
         tables.append(_communes_table(dash))
         tables.append(_gifts_table(dash))
+        tables += allowance_tables(
+            dash.allowances,
+            month_starts(dash.months_from, dash.months_to),
+            dash.communes,
+            _period(dash),
+        )
     if dash.rehab:
         tables.append(
             _state_table(

@@ -1,6 +1,6 @@
 """The six-month report (báo cáo 6 tháng) of a district office, computed from
 the data: the figures of the office's 2024 report (`../shared/seed/`) that the
-system holds, each by one aggregate query (seven queries whatever the size of
+system holds, each by one aggregate query (ten queries whatever the size of
 the district), and the report's body as blocks that the page preview, the
 .docx and the JSON answer all render.
 
@@ -27,9 +27,13 @@ What counts, and why:
   on-time rate (`workflows.models.OneStopRecord`), on time = result on or
   before the receipt's appointment date (as `workflows.onestop.onestop_kpi`).
 
-Allowances paid, recuperation, plans issued, trainings: the system holds no
-data on them yet, so they are editable text whose defaults take the seed
-report's wording with "…" where its figures were.
+- **Allowances and recuperation** (§2.2): payroll lines paid on a day in
+  the period, by regime (people and amount), and recuperation trips sent in
+  the period against the year's quota: `cases.reporting.report_allowances`.
+
+Plans issued, trainings: the system holds no data on them yet, so they are
+editable text whose defaults take the seed report's wording with "…" where
+its figures were.
 
 Who may read it: the office head, district specialists and auditors (district
 roles of the general processes); the .docx (the office's own document) is
@@ -56,6 +60,7 @@ from cases.housing.models import (
 )
 from cases.models import AdministrativeUnit, Category
 from cases.rehab.models import RehabReferral, VoluntaryRehab
+from cases.reporting.report_allowances import AllowanceFigures, allowance_figures
 from workflows import formatting
 from workflows.actors import Reader
 from workflows.exceptions import NotFound, NotPermitted
@@ -240,6 +245,7 @@ class ReportData:
     rehab_voluntary: int
     onestop: OneStopFigures
     communes: list[CommuneRow]
+    allowances: AllowanceFigures = field(default_factory=AllowanceFigures)
 
     @property
     def gifts_total(self) -> Tally:
@@ -266,6 +272,8 @@ class ReportData:
     def as_json(self) -> dict[str, Any]:
         """Plain figures (amounts in đồng) for the API."""
         out = asdict(self)
+        del out["allowances"]
+        out.update(self.allowances.as_json())
         out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
         out["gifts_total"] = asdict(self.gifts_total)
         out["onestop"]["on_time_rate"] = self.onestop.on_time_rate
@@ -282,7 +290,7 @@ def six_month_report(
     user: Reader, *, district: AdministrativeUnit, start: dt.date, end: dt.date
 ) -> ReportData:
     """Every figure of the report the system holds, for `district` between
-    `start` and `end` (both included). Seven queries whatever the data size.
+    `start` and `end` (both included). Ten queries whatever the data size.
     Raises NotFound / NotPermitted for users who may not read it."""
     require_report_access(user)
     communes = {
@@ -308,6 +316,7 @@ def six_month_report(
         ).count(),
         onestop=_onestop(in_district, start, end, communes),
         communes=list(communes.values()),
+        allowances=allowance_figures(user, district=district, start=start, end=end),
     )
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
 
+from cases.allowances.models import Regime
 from cases.gifts.documents import DOCX, OFFICE, XLSX, ExportedFile
 from cases.housing.models import HousingKind, HousingProgram
 from cases.models import AdministrativeUnit
@@ -261,8 +262,16 @@ def summary_rows(data: ReportData) -> list[list[Any]]:
             ["2.1", "Quà cho trẻ em có hoàn cảnh đặc biệt khó khăn", f.children.gifts,
              f.children.amount],
         ]  # fmt: skip
+    paid, a = data.allowances.paid, data.allowances
     merit = data.program(HousingProgram.MERIT)
     rows += [
+        ["2.2", "Chi trả trợ cấp người có công (người, đồng)", paid.regime(Regime.MERIT).people,
+         paid.regime(Regime.MERIT).amount],
+        ["2.2", "Chi trả trợ cấp bảo trợ xã hội (người, đồng)",
+         paid.regime(Regime.SOCIAL).people, paid.regime(Regime.SOCIAL).amount],
+        ["2.2", "Tổng kinh phí chi trả trợ cấp", None, paid.total_amount],
+        ["2.2", "Người có công đi điều dưỡng", a.recuperation_sent, None],
+        ["2.2", f"  chỉ tiêu điều dưỡng năm {data.start.year}", a.recuperation_quota, None],
         ["2.2", "Hỗ trợ nhà ở người có công", merit.households, merit.amount],
         ["2.2", "  xây mới", merit.kind(HousingKind.NEW_BUILD).gifts,
          merit.kind(HousingKind.NEW_BUILD).amount],

@@ -6,7 +6,7 @@ blocks.
 
 The text is Vietnamese whatever the UI language: it is the office's document.
 Editable defaults take the seed report's wording, with "…" where its figures
-came from outside the system (allowances paid, recuperation, plans issued).
+came from outside the system (plans issued, trainings).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from cases.allowances.models import Regime
 from cases.housing.models import HousingKind, HousingProgram
 from cases.reporting.report import (
     SOURCE_TEXT,
@@ -26,6 +27,7 @@ from cases.reporting.report import (
     million_vi,
     percent_vi,
 )
+from cases.reporting.report_allowances import money_vi
 
 NEW, REPAIR = HousingKind.NEW_BUILD, HousingKind.REPAIR
 
@@ -102,19 +104,19 @@ EDITABLE = [
         "Ngoài ra, phòng tham mưu UBND huyện chỉ đạo các đơn vị kiểm tra, rà soát các gia đình "
         "người có công, đối tượng chính sách, chăm lo tất cả các gia đình đều có Tết.",
     ),
+    # §2.2's amounts paid and recuperation trips are figures from the data
+    # (`allowances_sentence`, `recuperation_sentence`); what is text is the
+    # office's assessment around them.
     Editable(
         "allowances",
-        _("2.2 Allowances paid (no data in the system yet)"),
+        _("2.2 Allowances paid: assessment"),
         "- Trong {period}, đã thực hiện chi trả trợ cấp đến các đối tượng chính sách Người có "
         "công và Bảo trợ xã hội đảm bảo đúng quy định, không có hiện tượng khiếu kiện của công "
-        "dân. Kinh phí thực hiện chi trả là … tỷ đồng, trong đó chi cho Người có công là … tỷ "
-        "đồng; đối tượng Bảo trợ xã hội là … tỷ đồng.",
+        "dân.",
     ),
     Editable(
         "merit_care",
-        _("2.2 Recuperation and commemorations (no data in the system yet)"),
-        "- Phối hợp với Trung tâm điều dưỡng Người có công đưa … người có công với cách mạng đi "
-        "điều dưỡng năm {year}.\n"
+        _("2.2 Commemorations"),
         "- Tham mưu Huyện ủy, UBND huyện triển khai thực hiện các hoạt động tri ân nhân dịp kỷ "
         "niệm ngày Thương binh - Liệt sĩ.",
     ),
@@ -258,6 +260,44 @@ def children_sentences(data: ReportData) -> list[str]:
     return out
 
 
+def allowances_sentence(data: ReportData) -> str:
+    """'Kinh phí thực hiện chi trả là 104 tỷ đồng, trong đó …' (§2.2)."""
+    paid = data.allowances.paid
+    merit, social = paid.regime(Regime.MERIT), paid.regime(Regime.SOCIAL)
+    if not paid.total_amount:
+        return "- Trong kỳ chưa có khoản trợ cấp hằng tháng nào được ghi nhận đã chi trả."
+    parts = []
+    for who, fig in (("Người có công", merit), ("đối tượng Bảo trợ xã hội", social)):
+        parts.append(
+            f"chi cho {who} là {money_vi(fig.amount)} ({count_vi(fig.people)} người)"
+            if fig.amount
+            else f"không có khoản chi cho {who}"
+        )
+    return (
+        f"- Kinh phí thực hiện chi trả là {money_vi(paid.total_amount)}, trong đó "
+        f"{parts[0]}; {parts[1]}."
+    )
+
+
+def recuperation_sentence(data: ReportData) -> str:
+    """'… đưa 450 người có công … đi điều dưỡng năm 2024, đạt 50% chỉ tiêu.'"""
+    a = data.allowances
+    year = data.start.year
+    quota = (
+        f", đạt {percent_vi(a.recuperation_rate)} chỉ tiêu ({count_vi(a.recuperation_quota)} người)"
+        if a.recuperation_quota
+        else ""
+    )
+    if not a.recuperation_sent:
+        target = f" (chỉ tiêu {count_vi(a.recuperation_quota)} người)" if quota else ""
+        return f"- Trong kỳ chưa đưa người có công nào đi điều dưỡng năm {year}{target}."
+    return (
+        "- Phối hợp với Trung tâm điều dưỡng Người có công đưa "
+        f"{count_vi(a.recuperation_sent)} người có công với cách mạng đi điều dưỡng năm "
+        f"{year}{quota}."
+    )
+
+
 def merit_housing_sentence(data: ReportData) -> str:
     fig = data.program(HousingProgram.MERIT)
     if not fig.households:
@@ -377,6 +417,7 @@ def body(data: ReportData, texts: dict[str, str]) -> list[Block]:
     text("gifts_more")
     out.append(Block("h3", "2.2. Về chế độ chính sách, chăm lo người có công và bảo trợ xã hội"))
     text("allowances")
+    fig(allowances_sentence(data), recuperation_sentence(data))
     text("merit_care")
     fig(merit_housing_sentence(data))
     out.append(Block("h3", "2.3. Công tác bảo vệ, chăm sóc trẻ em và bình đẳng giới"))

@@ -198,6 +198,14 @@ def gift_campaign_pk(w: SimpleNamespace) -> dict[str, Any]:
     return {"pk": w.gift_list.campaign_id}
 
 
+def allowance_payroll_pk(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.allowances.payroll.pk}
+
+
+def allowance_dossier_pk(w: SimpleNamespace) -> dict[str, Any]:
+    return {"pk": w.allowances.dossier.pk}
+
+
 def pdf(_w: SimpleNamespace) -> dict[str, Any]:
     return {"kind": "anh_hien_trang", "file": SimpleUploadedFile("anh.pdf", PDF, "application/pdf")}
 
@@ -662,6 +670,247 @@ RULES: dict[str, list[Rule]] = {
     # The schema and its docs are public: they describe, they reveal no data.
     "api-schema": [Rule("GET", expect(200))],
     "api-docs": [Rule("GET", expect(200))],
+    # --- monthly allowances (cases/allowances/views): w.allowances holds commune A's June
+    # payroll submitted for review (waiting for the district specialist), an allowance
+    # being paid, and a dossier submitted (waiting for the commune leader) with a document.
+    "payroll_list": [Rule("GET", web(200))],
+    "payroll_generate": [
+        Rule(
+            "POST",
+            web(403, officer=302, officer_b=400),
+            data=lambda w: {"commune": w.allowances.commune_id, "month": "07/2024"},
+        )
+    ],
+    "payroll_detail": [Rule("GET", case_read(200, kind=web), kwargs=allowance_payroll_pk)],
+    "payroll_transition": [
+        Rule(
+            "POST",
+            only(302, {"specialist"}, kind=web),
+            kwargs=lambda w: {"pk": w.allowances.payroll.pk, "name": "review"},
+            data=lambda w: {"expected_state": "submitted"},
+        )
+    ],
+    # Past its draft: the officer is refused as a conflict, the others may not.
+    "payroll_regenerate": [
+        Rule("POST", only(409, {"officer"}, kind=web), kwargs=allowance_payroll_pk)
+    ],
+    "payroll_results": [
+        Rule("GET", only(200, {"accountant"}, kind=web), kwargs=allowance_payroll_pk)
+    ],
+    # Not sent for payment yet: the accountant is refused as a conflict.
+    "payroll_results_record": [
+        Rule(
+            "POST",
+            only(409, {"accountant"}, kind=web),
+            kwargs=allowance_payroll_pk,
+            data=lambda w: {"all": "1", "paid_on": w.today},
+        )
+    ],
+    "payroll_unpaid_settle": [
+        Rule(
+            "POST",
+            only(409, {"accountant"}, kind=web),
+            kwargs=allowance_payroll_pk,
+            data=lambda w: {"how": "carry", "lines": [w.allowances.line.pk]},
+        )
+    ],
+    "payroll_results_import": [
+        Rule("GET", only(200, {"accountant"}, kind=web), kwargs=allowance_payroll_pk),
+        Rule(
+            "POST",
+            only(409, {"accountant"}, kind=web),
+            kwargs=allowance_payroll_pk,
+            data=lambda w: {
+                "file": SimpleUploadedFile("ket-qua.csv", b"Ma dong,Ket qua\n1,Da chi\n")
+            },
+        ),
+    ],
+    "payroll_document_download": [
+        Rule(
+            "GET",
+            case_read(200, kind=web),
+            kwargs=lambda w: {"pk": w.allowances.payroll.pk, "document": "payroll_list_xlsx"},
+        )
+    ],
+    "payroll_summary_xlsx": [Rule("GET", not_rehab(web(200)), query="?month=06/2024")],
+    # The dossier is not decided yet: a conflict for whoever sees it.
+    "allowance_case_decision_docx": [
+        Rule("GET", case_read(409, kind=web), kwargs=allowance_dossier_pk)
+    ],
+    "entitlement_list": [Rule("GET", web(200))],
+    "entitlement_detail": [
+        Rule("GET", case_read(200, kind=web), kwargs=lambda w: {"pk": w.allowances.entitlement.pk})
+    ],
+    "entitlement_transition": [
+        Rule(
+            "POST",
+            only(302, {"specialist", "head"}, kind=web),
+            kwargs=lambda w: {"pk": w.allowances.entitlement.pk, "name": "suspend"},
+            data=lambda w: {"from_month": "07/2024", "reason": "Thử", "expected_state": "active"},
+        )
+    ],
+    "allowance_case_list": [Rule("GET", web(200))],
+    "allowance_case_create": [Rule("GET", web(403, officer=200, officer_b=200))],
+    "allowance_case_detail": [Rule("GET", case_read(200, kind=web), kwargs=allowance_dossier_pk)],
+    "allowance_case_transition": [
+        Rule(
+            "POST",
+            only(302, {"leader"}, kind=web),
+            kwargs=lambda w: {"pk": w.allowances.dossier.pk, "name": "confirm"},
+            data=lambda w: {"expected_state": "submitted"},
+        )
+    ],
+    "allowance_case_document_upload": [
+        Rule(
+            "POST",
+            only(302, {"officer", "specialist"}, kind=web),
+            kwargs=allowance_dossier_pk,
+            data=lambda w: {"kind": "giay_xac_nhan", "file": pdf(w)["file"]},
+        )
+    ],
+    "allowance_case_document_download": [
+        Rule(
+            "GET",
+            case_read(200, kind=web),
+            kwargs=lambda w: {"pk": w.allowances.dossier.pk, "doc_pk": w.allowances.document.pk},
+        )
+    ],
+    # --- monthly allowances API (cases/allowances/api.py, api_payrolls.py), the same w.allowances
+    "api-allowance-regimes": [Rule("GET", api(200))],  # reference data, any role
+    "api-allowance-entitlements": [Rule("GET", api(200))],  # scoped: rehab roles get none
+    "api-allowance-entitlement": [
+        Rule("GET", case_read(200, kind=api), kwargs=lambda w: {"pk": w.allowances.entitlement.pk})
+    ],
+    "api-allowance-entitlement-transition": [
+        Rule(
+            "POST",
+            only(200, {"specialist", "head"}, kind=api),
+            kwargs=lambda w: {"pk": w.allowances.entitlement.pk, "name": "suspend"},
+            data=lambda w: {"from_month": "2024-07", "reason": "Thử", "expected_state": "active"},
+            content_type="application/json",
+        )
+    ],
+    # Commune A's person is no one B's officers or the rehab roles may see: 400 on
+    # `applicant`, as an id that does not exist; district roles may not open one: 403.
+    "api-allowance-dossiers": [
+        Rule(
+            "POST",
+            api(403, officer=201, **{p: 400 for p in OTHER | REHAB}),
+            data=lambda w: {
+                "commune": w.allowances.payroll.commune.code,
+                "applicant": w.allowances.entitlement.person_id,
+                "regime": "nguoi_co_cong",
+                "category": w.allowances.entitlement.category_id,
+                "requested_start_month": "2024-07",
+            },
+            content_type="application/json",
+        )
+    ],
+    "api-allowance-dossier": [Rule("GET", case_read(200, kind=api), kwargs=allowance_dossier_pk)],
+    "api-allowance-dossier-transition": [
+        Rule(
+            "POST",
+            only(200, {"leader"}, kind=api),
+            kwargs=lambda w: {"pk": w.allowances.dossier.pk, "name": "confirm"},
+            data=lambda w: {"expected_state": "submitted"},
+            content_type="application/json",
+        )
+    ],
+    "api-allowance-dossier-documents": [
+        Rule(
+            "POST",
+            only(201, {"officer", "specialist"}, kind=api),
+            kwargs=allowance_dossier_pk,
+            data=lambda w: {"kind": "giay_xac_nhan", "file": pdf(w)["file"]},
+        )
+    ],
+    "api-allowance-payrolls": [
+        Rule("GET", api(200)),
+        Rule(
+            "POST",
+            api(403, officer=201),
+            data=lambda w: {"commune": w.allowances.payroll.commune.code, "month": "2024-07"},
+            content_type="application/json",
+        ),
+    ],
+    "api-allowance-payroll": [Rule("GET", case_read(200, kind=api), kwargs=allowance_payroll_pk)],
+    "api-allowance-payroll-lines": [
+        Rule("GET", case_read(200, kind=api), kwargs=allowance_payroll_pk)
+    ],
+    "api-allowance-payroll-transition": [
+        Rule(
+            "POST",
+            only(200, {"specialist"}, kind=api),
+            kwargs=lambda w: {"pk": w.allowances.payroll.pk, "name": "review"},
+            data=lambda w: {"expected_state": "submitted"},
+            content_type="application/json",
+        )
+    ],
+    # Not sent for payment yet: the accountant is refused as a conflict.
+    "api-allowance-payroll-results": [
+        Rule(
+            "POST",
+            only(409, {"accountant"}, kind=api),
+            kwargs=allowance_payroll_pk,
+            data=lambda w: {"paid": [{"line": w.allowances.line.pk, "paid_on": "2024-06-10"}]},
+            content_type="application/json",
+        )
+    ],
+    "api-allowance-payroll-settle": [
+        Rule(
+            "POST",
+            only(409, {"accountant"}, kind=api),
+            kwargs=allowance_payroll_pk,
+            data=lambda w: {"carry": [w.allowances.line.pk]},
+            content_type="application/json",
+        )
+    ],
+    "admin:allowances_allowancestandard_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:allowances_allowancecategory_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:allowances_categoryrate_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:allowances_oneoffrule_changelist": [Rule("GET", ADMIN_ONLY)],
+    # --- recuperation lists (cases/allowances/views/recuperation.py): w.recuperation holds
+    # commune A's 2024 list submitted (waiting for the office head) and its 2025 list in
+    # draft with one person listed and one more whose turn it is.
+    "recuperation_lists": [Rule("GET", web(200))],
+    # A's list of 2025 exists (opening it again leads to it); B's officer may not choose A.
+    "recuperation_list_open": [
+        Rule(
+            "POST",
+            web(403, officer=302, officer_b=400),
+            data=lambda w: {"commune": w.recuperation.commune_id, "year": 2025},
+        )
+    ],
+    "recuperation_list_detail": [
+        Rule("GET", case_read(200, kind=web), kwargs=lambda w: {"pk": w.recuperation.submitted.pk})
+    ],
+    "recuperation_list_transition": [
+        Rule(
+            "POST",
+            only(302, {"head"}, kind=web),
+            kwargs=lambda w: {"pk": w.recuperation.submitted.pk, "name": "approve"},
+            data=lambda w: {"expected_state": "submitted"},
+        )
+    ],
+    "recuperation_rows_add": [
+        Rule(
+            "POST",
+            only(302, {"officer"}, kind=web),
+            kwargs=lambda w: {"pk": w.recuperation.draft.pk},
+            data=lambda w: {
+                "people": [w.recuperation.person_id],
+                f"mode_{w.recuperation.person_id}": "home",
+            },
+        )
+    ],
+    "recuperation_rows_remove": [
+        Rule(
+            "POST",
+            only(302, {"officer"}, kind=web),
+            kwargs=lambda w: {"pk": w.recuperation.draft.pk},
+            data=lambda w: {"rows": [w.recuperation.row.pk]},
+        )
+    ],
     # --- Django admin (configuration only)
     "admin:index": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_housingcap_changelist": [Rule("GET", ADMIN_ONLY)],
@@ -783,6 +1032,8 @@ def world(
         failures=5,
     )
     return SimpleNamespace(
+        allowances=_allowances(users, communes),
+        recuperation=_recuperation(users, communes),
         lockout=lockout,
         officer_id=users.officer.pk,
         officer_b_id=users.officer_b.pk,
@@ -802,6 +1053,109 @@ def world(
         document=case.documents.first(),
         notification=notification,
         export_job=_export_job(users),
+    )
+
+
+def _allowances(users: SimpleNamespace, communes: SimpleNamespace) -> SimpleNamespace:
+    """Commune A's June 2024 payroll submitted for review, an allowance being
+    paid, and a dossier submitted (waiting for the commune leader) with a document."""
+    import datetime as dt
+
+    from django.apps import apps
+
+    from cases.allowances import reference
+    from cases.allowances import services as allowances
+    from cases.allowances.lines import payroll_lines
+    from cases.allowances.models import AllowanceCategory, Entitlement
+    from cases.models import DocumentRequirement
+    from cases.services import DocumentFile, documents_upload
+    from tests.factories import PersonFactory
+    from workflows import engine
+
+    reference.seed(apps, None)
+    category = AllowanceCategory.objects.get(code="than_nhan_1_liet_si")
+    entitlement = Entitlement.objects.create(
+        person=PersonFactory(commune=communes.a), regime=category.regime, category=category,
+        commune=communes.a, start_month=dt.date(2024, 1, 1), decision_number="12/QĐ-UBND",
+        decision_date=dt.date(2023, 12, 20),
+    )  # fmt: skip
+    payroll = allowances.payroll_generate(
+        actor=users.officer, commune=communes.a, month=dt.date(2024, 6, 1)
+    )
+    engine.transition(payroll, "submit", actor=users.officer)
+    DocumentRequirement.objects.get_or_create(
+        process="allowance", program="", kind="giay_xac_nhan",
+        defaults={"label": "Giấy xác nhận của xã", "required": False},
+    )  # fmt: skip
+    dossier = allowances.allowance_case_create(
+        actor=users.officer, commune=communes.a, applicant=PersonFactory(commune=communes.a),
+        regime=category.regime, category=category, requested_start_month=dt.date(2024, 6, 1),
+    )  # fmt: skip
+    pdf_file = SimpleUploadedFile("xac-nhan.pdf", PDF, "application/pdf")
+    documents_upload(
+        actor=users.officer, case=dossier, files=[DocumentFile("giay_xac_nhan", pdf_file)]
+    )
+    engine.transition(dossier, "submit", actor=users.officer)
+    return SimpleNamespace(
+        commune_id=communes.a.pk,
+        payroll=payroll,
+        line=payroll_lines(payroll).first(),
+        entitlement=entitlement,
+        dossier=dossier,
+        document=dossier.documents.get(),
+    )
+
+
+def _recuperation(users: SimpleNamespace, communes: SimpleNamespace) -> SimpleNamespace:
+    """Commune A's recuperation list of 2024 submitted (waiting for the office head)
+    and its list of 2025 in draft with one person on it and one more whose turn it is."""
+    import datetime as dt
+
+    from django.apps import apps
+
+    from cases.allowances import recuperation as recup
+    from cases.allowances import reference
+    from cases.allowances.models import (
+        AllowanceCategory,
+        Entitlement,
+        Recuperation,
+        RecuperationList,
+        RecuperationQuota,
+    )
+    from tests.factories import PersonFactory
+
+    reference.seed(apps, None)
+    mother = AllowanceCategory.objects.get(code="ba_me_vnah")
+    held = [
+        Entitlement.objects.create(
+            person=PersonFactory(commune=communes.a),
+            regime=mother.regime,
+            category=mother,
+            commune=communes.a,
+            start_month=dt.date(2020, 1, 1),
+        )
+        for _ in range(3)
+    ]
+    for year in (2024, 2025):
+        RecuperationQuota.objects.create(area=communes.a, year=year, quota=10)
+    # Made in its state: the list's own tests take it there through the engine.
+    submitted = RecuperationList.objects.create(
+        commune=communes.a, year=2024, created_by=users.officer, state="submitted"
+    )
+    Recuperation.objects.create(
+        recuperation_list=submitted, commune=communes.a, person=held[0].person,
+        entitlement=held[0], category=mother, year=2024, mode="home", amount=1_849_500,
+    )  # fmt: skip
+    draft = recup.recuperation_list_open(actor=users.officer, commune=communes.a, year=2025)
+    recup.recuperation_rows_add(
+        actor=users.officer, recuperation_list=draft, choices={held[1].person_id: "centre"}
+    )
+    return SimpleNamespace(
+        commune_id=communes.a.pk,
+        submitted=submitted,
+        draft=draft,
+        row=draft.rows.get(),
+        person_id=held[2].person_id,
     )
 
 

@@ -298,7 +298,7 @@ def test_xlsx_export_has_one_sheet_per_table_with_the_pages_figures(
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     sheets = _sheets(response.content)
-    assert len(sheets) == 7
+    assert len(sheets) == 9  # and the allowances paid by month and by commune
     assert all(len(title) <= 31 for title in sheets)
     assert f"Gifts {today.year}" in sheets
     states = sheets["Cases by state"]
@@ -506,7 +506,7 @@ def test_dashboard_selectors_use_the_same_queries_for_small_and_larger_data(
     _more_data(users, communes, make_case)
     large = {u.username: run(u) for u in (users.head, users.officer)}
     assert small == large
-    assert small["head"] == 8  # the scope and seven aggregate reads (gifts: one)
+    assert small["head"] == 10  # the scope and nine aggregate reads (gifts: one)
 
 
 def test_dashboard_page_and_export_use_the_same_queries_for_small_and_larger_data(
