@@ -61,8 +61,13 @@ class Series:
 
 
 def _short(label: str, room: int) -> str:
+    """The label cut to its room, at a word's end (never half a word)."""
     most = int(room / CHAR_W)
-    return label if len(label) <= most else label[: most - 1] + "…"
+    if len(label) <= most:
+        return label
+    cut = label[: most - 1]
+    head, space, _rest = cut.rpartition(" ")
+    return (head.rstrip(" ·") if space and head.strip() else cut) + "…"
 
 
 def _open(width: int, height: int, title: str, desc: str, css: str) -> tuple[str, str]:

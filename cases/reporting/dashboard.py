@@ -29,6 +29,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from cases.allowances.models import DecisionState
 from cases.gifts.models import GiftRecipient, GiftRecipientState, GiftSource
 from cases.housing.models import (
     Budget,
@@ -61,6 +62,7 @@ STATE_CHOICES: dict[str, list[tuple[str, Any]]] = {
     Case.Process.HOUSING: list(HousingState.choices),
     Case.Process.REHAB_COMPULSORY: list(ReferralState.choices),
     Case.Process.REHAB_VOLUNTARY: list(VoluntaryState.choices),
+    Case.Process.ALLOWANCE: list(DecisionState.choices),
 }
 PROGRAM_LABELS: dict[str, Any] = dict(HousingProgram.choices)
 SOURCE_LABELS: dict[str, Any] = dict(FundingSource.choices)
