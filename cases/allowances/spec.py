@@ -251,7 +251,7 @@ def describe_payroll_event(event: Any) -> list[tuple[str, str]] | None:
         if data.get("revised_from"):
             months = sorted(set(data["revised_from"].values()))
             text = ", ".join(month_label(dt.date.fromisoformat(m)) for m in months)
-            out.append((_("Arrears for a rate revised from"), text))
+            out.append((_("Arrears for a rate revised from"), str(text)))
         return [(str(k), str(v)) for k, v in out]
     if event.event == "payroll_results":
         out = [
@@ -259,7 +259,7 @@ def describe_payroll_event(event: Any) -> list[tuple[str, str]] | None:
             (_("Lines not paid"), number(int(data.get("unpaid", 0)))),
         ]
         if str(data.get("source", "")).startswith("payment_results_import"):
-            out.append((_("Source"), _("from a file")))
+            out.append((_("Source"), str(_("from a file"))))
         return [(str(k), str(v)) for k, v in out]
     if event.event == "export":
         out = [(_("Document"), document_label(str(data.get("document", ""))))]

@@ -1075,7 +1075,7 @@ def _allowances(users: SimpleNamespace, communes: SimpleNamespace) -> SimpleName
     reference.seed(apps, None)
     category = AllowanceCategory.objects.get(code="than_nhan_1_liet_si")
     entitlement = Entitlement.objects.create(
-        person=PersonFactory(commune=communes.a), regime=category.regime, category=category,
+        person=PersonFactory.create(commune=communes.a), regime=category.regime, category=category,
         commune=communes.a, start_month=dt.date(2024, 1, 1), decision_number="12/QĐ-UBND",
         decision_date=dt.date(2023, 12, 20),
     )  # fmt: skip
@@ -1088,7 +1088,7 @@ def _allowances(users: SimpleNamespace, communes: SimpleNamespace) -> SimpleName
         defaults={"label": "Giấy xác nhận của xã", "required": False},
     )  # fmt: skip
     dossier = allowances.allowance_case_create(
-        actor=users.officer, commune=communes.a, applicant=PersonFactory(commune=communes.a),
+        actor=users.officer, commune=communes.a, applicant=PersonFactory.create(commune=communes.a),
         regime=category.regime, category=category, requested_start_month=dt.date(2024, 6, 1),
     )  # fmt: skip
     pdf_file = SimpleUploadedFile("xac-nhan.pdf", PDF, "application/pdf")
@@ -1128,7 +1128,7 @@ def _recuperation(users: SimpleNamespace, communes: SimpleNamespace) -> SimpleNa
     mother = AllowanceCategory.objects.get(code="ba_me_vnah")
     held = [
         Entitlement.objects.create(
-            person=PersonFactory(commune=communes.a),
+            person=PersonFactory.create(commune=communes.a),
             regime=mother.regime,
             category=mother,
             commune=communes.a,
