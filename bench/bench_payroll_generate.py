@@ -59,12 +59,12 @@ SMOKE_ENV = {
     "BENCH_PROFILE": 0,
 }
 SMOKE_LINES = [
-    r"generate 06/2024, \d+ communes .* \d+ lines",
+    r"generate 06/2024, \d+ communes \(payroll_generate each\) +\d+",
     r"baseline: raw SQL INSERT",
     r"ratio generate / baseline",
     r"arrears after a retroactive rate",
     r"ratio arrears / baseline",
-    r"queries per commune: \d+ \(same for every commune: yes\)",
+    r"queries per commune: \d+ \(same for every commune: yes;",
 ]
 
 D = dt.date

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from cases.allowances.lines import payroll_lines
 from cases.allowances.models import (
@@ -20,7 +20,8 @@ from cases.allowances.models import (
 )
 from cases.allowances.rates import add_months
 from workflows.actors import Reader
-from workflows.permissions import get_scoped_or_404, scoped
+from workflows.models import AuditEvent
+from workflows.permissions import get_or_not_found, get_scoped_or_404, scoped
 from workflows.text import clean_text, fold_search_q, national_id_terms
 
 
@@ -83,10 +84,33 @@ def payrolls_for_user(user: Reader) -> QuerySet[Payroll]:
 
 
 def payroll_get(user: Reader, pk: Any, *, for_update: bool = False) -> Payroll:
-    rows = Payroll.objects.select_related("commune")
+    rows = scoped(Payroll.objects.select_related("commune"), user)
     if for_update:
         rows = rows.select_for_update(of=("self",))
-    return get_scoped_or_404(rows, user, pk)
+    row: Payroll = get_or_not_found(rows, pk)
+    return row
+
+
+def entitlement_of_case(case: AllowanceCase) -> Entitlement | None:
+    """The entitlement a decided dossier (which the caller holds) created."""
+    return Entitlement.objects.filter(case_id=case.pk).order_by("id").first()
+
+
+def entitlement_following(ent: Entitlement) -> Entitlement | None:
+    """The entitlement continuing one the caller holds (a transfer, a change)."""
+    return Entitlement.objects.filter(previous_id=ent.pk).select_related("commune").first()
+
+
+def line_events(line_ids: list[int], stamp_ids: set[int]) -> list[AuditEvent]:
+    """The events that moved lines the caller read through its scope: their
+    own, and the batch events their stamps point at (one query)."""
+    own = Q(object_type="allowances.payrollline", object_id__in=[str(i) for i in line_ids])
+    return list(
+        AuditEvent.objects.filter(own | Q(pk__in=stamp_ids))
+        .select_related("actor")
+        .defer("data")
+        .order_by("occurred_at", "id")
+    )
 
 
 def payroll_lines_for_user(user: Reader, payroll: Payroll) -> QuerySet[PayrollLine]:

@@ -95,6 +95,10 @@ def test_every_module_that_builds_a_docx_is_printed_here() -> None:
         if "new_document(" in path.read_text(encoding="utf-8") and path.parent.name != "official"
     }
     assert builders == {
+        # The allowance payroll list and decision: printed and checked in
+        # tests/allowances/test_documents.py.
+        "cases/allowances/documents.py",
+        "cases/allowances/documents_reports.py",
         "cases/gifts/documents.py",  # signature_list
         "cases/gifts/reconciliation.py",  # reconciliation
         "cases/reporting/report_documents.py",  # report, report_empty

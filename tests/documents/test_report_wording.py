@@ -69,6 +69,8 @@ def test_an_empty_half_year_prints_no_zero_figure_anywhere() -> None:
     figures = [b.text for b in body(data, default_texts(START, END)) if b.kind == "figure"]
     assert figures == [
         "Trong kỳ không có suất quà nào được trao.",
+        "- Trong kỳ chưa có khoản trợ cấp hằng tháng nào được ghi nhận đã chi trả.",
+        "- Trong kỳ chưa đưa người có công nào đi điều dưỡng năm 2024.",
         "- Trong kỳ chưa có quyết định hỗ trợ nhà ở cho gia đình Người có công với cách mạng.",
         "Trong kỳ không có hồ sơ đề nghị đưa đi cai nghiện bắt buộc chuyển sang Tòa án nhân "
         "dân huyện; không có người tự nguyện đi cai nghiện.",

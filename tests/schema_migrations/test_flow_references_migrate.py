@@ -57,7 +57,15 @@ FLOWS = {
     "rehab/flow.VoluntaryRehabFlow": VoluntaryRehabFlow,
 }
 # Reference tables created after BEFORE and filled by their own migration.
-SEEDED = {"cases_housingsupportrule"}
+SEEDED = {
+    "cases_housingsupportrule",
+    # The allowances' shipped rates (migrations allowances 0002, 0004).
+    "allowances_allowancestandard",
+    "allowances_allowancecategory",
+    "allowances_categoryrate",
+    "allowances_oneoffrule",
+    "allowances_recuperationrate",
+}
 # No migration names this flow, though its path starts like a moved one's: it stays put.
 BYSTANDER = "workflows/flows.HousingFlowV0"
 

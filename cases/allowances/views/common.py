@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.allowances.models import LineState, PayrollLine
 from cases.allowances.page_forms import fit_to_page
+from cases.allowances.selectors import line_events
 from cases.allowances.spec import LINE_LABELS
 from cases.views.base import ActionForm
 from cases.views.transitions import transition_actions
@@ -66,13 +66,7 @@ def line_histories(lines: Iterable[PayrollLine]) -> dict[int, list[tuple[Any, Au
     # The stamps' columns (the events' ids), not the events: no query per line.
     columns = [getattr(PayrollLine._meta.get_field(s), "attname", s) for s in LINE_STAMPS]
     stamps = {getattr(line, c) for line in lines for c in columns} - {None}
-    own = Q(object_type=LINE_TYPE, object_id__in=[str(line.pk) for line in lines])
-    found = list(
-        AuditEvent.objects.filter(own | Q(pk__in=stamps))
-        .select_related("actor")
-        .defer("data")
-        .order_by("occurred_at", "id")
-    )
+    found = line_events([line.pk for line in lines], stamps)
     steps = {str(k): v for k, v in LINE_LABELS.transitions.items()}
     out: dict[int, list[tuple[Any, AuditEvent]]] = {line.pk: [] for line in lines}
     by_id = {e.pk: e for e in found}

@@ -173,11 +173,7 @@ class AllowanceCaseDetailView(CaseflowView):
             )
         deadline, deadline_status = open_step_deadline(case.flow_process_id)
         doc_labels = {row["kind"]: row["label"] for row in checklist}
-        entitlement = (
-            Entitlement.objects.filter(case_id=case.pk).order_by("id").first()
-            if case.state == D.DECIDED
-            else None
-        )
+        entitlement = selectors.entitlement_of_case(case) if case.state == D.DECIDED else None
         context.update(
             case=case,
             spec=CASE_SPEC,

@@ -108,7 +108,7 @@ class EntitlementDetailView(CaseflowView):
 
 def _chain(ent: Entitlement) -> dict[str, Any]:
     """The entitlement this one continues, and the one that continues it."""
-    following = Entitlement.objects.filter(previous_id=ent.pk).select_related("commune").first()
+    following = selectors.entitlement_following(ent)
     return {"previous": ent.previous, "next": following}
 
 
