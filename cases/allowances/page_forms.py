@@ -25,35 +25,18 @@ from cases.allowances.models import (
 )
 from cases.forms import NationalIdField, _choices, _set_choices
 from cases.models import Person
-from workflows.formatting import month_label
 from workflows.forms import MonthField, PastDateField
 from workflows.text import NormalizedFormField
 
 
-class MonthInput(forms.TextInput):
-    """A month shown as it is typed: 07/2024 (a date's first day)."""
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        base = {"placeholder": "mm/yyyy", "autocomplete": "off", "inputmode": "numeric"}
-        super().__init__({**base, **(attrs or {})})
-
-    def format_value(self, value: Any) -> str | None:
-        if isinstance(value, dt.date):
-            return month_label(value)
-        return super().format_value(value)
-
-
 def month_field(**kwargs: Any) -> MonthField:
-    return MonthField(widget=MonthInput(), **kwargs)
+    return MonthField(**kwargs)
 
 
 def fit_to_page(form: forms.Form, communes: list[Any] | None = None) -> forms.Form:
-    """A transition's form as the page shows it: every month as mm/yyyy (the
-    shared transition form gives every date field a day-month-year input), and
-    the receiving commune of a transfer as a list posting its id."""
-    for name, field in form.fields.items():
-        if isinstance(field, MonthField):
-            field.widget = MonthInput()
+    """A transition's form as the page shows it: the receiving commune of a
+    transfer as a list posting its id (months are mm/yyyy by the shared form)."""
+    for name, field in list(form.fields.items()):
         if name == "to_commune" and communes is not None:
             form.fields[name] = forms.TypedChoiceField(
                 label=field.label,
@@ -71,7 +54,7 @@ def this_month() -> dt.date:
 
 
 class PayrollFilterForm(forms.Form):
-    month = MonthField(label=_("Month"), required=False, widget=MonthInput())
+    month = MonthField(label=_("Month"), required=False)
     commune = forms.TypedChoiceField(label=_("Commune"), required=False, coerce=int)
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=_choices(_("All states"), PayrollState.choices)
@@ -88,7 +71,7 @@ class GenerateForm(forms.Form):
     """Lập bảng lương tháng: the commune and the month (mm/yyyy)."""
 
     commune = forms.TypedChoiceField(label=_("Commune"), coerce=int)
-    month = MonthField(label=_("Month (mm/yyyy)"), widget=MonthInput())
+    month = MonthField(label=_("Month (mm/yyyy)"))
 
     def __init__(self, *args: Any, communes: list[Any], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_generate_%s")
@@ -217,7 +200,7 @@ class AllowanceCaseForm(forms.Form):
         max_value=100,
         help_text=_("Only for war invalids and those treated as such: 21 to 100."),
     )
-    requested_start_month = MonthField(label=_("Requested from month"), widget=MonthInput())
+    requested_start_month = MonthField(label=_("Requested from month"))
     payment_method = forms.ChoiceField(
         label=_("Payment method"), choices=PaymentMethod.choices, initial=PaymentMethod.POST
     )

@@ -28,7 +28,6 @@ from cases.allowances.documents_exports import (
 from cases.allowances.import_rows import TITLE
 from cases.allowances.imports import payment_results_import
 from cases.allowances.models import Payroll, PayrollState
-from cases.allowances.page_forms import MonthInput
 from cases.allowances.spec import PAYROLL_SPEC
 from cases.views.base import CaseflowMixin, CaseflowView
 from workflows.actors import signed_in
@@ -79,7 +78,7 @@ class PayrollDocumentView(CaseflowMixin, View):
 
 
 class MonthlySummaryForm(forms.Form):
-    month = MonthField(label=gettext_lazy("Month"), widget=MonthInput())
+    month = MonthField(label=gettext_lazy("Month"))
 
 
 class MonthlySummaryView(CaseflowMixin, View):
