@@ -3,6 +3,7 @@ cases through these functions, which build on the user's commune ids."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
@@ -107,6 +108,21 @@ def tasks_queue(user: Reader) -> QuerySet[Task]:
         )
         .order_by("created", "id")
     )
+
+
+def with_task_objects(tasks: Iterable[Task]) -> list[Task]:
+    """The tasks, each process's object read: cases and gift lists come with
+    the selectors' joins; any other (a payroll, a recuperation list) is read
+    here with its commune, one query per kind present (none when none is)."""
+    tasks = list(tasks)
+    others = [
+        t.process
+        for t in tasks
+        if getattr(t.process, "case", None) is None
+        and getattr(t.process, "gift_list", None) is None
+    ]
+    prefetch_related_objects(others, "artifact__commune")
+    return tasks
 
 
 def task_get(user: Reader, pk: int) -> Task:

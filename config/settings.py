@@ -350,3 +350,8 @@ IMPORT_MAX_MEMBERS = int(os.environ.get("IMPORT_MAX_MEMBERS", 2_000))
 IMPORT_PARSER_MEMORY_BYTES = int(os.environ.get("IMPORT_PARSER_MEMORY_BYTES", 1024 * 1024 * 1024))
 IMPORT_PARSER_CPU_SECONDS = int(os.environ.get("IMPORT_PARSER_CPU_SECONDS", 30))
 IMPORT_PARSER_TIMEOUT_SECONDS = float(os.environ.get("IMPORT_PARSER_TIMEOUT_SECONDS", 60))
+
+# The monthly allowances demo (`seed_demo`) replays 2024's payrolls in these
+# communes (codes; None: all of them, [] : none). The people and the report's
+# figures are the same whatever the choice; fewer communes, fewer payrolls.
+DEMO_ALLOWANCE_COMMUNES: list[str] | None = None

@@ -274,12 +274,15 @@ def generate(payroll: Payroll) -> Generated:
     with connection.cursor() as cur:
         # The planner's estimates for the VALUES and generate_series tables are
         # high enough to trigger JIT compilation, which costs about a second
-        # per statement here for a few milliseconds of work.
-        cur.execute("SET LOCAL jit = off")
+        # per statement here for a few milliseconds of work. Off for these
+        # statements only: the caller's transaction gets its setting back.
+        cur.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+        (jit,) = cur.fetchone()[:1]
         cur.execute(f"DELETE FROM {LINES} WHERE month = %(M)s AND payroll_id = %(P)s", params)
         counts = []
         for sql in (REGULAR_SQL, CARRIED_SQL, ARREARS_SQL, ONE_OFF_SQL):
             cur.execute(sql.format(**fmt), params)
             counts.append(cur.rowcount)
+        cur.execute("SELECT set_config('jit', %s, true)", [jit])
     out.regular, out.carried, out.arrears, out.one_off = counts
     return out

@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 from urllib.parse import parse_qs, urlparse
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import TOTP
 
+from cases.allowances.demo import OPEN_MONTH, seed_allowances
 from cases.demo.base import (
     DEMO_PASSWORD,
     DEMO_USERS,
@@ -18,7 +20,7 @@ from cases.demo.base import (
     seed_units,
     seed_users,
 )
-from cases.demo.gifts import seed_gift_campaigns
+from cases.demo.gifts import commune_actors, seed_gift_campaigns
 from cases.demo.housing import seed_housing
 from cases.demo.rehab import seed_rehab
 from cases.demo.rehab_history import REHAB_DEMO_USERS
@@ -37,12 +39,26 @@ def seed_demo() -> str:
     users = seed_users()
     seed_second_factors(users)
     seed_gift_campaigns(units, users)
+    if settings.DEMO_ALLOWANCE_COMMUNES != []:
+        codes = settings.DEMO_ALLOWANCE_COMMUNES
+        chosen = {c: u for c, u in units.items() if codes is None or c in codes}
+        seed_allowances(units, users, commune_actors(chosen, users), codes=codes)
     seed_rehab(units)
     if not seed_housing(units, users):
         seed_report_data(units, users)
         return "demo data already present"
     seed_report_data(units, users)
     return "demo data created"
+
+
+# The allowances demo's open month, for a first try of the payroll process.
+OPEN_MONTH_STEPS = [
+    f"Monthly allowances (Trợ cấp hằng tháng): {OPEN_MONTH:%m/%Y} is the open month. Minh Trí's",
+    "payroll is generated (a draft), Phù Lỗ's is not yet. To take them to closed: canbo_phulo",
+    f"generates Phù Lỗ's (month {OPEN_MONTH:%m/%Y}) and submits it, as canbo_minhtri submits Minh",
+    "Trí's; chuyenvien reviews; truongphong approves; ketoan sends, records the payment results",
+    "and reconciles; truongphong closes.",
+]
 
 
 def demo_logins_table() -> str:
@@ -60,6 +76,7 @@ def demo_logins_table() -> str:
         else:
             where = "all communes"
         lines.append(f"  {username:<17} {role.value:<20} {where}  ({name})")
+    lines += OPEN_MONTH_STEPS
     uris = demo_otpauth_uris([u for u, *_rest in DEMO_USERS])
     if uris:
         lines += [

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cases.selectors import task_get, tasks_inbox, tasks_queue
+from cases.selectors import task_get, tasks_inbox, tasks_queue, with_task_objects
 from cases.templatetags.caseflow import spec_badge
 from cases.views.base import CaseflowView, paginate
 from workflows import flows
@@ -28,15 +28,22 @@ class TaskRow:
         self.case = getattr(task.process, "case", None)
         # A gift list's process has no case: the row shows the list instead.
         self.gift_list = None if self.case else getattr(task.process, "gift_list", None)
+        # Any other process's object (a payroll, a recuperation list): its
+        # name, its kind, its commune.
+        self.other = None
+        if self.case is None and self.gift_list is None:
+            self.other = task.process.artifact
         node = task.flow_task
         # The flow's node titles are the step names people use (translated).
         self.step = node.task_title if node else ""
-        self.url = self.badge = ""
-        if self.case is not None:
+        self.url = self.badge = self.kind = ""
+        shown = self.case or self.other
+        if shown is not None:
             # Each process has its own page (rehab cases: the rehab page) and labels.
-            spec = spec_for(self.case)
-            self.url = reverse(spec.detail_url, args=[self.case.pk])
-            self.badge = spec_badge(spec, self.case.state)
+            spec = spec_for(shown)
+            self.url = reverse(spec.detail_url, args=[shown.pk])
+            self.badge = spec_badge(spec, shown.state)
+            self.kind = spec.label
         deadline = getattr(task, "deadline", None)
         self.due_on = deadline.due_on if deadline else None
         self.due_status = clock.status(self.due_on)
@@ -60,14 +67,14 @@ class TaskListView(CaseflowView):
             scope=self.scope,
             is_queue=self.scope == "queue",
             page=page,
-            rows=[TaskRow(t, clock) for t in page.object_list],
+            rows=[TaskRow(t, clock) for t in with_task_objects(page.object_list)],
         )
         if self.scope == "inbox" and not page.paginator.count:
             # Nothing taken yet: what waits for them in the queue, not an empty page.
             waiting = tasks_queue(user)
             first = list(waiting[:QUEUE_PREVIEW])
             context.update(
-                queue_rows=[TaskRow(t, clock) for t in first],
+                queue_rows=[TaskRow(t, clock) for t in with_task_objects(first)],
                 queue_count=len(first) if len(first) < QUEUE_PREVIEW else waiting.count(),
             )
         return context

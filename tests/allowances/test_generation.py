@@ -64,6 +64,20 @@ def test_generation_costs_the_same_queries_for_three_people_or_thirty(staff, com
     assert Payroll.objects.get(month=D(2024, 4, 1)).line_count == 30
 
 
+def test_generation_turns_jit_off_for_its_own_statements_only(staff, communes, entitle):
+    entitle(PersonFactory(commune=communes.a), "nkt_nang", D(2023, 1, 1))
+
+    def jit() -> str:
+        with connection.cursor() as cur:
+            cur.execute("SHOW jit")
+            return cur.fetchone()[0]
+
+    before = jit()
+    with transaction.atomic():
+        generate(staff, communes.a, D(2024, 4, 1))
+        assert jit() == before
+
+
 def test_an_entitlement_ending_or_starting_mid_list_is_paid_only_for_its_months(
     staff, communes, people, entitle
 ):

@@ -430,3 +430,21 @@ def test_the_payroll_page_reads_a_fixed_number_of_queries_whatever_its_lines(
     # session, user, scope, payroll, count, ids, rows, previous payroll, differences,
     # deadline, totals, timeline, unread notifications
     assert len(many) <= 13
+
+
+def test_a_payrolls_task_is_named_linked_and_placed_in_the_queue(
+    month: SimpleNamespace, staff: SimpleNamespace
+) -> None:
+    transition(month.a, "submit", actor=staff.officer)
+    html = client_of(staff.specialist).get(reverse("queue")).content.decode()
+    at = html.index('data-testid="task-object"')
+    row = html[html.rindex("<tr", 0, at) : html.index("</tr>", at)]
+    assert reverse("payroll_detail", args=[month.a.pk]) in row
+    assert month.a.reference in row
+    assert "Bảng lương trợ cấp hằng tháng" in row
+    assert month.a.commune.name in row
+    assert "Đã trình thẩm định" in row
+    # The officer of commune b does not see commune a's payroll in the queue.
+    assert (
+        month.a.reference not in client_of(staff.officer_b).get(reverse("queue")).content.decode()
+    )

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.test import override_settings
 from viewflow.workflow.models import Process, Task
 
 from cases.demo.gifts import JULY, TET
@@ -27,6 +26,7 @@ from cases.gifts.selectors import campaign_reconciliation
 from cases.models import Person
 from cases.validators import national_id_errors
 from notifications.models import Notification
+from tests.module_data import checked, written_once
 from workflows.audit import verify
 from workflows.models import AuditEvent
 
@@ -35,19 +35,15 @@ MILLION = 1_000_000
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SimpleNamespace]:
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    with written_once(django_db_blocker, DEMO_ALLOWANCE_COMMUNES=[]):
         seed_demo()
+        checked()
         User = get_user_model()
         yield SimpleNamespace(
             tet=Campaign.objects.get(code=TET),
             july=Campaign.objects.get(code=JULY),
             specialist=User.objects.get(username="chuyenvien"),
         )
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
@@ -42,6 +41,7 @@ from cases.rehab.selectors import may_export, rehab_cases_for_user, rehab_search
 from cases.selectors import cases_for_user, missing_documents, tasks_inbox, tasks_queue
 from cases.validators import national_id_errors
 from notifications.models import Notification
+from tests.module_data import checked, written_once
 from workflows.audit import verify
 from workflows.models import AuditEvent
 from workflows.permissions import forget_scope
@@ -54,24 +54,17 @@ R, V = ReferralState, VoluntaryState
 def demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
 ) -> Iterator[SimpleNamespace]:
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
-        ),
-        transaction.atomic(),
-    ):
+    with written_once(django_db_blocker, MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
         units = seed_units()
         seed_users()
         result = seed_rehab(units)
+        checked()
         User = get_user_model()
         yield SimpleNamespace(
             units=units,
             result=result,
             user=lambda name: User.objects.get(username=name),
         )
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from cases.allowances.models import (
     AllowanceCategory,
     Entitlement,
     Payroll,
-    Recuperation,
     RecuperationQuota,
 )
 from cases.allowances.recuperation import recuperation_list_open, recuperation_rows_add
@@ -100,10 +99,9 @@ def paid_world(users: SimpleNamespace, communes: SimpleNamespace, other_commune:
         actor=users.officer, recuperation_list=rl,
         choices={merit_a.person_id: "home", second.person_id: "centre"}, on=D(2024, 5, 2),
     )  # fmt: skip
-    # The list's transitions (submit, approve, record_paid) are refused today:
-    # the engine writes `updated_at`, which RecuperationList lacks (reported to
-    # the lead). The rows are dated as record_paid dates them.
-    Recuperation.objects.filter(recuperation_list=rl).update(sent_on=D(2024, 5, 15))
+    transition(rl, "submit", actor=users.officer)
+    transition(rl, "approve", actor=users.head)
+    transition(rl, "record_paid", actor=users.accountant, data={"sent_on": D(2024, 5, 15)})
     return SimpleNamespace(district=a.parent, merit_a=merit_a, social_a=social_a)
 
 

@@ -14,8 +14,7 @@ from typing import Any
 import docx
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.demo.report import seed_report_data
@@ -24,6 +23,7 @@ from cases.housing.models import HousingProgram
 from cases.models import AdministrativeUnit
 from cases.reporting.report import six_month_report
 from cases.reporting.report_documents import ReportOptions, report_export
+from tests.module_data import checked, written_once
 
 MILLION = 1_000_000
 H1 = (dt.date(2024, 1, 1), dt.date(2024, 6, 30))
@@ -36,12 +36,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SimpleNamespace]:
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    with written_once(django_db_blocker, DEMO_ALLOWANCE_COMMUNES=[]):
         seed_demo()
+        checked()
         head = get_user_model().objects.get(username="truongphong")
         district = AdministrativeUnit.objects.get(level="district", code="016")
         with CaptureQueriesContext(connection) as queries:
@@ -53,7 +50,6 @@ def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SimpleNamespa
             again_queries=len(queries),
             data=six_month_report(head, district=district, start=H1[0], end=H1[1]),
         )
-        transaction.set_rollback(True)
 
 
 def test_demo_seeding_the_report_data_again_changes_nothing(demo: SimpleNamespace) -> None:

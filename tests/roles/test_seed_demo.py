@@ -3,6 +3,7 @@
 from collections import Counter
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -15,6 +16,12 @@ from workflows.models import ApologyLetter, OneStopRecord, TaskDeadline
 from workflows.onestop import onestop_kpi
 from workflows.permissions import scope_for
 from workflows.reminders import reminders_sweep
+
+
+@pytest.fixture(autouse=True)
+def _no_allowance_replay(settings):
+    """The allowances demo has its own tests (tests/allowances/test_demo_allowances.py)."""
+    settings.DEMO_ALLOWANCE_COMMUNES = []
 
 
 def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(db, django_user_model):
