@@ -8,6 +8,7 @@ through `cases.services`. Domain errors propagate to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.validators import ProhibitNullCharactersValidator
@@ -19,6 +20,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework import serializers as drf_serializers
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -102,6 +104,28 @@ def transition_from_request(request: Request, obj: Any, name: str) -> None:
         data={k: v for k, v in request.data.items() if k not in reserved},
         expected_state=s.validated_data["expected_state"] or None,
     )
+
+
+class CaseDocumentUploadView(ApiView):
+    """POST a document to a case of the process whose scoped getter is
+    `case_get` (user, pk) → case; each process's endpoint names its getter and
+    its schema. The file is checked by `cases.services.document_upload`."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    case_get: Callable[[Any, int], Any]
+
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        case = self.case_get(request.user, pk)
+        s = serializers.DocumentUploadSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        doc = services.document_upload(
+            actor=signed_in(request),
+            case=case,
+            kind=s.validated_data["kind"],
+            upload=s.validated_data["file"],
+        )
+        return Response(serializers.DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
 
 
 # --- registry -------------------------------------------------------------------

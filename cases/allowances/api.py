@@ -13,13 +13,13 @@ from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import serializers, services
+from cases import serializers
 from cases.allowances.models import (
     AllowanceCategory,
     AllowanceStandard,
@@ -43,7 +43,14 @@ from cases.allowances.serializers import (
     RegimesSerializer,
 )
 from cases.allowances.services import allowance_case_create
-from cases.api import ERRORS_READ, ERRORS_WRITE, ApiView, E, transition_from_request
+from cases.api import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    ApiView,
+    CaseDocumentUploadView,
+    E,
+    transition_from_request,
+)
 from cases.api import validated_query as query
 from cases.api_pages import KeysetPagination
 from workflows.actors import signed_in
@@ -307,10 +314,8 @@ class DossierTransitionView(ApiView):
         return dossier_response(request, pk)
 
 
-class DossierDocumentView(ApiView):
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="allowance_dossier_document",
         request={"multipart/form-data": serializers.DocumentUploadSerializer},
         responses={201: serializers.DocumentSerializer, 409: E, **ERRORS_WRITE},
@@ -318,15 +323,6 @@ class DossierDocumentView(ApiView):
         "(required_documents). Errors: file_type, file_too_large, file_empty, file_unsafe; "
         "409 when the dossier's state allows no upload.",
     )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        case = allowance_case_get(request.user, pk)
-        s = serializers.DocumentUploadSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        doc = services.document_upload(
-            actor=signed_in(request),
-            case=case,
-            kind=s.validated_data["kind"],
-            upload=s.validated_data["file"],
-        )
-        return Response(serializers.DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+)
+class DossierDocumentView(CaseDocumentUploadView):
+    case_get = staticmethod(allowance_case_get)

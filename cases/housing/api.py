@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import prefetch_related_objects
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import selectors, serializers, services
+from cases import selectors, serializers
 from cases.api import (
     ERRORS_READ,
     ERRORS_WRITE,
     ApiView,
+    CaseDocumentUploadView,
     E,
     transition_from_request,
     validated_query,
@@ -98,28 +99,17 @@ class CaseDetailView(ApiView):
         return case_response(request, pk)
 
 
-class CaseDocumentView(ApiView):
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request={"multipart/form-data": serializers.DocumentUploadSerializer},
         responses={201: serializers.DocumentSerializer, 409: E, **ERRORS_WRITE},
         description="Attach a PDF, JPG, PNG or DOCX file (checked by content). Errors: "
         "file_type, file_too_large, file_empty, file_unsafe (a .docx built to hurt: zip bomb, "
         "DTD); 409 when the case's state allows no upload.",
     )
-    @idempotent
-    def post(self, request: Request, pk: int) -> Response:
-        case = housing_case_get(request.user, pk)
-        s = serializers.DocumentUploadSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        doc = services.document_upload(
-            actor=signed_in(request),
-            case=case,
-            kind=s.validated_data["kind"],
-            upload=s.validated_data["file"],
-        )
-        return Response(serializers.DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
+)
+class CaseDocumentView(CaseDocumentUploadView):
+    case_get = staticmethod(housing_case_get)
 
 
 class CaseTransitionView(ApiView):
