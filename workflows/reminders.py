@@ -12,6 +12,8 @@ Four thresholds, each sent once per task however often the sweep runs:
 
 Reminders go to the task's owner when it is assigned, else to every active
 holder of the task's role in the task's commune (district roles: every holder).
+Each names the task's object and links to its page, whatever the process: the
+engine finds them through the registry (`workflows.artifacts`), never by name.
 
 Set-based: the threshold dates are computed once in Python (one calendar
 query), then each threshold is one statement that records the new
@@ -26,18 +28,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from viewflow.workflow.status import STATUS
 
+from workflows.artifacts import ID_SENTINEL, ArtifactSource, artifact_sources, first_of, url_of
 from workflows.calendar import MARGIN, WorkingCalendar
 from workflows.models import ReminderSent, TaskDeadline
 from workflows.outbox import outbox
 from workflows.permissions import (
     COMMUNE_ROLES,
     REHAB_ROLES,
-    SENSITIVE_PROCESSES,
     Role,
     _unit_content_type,
     role_codename,
@@ -58,7 +59,6 @@ TITLES = {
     T.ESCALATED: gettext_noop("Escalation: %(ref)s is overdue since %(date)s"),
 }
 OPEN_STATUSES = [str(STATUS.NEW), str(STATUS.ASSIGNED), str(STATUS.STARTED)]
-ID_SENTINEL = 987654321
 
 CODENAME = "split_part(t.owner_permission, '.', 2)"
 IS_COMMUNE_STEP = f"{CODENAME} = ANY(%(commune_codes)s)"
@@ -93,33 +93,26 @@ recipients AS (
     UNION
     SELECT n.task_id, h.user_id
       FROM new n JOIN viewflow_task t ON t.id = n.task_id
+      -- The commune's id, '' for a district role: equalities, so the join hashes.
       JOIN holders h ON h.codename = {target_codename}
-                    AND h.object_pk IS NOT DISTINCT FROM {target_pk}
+                    AND COALESCE(h.object_pk, '') = COALESCE({target_pk}, '')
      WHERE %(escalation)s OR t.owner_id IS NULL
 ),
 notes AS (
     INSERT INTO {notifications}
         (recipient_id, case_id, commune_id, event, title, body, url, created_at,
          read_at, email_status, attempts)
-    SELECT u.id, c.id, COALESCE(c.commune_id, g.commune_id), %(event)s,
-           left(replace(replace(%(title)s, '{{ref}}',
-                                COALESCE(c.reference, gc.name || ' · ' || gu.name)),
+    SELECT u.id, {case_id}, {commune_id}, %(event)s,
+           left(replace(replace(%(title)s, '{{ref}}', {name}),
                         '{{date}}', to_char(d.due_on, 'DD/MM/YYYY')), 200),
-           '', CASE WHEN c.process = ANY(%(sensitive)s)
-                         THEN replace(%(rehab_url)s, %(sentinel)s, c.id::text)
-                    WHEN c.id IS NOT NULL THEN replace(%(url)s, %(sentinel)s, c.id::text)
-                    ELSE replace(%(list_url)s, %(sentinel)s, g.id::text) END,
-           now(), NULL, %(pending)s, 0
+           '', {url}, now(), NULL, %(pending)s, 0
       FROM recipients r
       JOIN auth_user u ON u.id = r.user_id AND u.is_active
       JOIN viewflow_task t ON t.id = r.task_id
       JOIN {deadlines} d ON d.task_id = t.id
-      -- A case's task, or a gift list's.
-      LEFT JOIN cases_case c ON c.flow_process_id = t.process_id
-      LEFT JOIN cases_giftlist g ON g.flow_process_id = t.process_id
-      LEFT JOIN cases_campaign gc ON gc.id = g.campaign_id
-      LEFT JOIN cases_administrativeunit gu ON gu.id = g.commune_id
-     WHERE c.id IS NOT NULL OR g.id IS NOT NULL
+      -- The task's object, whatever its process (workflows.artifacts).
+      {artifacts}
+     WHERE {found} IS NOT NULL
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM notes)
@@ -130,7 +123,7 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _sql(escalation: bool) -> str:
+def _sql(escalation: bool, sources: list[ArtifactSource]) -> str:
     return SWEEP_SQL.format(
         reminders=ReminderSent._meta.db_table,
         deadlines=TaskDeadline._meta.db_table,
@@ -138,6 +131,12 @@ def _sql(escalation: bool) -> str:
         holders=role_grants_sql("%(ct)s"),
         target_codename=ESCALATION_CODENAME if escalation else CODENAME,
         target_pk=ESCALATION_PK if escalation else TARGET_PK,
+        artifacts="\n      ".join(s.join() for s in sources),
+        case_id=first_of(sources, "r_object", cases_only=True),
+        commune_id=first_of(sources, "r_commune"),
+        name=first_of(sources, "r_name"),
+        url=url_of(sources),
+        found=first_of(sources, "r_object"),
     )
 
 
@@ -163,7 +162,6 @@ def reminders_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     reach = dt.timedelta(days=3 * max(before, escalate_after, 1)) + MARGIN
     calendar = WorkingCalendar.load(today - reach, today + reach)
     windows = threshold_windows(today, calendar, before, escalate_after)
-    url = reverse("case_detail", kwargs={"pk": ID_SENTINEL})
     common: dict[str, Any] = {
         "ct": _unit_content_type().pk,
         "open": OPEN_STATUSES,
@@ -172,16 +170,16 @@ def reminders_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         "head": role_codename(Role.OFFICE_HEAD),
         "rehab_codes": sorted(role_codename(r) for r in REHAB_ROLES),
         "rehab_head": role_codename(Role.DISTRICT_REHAB),
-        "sensitive": sorted(SENSITIVE_PROCESSES),
-        "rehab_url": reverse("rehab_detail", kwargs={"pk": ID_SENTINEL}),
-        "url": url,
-        "list_url": reverse("gift_list_detail", kwargs={"pk": ID_SENTINEL}),
         "sentinel": str(ID_SENTINEL),
         "pending": outbox().pending,
     }
     counts: dict[str, int] = {}
     total = 0
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        # What each task is about, per registered flow: built once, in Python.
+        sources = artifact_sources()
+        for source in sources:
+            common.update(source.all_params())
         for threshold, (after, until) in windows.items():
             escalation = threshold == T.ESCALATED
             title = gettext(TITLES[threshold]) % {"ref": "{ref}", "date": "{date}"}
@@ -195,7 +193,7 @@ def reminders_sweep(*, today: dt.date | None = None) -> dict[str, int]:
                 "title": title,
             }
             with connection.cursor() as cur:
-                cur.execute(_sql(escalation), params)
+                cur.execute(_sql(escalation, sources), params)
                 tasks, notes = cur.fetchone()
             counts[str(threshold)] = tasks
             total += notes

@@ -89,6 +89,11 @@ class ProcessSpec:
     # commune-owned object such as a gift list (object_type + object_id).
     object_type: str = "cases.case"
     detail_url: str = "case_detail"  # URL name taking the object's pk
+    # How a sentence (a reminder's title) names one object: a function giving a
+    # query expression over the flow's artifact model, called in the language
+    # of the message (`workflows.artifacts.phrase`). None: its `reference`
+    # field (every case has one).
+    reference: Callable[[], Any] | None = None
     # The steps of one procedure version (a case keeps the route it filed under).
     route: str = ""
     # Sensitive (drug rehab): only rehab roles see it; reads are logged.

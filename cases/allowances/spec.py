@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.allowances import decisions
@@ -37,6 +38,7 @@ from cases.allowances.models import (
 )
 from cases.models import Case
 from workflows.actors import User
+from workflows.artifacts import month_text, phrase
 from workflows.audit_labels import document_label
 from workflows.exceptions import InvalidData, SeparationOfDuties
 from workflows.formatting import money, month_label, number
@@ -269,6 +271,15 @@ def describe_payroll_event(event: Any) -> list[tuple[str, str]] | None:
     return None
 
 
+def payroll_reference() -> Any:
+    """How a sentence names a payroll (a reminder), as `Payroll.reference` does."""
+    return phrase(
+        gettext("Payroll %(month)s · %(commune)s"),
+        month=month_text("month"),
+        commune=F("commune__name"),
+    )
+
+
 PAYROLL_SPEC = ProcessSpec(
     code="payroll",
     label=_("Monthly allowance payroll"),
@@ -286,6 +297,7 @@ PAYROLL_SPEC = ProcessSpec(
     terminal=frozenset({P.CLOSED}),
     object_type="allowances.payroll",
     detail_url="payroll_detail",
+    reference=payroll_reference,
     event_labels=PAYROLL_EVENTS,
     event_details=describe_payroll_event,
     transitions={
@@ -339,6 +351,16 @@ LINE_LABELS = RowLabels(
 
 # --- recuperation lists ------------------------------------------------------------
 
+
+def recuperation_reference() -> Any:
+    """How a sentence names a recuperation list, as `RecuperationList.reference` does."""
+    return phrase(
+        gettext("Recuperation list %(year)s · %(commune)s"),
+        year=F("year"),
+        commune=F("commune__name"),
+    )
+
+
 RECUPERATION_SPEC = ProcessSpec(
     code="recuperation_list",
     label=_("Recuperation list"),
@@ -354,6 +376,7 @@ RECUPERATION_SPEC = ProcessSpec(
     terminal=frozenset({RL.DONE}),
     object_type="allowances.recuperationlist",
     detail_url="recuperation_list_detail",
+    reference=recuperation_reference,
     event_labels=recup.EVENT_LABELS,
     event_details=recup.describe_event,
     transitions={

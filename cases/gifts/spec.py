@@ -15,7 +15,7 @@ import datetime as dt
 from contextvars import ContextVar
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +30,7 @@ from cases.gifts.models import (
     SignedBy,
 )
 from workflows.actors import User
+from workflows.artifacts import phrase
 from workflows.audit_labels import document_label
 from workflows.engine import bulk_transition
 from workflows.exceptions import InvalidData, SeparationOfDuties
@@ -208,6 +209,13 @@ ROW_LABELS = RowLabels(
 )
 
 
+def list_reference() -> Any:
+    """How a sentence names a list (a reminder): campaign · commune, as `GiftList.reference`."""
+    return phrase(
+        "%(campaign)s · %(commune)s", campaign=F("campaign__name"), commune=F("commune__name")
+    )
+
+
 T = TransitionSpec
 SPEC = ProcessSpec(
     code="gift_list",
@@ -236,6 +244,7 @@ SPEC = ProcessSpec(
     terminal=frozenset({L.CLOSED}),
     object_type="cases.giftlist",
     detail_url="gift_list_detail",
+    reference=list_reference,
     transitions={
         t.name: t
         for t in [
