@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, F, Lookup, Q, QuerySet, Sum
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils.translation import gettext as _
 
 from cases.allowances.models import LineState, Payroll, PayrollLine
@@ -21,6 +23,28 @@ LN = LineState
 def payroll_lines(payroll: Payroll) -> QuerySet[PayrollLine]:
     """The payroll's lines (its month's partition only)."""
     return PayrollLine.objects.filter(month=payroll.month, payroll_id=payroll.pk)
+
+
+class _AnyOf(Lookup):  # type: ignore[type-arg]
+    """`column = ANY(%s::bigint[])`, the ids as ONE parameter: the array's
+    text, written at C speed ("{1,2,3}"), where `pk__in` makes a
+    placeholder per id (100,000 of them for Django and the driver to expand
+    and for PostgreSQL to parse) and a list is adapted id by id."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> Any:
+        return "{" + ",".join(map(str, map(int, self.rhs))) + "}"
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", [*params, self.rhs]
+
+
+def payroll_lines_among(payroll: Payroll, ids: Iterable[int]) -> QuerySet[PayrollLine]:
+    """The payroll's lines whose ids are in `ids` (any number of them)."""
+    return payroll_lines(payroll).filter(_AnyOf(F("pk"), ids))
 
 
 # Which stamp of a line holds the event of each of its steps.

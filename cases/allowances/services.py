@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.allowances import generation
-from cases.allowances.lines import move_lines, payroll_lines, totals_refresh
+from cases.allowances.lines import move_lines, payroll_lines, payroll_lines_among, totals_refresh
 from cases.allowances.models import (
     AllowanceCase,
     AllowanceCategory,
@@ -203,7 +203,6 @@ def payroll_results_record(
     out = ResultsRecorded()
     with transaction.atomic():
         locked = _locked_in(payroll, PayrollState.SENT)
-        lines = payroll_lines(locked)
         by_date: dict[dt.date, list[int]] = defaultdict(list)
         for line_id, day in paid.items():
             by_date[day].append(line_id)
@@ -213,7 +212,7 @@ def payroll_results_record(
         for day, ids in sorted(by_date.items()):
             r = move_lines(
                 locked,
-                lines.filter(pk__in=ids),
+                payroll_lines_among(locked, ids),
                 "record_paid",
                 actor=actor,
                 roles=ACCOUNTANT,
@@ -223,7 +222,7 @@ def payroll_results_record(
         for reason, ids in sorted(by_reason.items()):
             r = move_lines(
                 locked,
-                lines.filter(pk__in=ids),
+                payroll_lines_among(locked, ids),
                 "record_unpaid",
                 actor=actor,
                 roles=ACCOUNTANT,

@@ -28,10 +28,10 @@ So every upload that is more than magic bytes is read in three steps:
    strings, declared and counted, at most IMPORT_MAX_SHARED_STRINGS.
 3. The cells (the same child, python-calamine): the sheet's real extent is
    checked against the same caps before its rows are turned into Python
-   values; the child only returns rows, the sheet's merged ranges and its
-   hidden rows (read from the sheet's <row> tags as it inflates; JSON on a
-   capped output file) and never imports Django, so it cannot reach the
-   database.
+   values; the child only returns rows, the sheet's merged ranges, its
+   hidden rows and its cells holding a formula (read from the sheet's <row>
+   and <c><f> tags as it inflates, in step 2's pass; JSON on a capped output
+   file) and never imports Django, so it cannot reach the database.
 
 The same child, in its "mark" mode, gives a file back with rows marked (the
 gift import's refused rows: a "Lỗi" column, red cells), after the same checks

@@ -7,10 +7,10 @@ Django, so it cannot reach the database. It caps its own memory, CPU time and
 output before reading anything, checks the bounds before reading a cell, and
 writes one JSON object: {"rows": [[row number, [cells]], ...], "merged":
 [[first row, first column, last row, last column], ...], "hidden_rows": [row
-number, ...]} (the rows with content, empty cells as null, dates as
-{"$d": "2024-02-10"} and the like; merged ranges and row numbers counted from
-1 as Excel shows them), or {"error": code, "reason": check, "params": {...}}
-for a refusal.
+number, ...], "formulas": [[row, column], ...]} (the rows with content, empty
+cells as null, dates as {"$d": "2024-02-10"} and the like; merged ranges, the
+cells holding a formula and row numbers counted from 1 as Excel shows them),
+or {"error": code, "reason": check, "params": {...}} for a refusal.
 
 With OPTIONS {"mode": "mark"}, stdin holds a line of JSON (the marks) before
 the file, and the child answers {"file": base64} with the same workbook, its
@@ -19,9 +19,11 @@ checks of the package; openpyxl reads and writes it within the same limits.
 
 Hidden rows are read from the sheet's XML as it inflates (calamine does not
 report them): a row is hidden when its <row> says hidden="1" (hidden by hand,
-by a filter or in a collapsed group) or when its height was set to 0. The
-sheet's part name comes from the parent, which reads the workbook's
-relationships through defusedxml (OPTIONS, a second JSON argument).
+by a filter or in a collapsed group) or when its height was set to 0; so are
+the cells holding a formula (<c ...><f>: a computed value is not a typed
+fact), in the same pass. The sheet's part name comes from the parent, which
+reads the workbook's relationships through defusedxml (OPTIONS, a second
+JSON argument).
 """
 
 from __future__ import annotations
@@ -54,11 +56,18 @@ SI = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
 REF = re.compile(rb"r\s*=\s*[\"']\s*([A-Za-z]*)([0-9]*)")
 CELL = re.compile(rb"^\$?([A-Za-z]{1,4})\$?([0-9]{1,9})$")
 ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row\b([^<>]*)>")
+# The same without a namespace prefix: a literal start, searched many times
+# faster; used where no prefixed tag can be (no ":row" in the text).
+ROW_TAG_PLAIN = re.compile(rb"<row\b([^<>]*)>")
 ROW_NUMBER = re.compile(rb"(?:^|\s)r\s*=\s*[\"']\s*([0-9]{1,9})\s*[\"']")
 ROW_HIDDEN = re.compile(rb"(?:^|\s)hidden\s*=\s*[\"']\s*(?:1|true)\s*[\"']")
 ROW_NO_HEIGHT = re.compile(rb"(?:^|\s)ht\s*=\s*[\"']\s*0*(?:\.0*)?\s*[\"']")
 ROW_TAG_BYTES = 4096  # a real <row ...> tag is under 300 bytes
+FORMULA_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^<>]*)>\s*<(?:[\w.-]+:)?f\b")
+FORMULA_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})["']""")
+FORMULA_OVERLAP = 4096  # a <c ...><f> pair is a few hundred bytes at most
 MAX_MERGED = 100_000  # merged ranges reported; real lists have a few
+TEXT_OR_NONE = {str, type(None)}
 
 
 class Refusal(Exception):
@@ -183,7 +192,9 @@ class PartScanner:
 
 class HiddenRows:
     """The numbers of the hidden rows of one sheet part, fed chunk by chunk
-    (a <row> tag may straddle two chunks: its unfinished start is kept)."""
+    (a <row> tag may straddle two chunks: its unfinished start is kept).
+    A tag's number is worked out only for a hidden row and the chunk's last
+    one, from the nearest tag before it that says r (each tag looked at once)."""
 
     def __init__(self, max_rows: int) -> None:
         self.max_rows = max_rows
@@ -193,21 +204,50 @@ class HiddenRows:
 
     def feed(self, chunk: bytes) -> None:
         buf = self.pending + chunk
-        done = 0
-        for match in ROW_TAG.finditer(buf):
-            self._row(match.group(1))
-            done = match.end()
-        start = buf.rfind(b"<", done)
+        tags = (ROW_TAG if b":row" in buf else ROW_TAG_PLAIN).findall(buf)
+        at, number = -1, self.last_row  # tags[at] is row `number`
+        for i, attributes in enumerate(tags):
+            if (b"hidden" in attributes or b"ht" in attributes) and (
+                ROW_HIDDEN.search(attributes) or ROW_NO_HEIGHT.search(attributes)
+            ):
+                at, number = i, _row_number(tags, i, at, number)
+                if len(self.found) < self.max_rows:
+                    self.found.append(number)
+        if tags:
+            self.last_row = _row_number(tags, len(tags) - 1, at, number)
+        start = buf.rfind(b"<")
         unfinished = start != -1 and buf.find(b">", start) == -1
         self.pending = buf[start:] if unfinished and len(buf) - start <= ROW_TAG_BYTES else b""
 
-    def _row(self, attributes: bytes) -> None:
-        number = ROW_NUMBER.search(attributes)
-        # A row without r is the one after the previous row (ECMA-376 18.3.1.73).
-        self.last_row = int(number.group(1)) if number else self.last_row + 1
-        hidden = ROW_HIDDEN.search(attributes) or ROW_NO_HEIGHT.search(attributes)
-        if hidden and len(self.found) < self.max_rows:
-            self.found.append(self.last_row)
+
+def _row_number(tags: list[bytes], i: int, at: int, number: int) -> int:
+    """The number of row tag i, tag `at` (< i) being row `number`: a row
+    without r is the one after the previous row (ECMA-376 18.3.1.73)."""
+    for j in range(i, at, -1):
+        found = b"r" in tags[j] and ROW_NUMBER.search(tags[j])  # most tags say nothing
+        if found:
+            return int(found.group(1)) + (i - j)
+    return number + (i - at)
+
+
+class FormulaCells:
+    """(row, column) of the cells of one sheet part that hold a formula
+    (<c r="B7"><f>...), fed chunk by chunk; at most `cap` of them."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.tail = b""
+        self.found: set[tuple[int, int]] = set()
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.tail + chunk
+        # No <f> element without "<f" or a prefixed ":f": most chunks have none.
+        formulas = b"<f" in data or b":f" in data
+        for attributes in FORMULA_CELL.findall(data) if formulas else ():
+            ref = FORMULA_REF.search(attributes)
+            if ref and len(self.found) < self.cap:
+                self.found.add((int(ref.group(2)), column_number(ref.group(1))))
+        self.tail = data[-FORMULA_OVERLAP:]
 
 
 def extent(rows: int, columns: int, limits: dict[str, Any]) -> dict[str, int]:
@@ -221,18 +261,23 @@ def extent(rows: int, columns: int, limits: dict[str, Any]) -> dict[str, int]:
 
 
 def check_members(
-    archive: zipfile.ZipFile, limits: dict[str, Any], hidden: HiddenRows | None = None
+    archive: zipfile.ZipFile,
+    limits: dict[str, Any],
+    hidden: HiddenRows | None = None,
+    formulas: FormulaCells | None = None,
 ) -> None:
     """Inflate every member once, through zipfile: it stops at the size the zip
     declares and checks the CRC, so a member that lies about its size is
     refused here, before the reader sees it. The sheet part named in
-    limits["sheet_part"] also feeds `hidden`."""
+    limits["sheet_part"] also feeds `hidden` and `formulas`."""
     total = 0
     sheet_part = limits.get("sheet_part")
     for info in archive.infolist():
         xml = info.filename.lower().endswith(XML_SUFFIXES)
         scanner = PartScanner(info.filename, limits) if xml else None
-        rows = hidden if hidden is not None and info.filename == sheet_part else None
+        sheet = info.filename == sheet_part
+        rows = hidden if sheet else None
+        cells = formulas if sheet else None
         try:
             with archive.open(info) as member:
                 while chunk := member.read(CHUNK):
@@ -247,6 +292,8 @@ def check_members(
                         scanner.feed(chunk)
                     if rows is not None:
                         rows.feed(chunk)
+                    if cells is not None:
+                        cells.feed(chunk)
         except zipfile.BadZipFile:
             raise Refusal("file_unsafe", "crc") from None
         except (zlib.error, EOFError, NotImplementedError, ValueError):
@@ -263,9 +310,15 @@ def read_sheet(blob: bytes, limits: dict[str, Any]) -> dict[str, Any]:
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):
         raise Refusal("file_type", "not_zip") from None
     hidden = HiddenRows(limits["max_rows"])
-    check_members(archive, limits, hidden)
+    formulas = FormulaCells(limits["max_cells"])
+    check_members(archive, limits, hidden, formulas)
     rows, merged = read_rows(blob, limits)
-    return {"rows": rows, "merged": merged, "hidden_rows": hidden.found}
+    return {
+        "rows": rows,
+        "merged": merged,
+        "hidden_rows": hidden.found,
+        "formulas": sorted(formulas.found),
+    }
 
 
 def read_rows(blob: bytes, limits: dict[str, Any]) -> tuple[list[list[Any]], list[list[int]]]:
@@ -302,9 +355,14 @@ def read_rows(blob: bytes, limits: dict[str, Any]) -> tuple[list[list[Any]], lis
         raise Refusal("file_parse_failed", "reader_error", error=type(exc).__name__) from None
     found: list[list[Any]] = []
     for number, row in enumerate(values, start=1):
-        cells = [None if v == "" else v for v in row]
-        if any(v is not None and str(v).strip() != "" for v in cells):
-            found.append([number, cells])
+        # Empty unless a cell is not text (a number, a date) or is text with
+        # something besides blanks in it.
+        if (
+            set(map(type, row)) <= TEXT_OR_NONE
+            and not "".join(v for v in row if isinstance(v, str)).strip()
+        ):
+            continue
+        found.append([number, [None if v == "" else v for v in row]])
     return found, merged
 
 
@@ -423,7 +481,9 @@ def main() -> int:
         result = {"error": refusal.code, "reason": refusal.reason, "params": refusal.params}
     except MemoryError:
         result = {"error": "file_too_large", "reason": "memory", "params": {}}
-    payload = json.dumps(result, default=tagged, ensure_ascii=False, check_circular=False)
+    payload = json.dumps(
+        result, default=tagged, ensure_ascii=False, check_circular=False, separators=(",", ":")
+    )
     sys.stdout.buffer.write(payload.encode())
     sys.stdout.buffer.flush()
     return 0

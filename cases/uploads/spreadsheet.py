@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -15,6 +16,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,13 +57,15 @@ Merged = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class Sheet:
-    """The first sheet as read: its rows with content, its merged ranges and
+    """The first sheet as read: its rows with content, its merged ranges,
     the numbers of its hidden rows (hidden, filtered out, collapsed or of
-    zero height)."""
+    zero height) and the (row, column) of its cells holding a formula
+    (counted from 1; a .csv has none)."""
 
     rows: list[Row]
     merged: list[Merged] = field(default_factory=list)
     hidden_rows: frozenset[int] = frozenset()
+    formulas: frozenset[tuple[int, int]] = frozenset()
 
 
 def read_sheet(blob: bytes, *, type_message: str, limits: Limits | None = None) -> Sheet:
@@ -95,15 +100,32 @@ def _read(blob: bytes, limits: Limits) -> Sheet:
         read_small_part(archive, WORKBOOK_RELATIONSHIPS), {"Relationship"}, malformed=damaged
     )
     options = {"sheet_part": _first_sheet_part(sheets, relationships)}
-    result = _run_child(blob, limits, options)
-    if "error" in result:
-        code = result["error"] if result["error"] in CODES else "file_parse_failed"
-        raise Refusal(code, str(result.get("reason", "")), **result.get("params", {}))
-    return Sheet(
-        rows=[(int(number), tuple(cells)) for number, cells in result["rows"]],
-        merged=[(int(a), int(b), int(c), int(d)) for a, b, c, d in result.get("merged", [])],
-        hidden_rows=frozenset(int(n) for n in result.get("hidden_rows", [])),
-    )
+    with collector_paused():
+        result = _run_child(blob, limits, options)
+        if "error" in result:
+            code = result["error"] if result["error"] in CODES else "file_parse_failed"
+            raise Refusal(code, str(result.get("reason", "")), **result.get("params", {}))
+        return Sheet(
+            rows=[(int(number), tuple(cells)) for number, cells in result["rows"]],
+            merged=[(int(a), int(b), int(c), int(d)) for a, b, c, d in result.get("merged", [])],
+            hidden_rows=frozenset(int(n) for n in result.get("hidden_rows", [])),
+            formulas=frozenset((int(r), int(c)) for r, c in result.get("formulas", [])),
+        )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a sheet's rows are made:
+    100,000 rows are a million new objects, which it would otherwise walk
+    through again and again to free nothing, as they are all kept. Back on
+    (if it was) at the end, when it collects as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def mark_rows(

@@ -1,9 +1,8 @@
 """A table in an uploaded file, wherever the office put it: a .csv read
-within the same bounds as an .xlsx (`read_csv`, into the same `Sheet`), the
-formula cells of an .xlsx's first sheet (`formula_cells`: a computed value is
-not a typed fact), and the header row found by its column titles below any
-title rows, with the row of column numbers, the total, date and signature
-lines under the table left out (`find_table`).
+within the same bounds as an .xlsx (`read_csv`, into the same `Sheet`; the
+formula cells of an .xlsx come with its `Sheet`), and the header row found
+by its column titles below any title rows, with the row of column numbers,
+the total, date and signature lines under the table left out (`find_table`).
 
 Column titles are compared as people retype them (`title_key`: case,
 diacritics, spaces and punctuation ignored, a hint in brackets optional).
@@ -15,19 +14,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from cases.uploads.limits import Limits
-from cases.uploads.package import open_zip, parse_small_xml, read_small_part
 from cases.uploads.refusals import Refusal, refused
-from cases.uploads.spreadsheet import WORKBOOK, WORKBOOK_RELATIONSHIPS, Sheet, _first_sheet_part
+from cases.uploads.spreadsheet import Sheet
 from workflows.exceptions import InvalidData
 from workflows.text import clean_text, fold_text
 
@@ -127,63 +124,6 @@ def _read_csv(blob: bytes, limits: Limits) -> Sheet:
     return Sheet(rows=rows)
 
 
-# --- formula cells of an .xlsx -------------------------------------------------------------
-
-CHUNK = 1 << 20
-OVERLAP = 4096  # a <c ...><f> pair is a few hundred bytes at most
-_CELL_WITH_FORMULA = re.compile(rb"<(?:[\w.-]+:)?c\b([^<>]*)>\s*<(?:[\w.-]+:)?f\b")
-_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})["']""")
-
-
-def formula_cells(blob: bytes, *, limits: Limits | None = None) -> set[tuple[int, int]]:
-    """(row, column), counted from 1, of every cell of the first sheet that
-    holds a formula. Called after `read_sheet` accepted the file (the package
-    and its members' real sizes are checked there); the sheet is inflated
-    chunk by chunk, at most the reader's cap, and scanned for <f> elements."""
-    limits = limits or Limits.from_settings()
-    try:
-        archive = open_zip(blob, limits)
-        damaged = Refusal("file_parse_failed", "malformed_workbook")
-        sheets = parse_small_xml(read_small_part(archive, WORKBOOK), {"sheet"}, malformed=damaged)
-        relationships = parse_small_xml(
-            read_small_part(archive, WORKBOOK_RELATIONSHIPS), {"Relationship"}, malformed=damaged
-        )
-        part = _first_sheet_part(sheets, relationships)
-        if not part or part not in archive.namelist():
-            return set()
-        return _scan(archive, part, limits.max_uncompressed_bytes)
-    except Refusal as refusal:
-        raise refused(refusal, type_message="") from None
-
-
-def _scan(archive: zipfile.ZipFile, part: str, cap: int) -> set[tuple[int, int]]:
-    found: set[tuple[int, int]] = set()
-    read = 0
-    tail = b""
-    try:
-        with archive.open(part) as f:
-            while chunk := f.read(CHUNK):
-                read += len(chunk)
-                if read > cap:
-                    raise Refusal("file_too_large", "uncompressed_size", limit=cap)
-                data = tail + chunk
-                for m in _CELL_WITH_FORMULA.finditer(data):
-                    ref = _REF.search(m.group(1))
-                    if ref:
-                        found.add((int(ref.group(2)), _column_number(ref.group(1))))
-                tail = data[-OVERLAP:]
-    except (zipfile.BadZipFile, zlib.error, EOFError):
-        raise Refusal("file_parse_failed", "damaged_zip") from None
-    return found
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ch - 64
-    return n
-
-
 # --- the table's header and rows --------------------------------------------------------------
 
 
@@ -237,15 +177,20 @@ def starts_footer(values: Iterable[Any]) -> bool:
     return first is not None and bool(_FOOTER.search(fold_text(clean_text(first))))
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _repeats_header(
     values: Sequence[Any],
-    columns: Mapping[str, int],
+    first: tuple[str, int],
     titles: Mapping[str, str],
     complete: Callable[[set[str]], bool],
 ) -> bool:
     """The header's titles again: looked at only when the row's first
-    titled cell holds its own title (one cached lookup per row)."""
-    key, index = min(columns.items(), key=lambda kv: kv[1])
+    titled cell (`first`: its key and position) holds its own title (one
+    cached lookup per row)."""
+    key, index = first
     value = values[index] if index < len(values) else None
     if not isinstance(value, str) or titles.get(title_key(value)) != key:
         return False
@@ -279,24 +224,38 @@ def find_table(
     header_row, columns = best
     table = Table(header_row=header_row, columns=columns)
     naming = [k for k in keys if k in columns]
+    first = min(columns.items(), key=lambda kv: kv[1])
+    keys_in_order, indexes = list(columns), list(columns.values())
+    width = max(indexes) + 1
+    # The table's cells of a row, taken at C speed (always a tuple).
+    take = itemgetter(*indexes) if len(indexes) > 1 else lambda values: (values[indexes[0]],)
     footer = False
     for i, (number, values) in enumerate(r for r in sheet.rows if r[0] > header_row):
         if i == 0 and number == header_row + 1 and _is_numbering(values):
             table.layout_rows.append(number)
             continue
-        cells = {
-            key: values[index] if index < len(values) else None for key, index in columns.items()
-        }
-        if _repeats_header(values, columns, titles, complete):
+        if len(values) >= width:
+            cells = dict(zip(keys_in_order, take(values), strict=True))
+        else:
+            cells = {
+                key: values[index] if index < len(values) else None
+                for key, index in columns.items()
+            }
+        head = values[first[1]] if first[1] < len(values) else None
+        if isinstance(head, str) and _repeats_header(values, first, titles, complete):
             table.layout_rows.append(number)  # the titles again (printed page by page)
             continue
-        empty = all(cells.get(k) is None or not str(cells[k]).strip() for k in naming)
-        if empty and (footer or starts_footer(values)):
-            footer = True
-            table.layout_rows.append(number)
-            continue
-        if all(v is None or not str(v).strip() for v in cells.values()):
-            table.layout_rows.append(number)  # content only beside the table
-            continue
+        for key in naming:  # (a loop, not all(): this runs for every row)
+            value = cells[key]
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                break
+        else:  # no cell naming an entry
+            if footer or starts_footer(values):
+                footer = True
+                table.layout_rows.append(number)
+                continue
+            if all(_blank(v) for v in cells.values()):
+                table.layout_rows.append(number)  # content only beside the table
+                continue
         table.rows.append((number, cells))
     return table
