@@ -38,6 +38,12 @@ import datetime as dt
 import time
 from typing import Any
 
+from bench.allowance_fill import (
+    amounts_by_category,
+    communes_fill,
+    entitlements_fill,
+    people_fill,
+)
 from bench.common import (
     counting,
     env_int,
@@ -68,77 +74,22 @@ SMOKE_LINES = [
 ]
 
 D = dt.date
-CATEGORIES = [
-    ("than_nhan_1_liet_si", None),
-    ("thuong_binh", 55),
-    ("ba_me_vnah", None),
-    ("nkt_nang", None),
-    ("nkt_dac_biet_nang", None),
-]
 
 
 def seed(n: int, n_communes: int) -> tuple[list[Any], Any]:
     from django.apps import apps
     from django.db import connection
 
-    from bench.common import insert_series, reset_sequence
     from cases.allowances import reference
-    from cases.allowances.models import AllowanceCategory, Entitlement
-    from cases.models import AdministrativeUnit, Person
     from workflows.permissions import Role
     from workflows.services import role_grant
 
     units = seed_registry()
     reference.seed(apps, None)
-    district = AdministrativeUnit.objects.get(level="district", code="016")
-    communes = sorted((u for u in units.values() if u.level == "commune"), key=lambda u: u.pk)
-    for i in range(len(communes), n_communes):
-        communes.append(
-            AdministrativeUnit.objects.create(
-                level="commune", code=f"9{i:04d}", name=f"Xã Thử {i}", kind="xa", parent=district
-            )
-        )
-    communes = communes[:n_communes]
+    communes = communes_fill(units, n_communes)
     ids = [c.pk for c in communes]
-    insert_series(
-        Person,
-        n,
-        {
-            "id": "g",
-            "full_name": "'Nguyễn Văn ' || g",
-            "date_of_birth": "date '1950-01-01' + (g %% 20000)",
-            "sex": "'M'",
-            "national_id": "'0010' || lpad((60 + g / 1000000)::text, 2, '0') || "
-            "lpad((g %% 1000000)::text, 6, '0')",
-            "commune_id": "(%(communes)s::bigint[])[1 + g %% %(nc)s]",
-            "categories": "ARRAY[]::varchar[]",
-            "created_at": "now()",
-        },
-        {"communes": ids, "nc": len(ids)},
-    )
-    reset_sequence(Person)
-    cats = {c.code: c.pk for c in AllowanceCategory.objects.all()}
-    cat_ids = [cats[code] for code, _deg in CATEGORIES]
-    regimes = [AllowanceCategory.objects.get(pk=c).regime for c in cat_ids]
-    degrees = [deg or 0 for _code, deg in CATEGORIES]
-    insert_series(
-        Entitlement,
-        n,
-        {
-            "id": "g",
-            "person_id": "g",
-            "regime": "(%(regimes)s::text[])[1 + g %% 5]",
-            "category_id": "(%(cats)s::bigint[])[1 + g %% 5]",
-            "degree": "NULLIF((%(degrees)s::int[])[1 + g %% 5], 0)",
-            "commune_id": "(%(communes)s::bigint[])[1 + g %% %(nc)s]",
-            "state": "'active'",
-            "start_month": "date '2023-01-01'",
-            "created_at": "now()",
-            "updated_at": "now()",
-        },
-        {"regimes": regimes, "cats": cat_ids, "degrees": degrees, "communes": ids, "nc": len(ids)},
-    )
-    reset_sequence(Entitlement)
+    people_fill(n, ids)
+    entitlements_fill(n, ids, D(2023, 1, 1))
     with connection.cursor() as cur:
         cur.execute("ANALYZE cases_person; ANALYZE allowances_entitlement")
     officer = role_grant(
@@ -202,16 +153,6 @@ JOIN unnest(%(cats)s::bigint[], %(old)s::bigint[], %(new)s::bigint[]) AS r(categ
   ON r.category_id = e.category_id
 WHERE e.commune_id = ANY(%(communes)s) AND r.new > r.old
 """
-
-
-def amounts_by_category(month: dt.date, province_id: int | None) -> dict[int, int]:
-    from cases.allowances.rates import rate_table
-
-    out: dict[int, int] = {}
-    for row in rate_table(province_id, [month]):
-        if row.degree_from is None or row.degree_from <= 55 <= (row.degree_to or 100):
-            out[row.category_id] = row.amount
-    return out
 
 
 def floor(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from cases.allowances.lines import payroll_lines
 from cases.allowances.models import (
@@ -19,6 +19,7 @@ from cases.allowances.models import (
     RecuperationList,
 )
 from cases.allowances.rates import add_months
+from cases.models import Person
 from workflows.actors import Reader
 from workflows.models import AuditEvent
 from workflows.permissions import get_or_not_found, get_scoped_or_404, scoped
@@ -154,13 +155,16 @@ class Differences:
 
 
 DIFF_SQL = """
-WITH cur AS (
+WITH prev_payroll AS (
+  SELECT id FROM allowances_payroll WHERE commune_id = %(C)s AND month = %(PM)s
+), cur AS (
   SELECT person_id, regime, SUM(amount) AS amount FROM allowances_payrollline
   WHERE month = %(M)s AND payroll_id = %(P)s AND kind = 'regular' AND for_month = %(M)s
   GROUP BY person_id, regime
 ), prev AS (
   SELECT person_id, regime, SUM(amount) AS amount FROM allowances_payrollline
-  WHERE month = %(PM)s AND payroll_id = %(PP)s AND kind = 'regular' AND for_month = %(PM)s
+  WHERE month = %(PM)s AND payroll_id IN (SELECT id FROM prev_payroll)
+    AND kind = 'regular' AND for_month = %(PM)s
     AND state NOT IN ('carried', 'returned')
   GROUP BY person_id, regime
 ), diff AS (
@@ -188,31 +192,45 @@ WITH cur AS (
 SELECT r.change, r.total, r.delta, r.person_id, p.full_name, r.regime, r.before, r.after
 FROM ranked r JOIN cases_person p ON p.id = r.person_id
 WHERE r.n <= %(limit)s
-ORDER BY r.change, p.full_name
+UNION ALL  -- one row with no change: the previous payroll exists
+SELECT '', 0, 0, NULL, NULL, NULL, 0, 0 FROM prev_payroll
+ORDER BY change, full_name
 """
 
 
 def payroll_differences(payroll: Payroll, *, limit: int = 200) -> Differences:
-    """What the reviewer checks: one query (plus one for the previous payroll)."""
-    prev = (
-        Payroll.objects.filter(commune_id=payroll.commune_id, month=add_months(payroll.month, -1))
-        .values_list("pk", "month")
-        .first()
-    )
-    out = Differences(previous_month=prev[1] if prev else None)
+    """What the reviewer checks: one query (the previous payroll found in it)."""
+    previous = add_months(payroll.month, -1)
+    out = Differences(previous_month=None)
     params: dict[str, Any] = {
         "M": payroll.month,
         "P": payroll.pk,
-        "PM": prev[1] if prev else payroll.month,
-        "PP": prev[0] if prev else -1,
+        "C": payroll.commune_id,
+        "PM": previous,
         "limit": limit,
     }
     with connection.cursor() as cur:
         cur.execute(DIFF_SQL, params)
         for change, total, delta, person_id, name, regime, before, after in cur.fetchall():
+            if not change:
+                out.previous_month = previous
+                continue
             out.counts[change] = int(total)
             out.amounts[change] = int(delta)
             out.rows.setdefault(change, []).append(
                 Difference(person_id, name, regime, int(before), int(after))
             )
     return out
+
+
+def lines_by_name(lines: QuerySet[PayrollLine]) -> QuerySet[PayrollLine]:
+    """The (already scoped) lines in the list's order: by the person's name,
+    then kind and id. The name is read per line by the person's key (a
+    subquery), not by joining the people: joined, the planner hashes the whole
+    people table (99 ms at 1,000,000 people for a payroll of 7,937 lines)."""
+    name = Subquery(Person.objects.filter(pk=OuterRef("person_id")).values("full_name")[:1])
+    return (
+        lines.select_related("person", "category")
+        .annotate(person_name=name)
+        .order_by("person_name", "kind", "id")
+    )

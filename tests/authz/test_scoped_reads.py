@@ -69,6 +69,7 @@ UNDER_AN_AUTHORIZED_OBJECT = {
     "cases.selectors.tasks_inbox": "filtered by `_task_scope_q` (roles per commune)",
     "cases.selectors.tasks_queue": "filtered by `_task_scope_q` (roles per commune)",
     "cases.rehab.selectors.case_reads": "reads of a case the caller holds",
+    "cases.allowances.selectors.lines_by_name": "each scoped line's own person's name, to sort",
     "cases.rehab.selectors.read_log_events": "auditors' read log, behind may_see_read_log",
     "cases.rehab.selectors.read_log_cases": "auditors' read log, behind may_see_read_log",
     "cases.rehab.selectors.read_log_case_get": "auditors' read log, behind may_see_read_log",

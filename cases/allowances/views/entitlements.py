@@ -1,12 +1,20 @@
 """Entitlements in the web UI: the list (search by name or national ID, with
 or without diacritics; filters), and a person's entitlement page with its
 decision, suspensions, payroll lines (who approved, sent and paid each one)
-and the decisions the user may take on it (suspend, resume, end, transfer)."""
+and the decisions the user may take on it (suspend, resume, end, transfer).
+
+The list grows with the data (1,000,000 entitlements): it pages by keyset
+over id DESC (`workflows.keyset`, as the case list), so its last page costs
+what its first does, with a bounded count ("more than 1,000"); old
+`?page=N` links go on to the same page's cursor. Measured in
+bench/bench_allowance_pages.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy
 
 from cases.allowances import selectors
@@ -15,14 +23,17 @@ from cases.allowances.page_forms import EntitlementFilterForm
 from cases.allowances.spec import ENTITLEMENT_SPEC
 from cases.allowances.views.common import line_histories, page_actions, with_labels
 from cases.selectors import communes_for_user, request_communes
-from cases.views.base import CaseflowView, paginate
+from cases.views.base import CaseflowView, keyset_paginate, old_page_redirect
 from cases.views.timeline import timeline_entries
 from cases.views.transitions import ActionPostMixin, TransitionPostMixin
 from workflows.audit_explorer import object_timeline
+from workflows.keyset import Keyset
 from workflows.permissions import Role, scope_for
 
 OBJECT_TYPE = "allowances.entitlement"
 LINES_SHOWN = 36  # three years of months on the page; the payroll pages hold the rest
+# Newest first; the page's ids with the narrowest query, then their rows and joins.
+ENTITLEMENT_PAGES = Keyset(("-id",), salt="entitlement_list", ids_first=True)
 
 
 def categories() -> list[AllowanceCategory]:
@@ -32,8 +43,14 @@ def categories() -> list[AllowanceCategory]:
 class EntitlementListView(CaseflowView):
     template_name = "allowances/entitlement_list.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "page" in request.GET:
+            old = old_page_redirect(request, self.filtered()[1], ENTITLEMENT_PAGES)
+            if old is not None:
+                return old
+        return super().get(request, *args, **kwargs)
+
+    def filtered(self) -> tuple[EntitlementFilterForm, QuerySet[Entitlement]]:
         form = EntitlementFilterForm(
             self.request.GET or None,
             communes=request_communes(self.request),
@@ -48,14 +65,16 @@ class EntitlementListView(CaseflowView):
             state=data.get("state") or "",
             q=data.get("q") or "",
         )
-        qs = qs.select_related("person", "category", "commune").order_by("-id")
-        page = paginate(self.request, qs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        return form, qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form, qs = self.filtered()
+        qs = qs.select_related("person", "category", "commune")
+        page = keyset_paginate(self.request, qs, ENTITLEMENT_PAGES)
         context.update(
             form=form,
             page=page,
-            querystring=query.urlencode(),
             filtered=bool(form.is_bound and any(form.data.get(k) for k in form.fields)),
             spec=ENTITLEMENT_SPEC,
         )

@@ -6,15 +6,18 @@ and unpaid lines.
 Reads go through `cases.allowances.selectors` (another commune's payroll is
 404); the payroll moves through `workflows.engine.transition`, its lines
 through the services. The payroll page reads a fixed number of queries
-whatever the number of lines: the payroll, the totals (one grouped query),
-the differences (two), the page of lines (ids first, then the rows), one
-bounded count, the deadline and the timeline."""
+whatever the number of lines: the payroll, the totals (one grouped query,
+which also gives the unfiltered list's count), the differences (one), the
+page of lines (ids first, then the rows), a bounded count only for a
+filtered list, the deadline and the timeline (12 with the session's and the
+layout's; bench/bench_allowance_pages.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Page
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -37,7 +40,7 @@ from cases.allowances.views.common import CHANGES, page_actions, with_labels
 from cases.allowances.views.documents import MonthlySummaryForm, payroll_documents
 from cases.selectors import officer_communes, request_communes
 from cases.templatetags.caseflow import badge
-from cases.views.base import CaseflowView, paginate
+from cases.views.base import PAGE_SIZE, CaseflowView, IdsFirstPaginator, paginate
 from cases.views.timeline import timeline_entries
 from cases.views.transitions import ActionPostMixin, TransitionPostMixin
 from workflows.actors import Reader, signed_in
@@ -69,6 +72,16 @@ def lines_matching(qs: QuerySet[PayrollLine], q: str) -> QuerySet[PayrollLine]:
     if ids:
         return qs.filter(person__national_id__in=ids)
     return qs.filter(fold_search_q("person__full_name_folded", q)) if q else qs
+
+
+def lines_page(request: HttpRequest, qs: QuerySet[PayrollLine], count: int | None) -> Page:
+    """A page of a payroll's lines; `count`: the lines' number when it is
+    known already (the totals counted them), so no COUNT query is made."""
+    number = request.GET.get("page")
+    paginator = IdsFirstPaginator(qs, PAGE_SIZE, requested=number)
+    if count is not None:
+        vars(paginator)["count"] = count  # the cached_property's value
+    return paginator.get_page(number)
 
 
 def payroll_badge(state: str) -> str:
@@ -211,8 +224,11 @@ class PayrollDetailView(CaseflowView):
             if data.get("state"):
                 qs = qs.filter(state=data["state"])
             qs = lines_matching(qs, data.get("q") or "")
-        qs = qs.select_related("person", "category").order_by("person__full_name", "kind", "id")
-        page = paginate(self.request, qs)
+        qs = selectors.lines_by_name(qs)
+        totals = self.totals(payroll)
+        filtered = bool(form.is_bound and any(form.data.get(k) for k in form.fields))
+        every_line = sum(t["n"] for t in totals["kinds"])
+        page = lines_page(self.request, qs, None if filtered else every_line)
         page.object_list = with_labels(page.object_list)
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -239,11 +255,11 @@ class PayrollDetailView(CaseflowView):
             acting_role=PAYROLL_SPEC.acting_role.get(payroll.state, ""),
             open_deadline=deadline,
             open_deadline_status=deadline_status,
-            totals=self.totals(payroll),
+            totals=totals,
             differences=differences,
             changes=changes,
             form=form,
-            filtered=bool(form.is_bound and any(form.data.get(k) for k in form.fields)),
+            filtered=filtered,
             page=page,
             querystring=query.urlencode(),
             actions=page_actions(self, user, payroll),
