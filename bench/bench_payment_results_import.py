@@ -35,6 +35,7 @@ import os
 import time
 from typing import Any
 
+from bench.allowance_fill import people_fill
 from bench.common import (
     counting,
     env_int,
@@ -68,7 +69,7 @@ def seed(n: int) -> tuple[Any, Any, Any]:
     from bench.common import insert_series, reset_sequence
     from cases.allowances import reference
     from cases.allowances.models import AllowanceCategory, Entitlement
-    from cases.models import AdministrativeUnit, Person
+    from cases.models import AdministrativeUnit
     from workflows.permissions import Role
     from workflows.services import role_grant
 
@@ -76,23 +77,7 @@ def seed(n: int) -> tuple[Any, Any, Any]:
     reference.seed(apps, None)
     commune = AdministrativeUnit.objects.filter(level="commune").order_by("pk").first()
     assert commune is not None
-    insert_series(
-        Person,
-        n,
-        {
-            "id": "g",
-            "full_name": "'Nguyễn Văn ' || g",
-            "date_of_birth": "date '1950-01-01' + (g %% 20000)",
-            "sex": "'M'",
-            "national_id": "'0010' || lpad((60 + g / 1000000)::text, 2, '0') || "
-            "lpad((g %% 1000000)::text, 6, '0')",
-            "commune_id": "%(commune)s",
-            "categories": "ARRAY[]::varchar[]",
-            "created_at": "now()",
-        },
-        {"commune": commune.pk},
-    )
-    reset_sequence(Person)
+    people_fill(n, [commune.pk])
     cat = AllowanceCategory.objects.get(code="than_nhan_1_liet_si")
     insert_series(
         Entitlement,
