@@ -214,9 +214,10 @@ class TaskListView(ApiView, generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         scope = validated_query(serializers.TaskFilterSerializer, self.request)["scope"]
-        if scope == "queue":
-            return selectors.tasks_queue(self.request.user)
-        return selectors.tasks_inbox(self.request.user)
+        user = self.request.user
+        tasks = selectors.tasks_queue(user) if scope == "queue" else selectors.tasks_inbox(user)
+        # What the serializer reads of each task's case, in the page's query.
+        return tasks.select_related("process__case__commune")
 
     @extend_schema(
         parameters=[serializers.TaskFilterSerializer],

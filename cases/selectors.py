@@ -4,9 +4,10 @@ cases through these functions, which build on the user's commune ids."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -14,6 +15,7 @@ from viewflow.workflow.status import STATUS
 from cases.models import AdministrativeUnit, Case, Document, DocumentRequirement, Person
 from notifications.selectors import notification_unread_count
 from workflows.actors import Reader, signed_in
+from workflows.artifacts import TaskObject, task_objects
 from workflows.audit_explorer import object_timeline
 from workflows.permissions import (
     COMMUNE_ROLES,
@@ -83,13 +85,7 @@ def tasks_inbox(user: Reader) -> QuerySet[Task]:
     return (
         Task.objects.filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
         .filter(_task_scope_q(user))
-        .select_related(
-            "process__case__commune",
-            "process__case__applicant",
-            "process__gift_list__commune",
-            "process__gift_list__campaign",
-            "deadline",
-        )
+        .select_related("deadline")
         .order_by("created", "id")
     )
 
@@ -99,30 +95,48 @@ def tasks_queue(user: Reader) -> QuerySet[Task]:
     return (
         Task.objects.filter(status=STATUS.NEW, owner__isnull=True, flow_task_type="HUMAN")
         .filter(_task_scope_q(user))
-        .select_related(
-            "process__case__commune",
-            "process__case__applicant",
-            "process__gift_list__commune",
-            "process__gift_list__campaign",
-            "deadline",
-        )
+        .select_related("deadline")
         .order_by("created", "id")
     )
 
 
-def with_task_objects(tasks: Iterable[Task]) -> list[Task]:
-    """The tasks, each process's object read: cases and gift lists come with
-    the selectors' joins; any other (a payroll, a recuperation list) is read
-    here with its commune, one query per kind present (none when none is)."""
+@dataclass(frozen=True)
+class TaskCase:
+    """What a task's row says of a case beyond the registry's facts: who applied."""
+
+    pk: int
+    process: str
+    applicant: str
+
+
+@dataclass(frozen=True)
+class TaskAbout:
+    """A task with what it is about (None: no registered flow finds its
+    object) and, when that is a case, its applicant."""
+
+    task: Task
+    object: TaskObject | None
+    case: TaskCase | None
+
+
+def with_task_objects(tasks: Iterable[Task]) -> list[TaskAbout]:
+    """The tasks, each with its object's name, commune, state and page read
+    through the process registry (`workflows.artifacts.task_objects`), for
+    every process alike, a case's applicant with it: one statement whatever
+    the number and processes of the tasks."""
     tasks = list(tasks)
-    others = [
-        t.process
-        for t in tasks
-        if getattr(t.process, "case", None) is None
-        and getattr(t.process, "gift_list", None) is None
-    ]
-    prefetch_related_objects(others, "artifact__commune")
-    return tasks
+    objects = task_objects(
+        (t.pk for t in tasks), case_columns={"applicant": F("applicant__full_name")}
+    )
+    about = []
+    for task in tasks:
+        obj = objects.get(task.pk)
+        case = None
+        if obj is not None and obj.is_case:
+            applicant = obj.case_values.get("applicant") or ""
+            case = TaskCase(obj.object_id, obj.spec.code, applicant)
+        about.append(TaskAbout(task, obj, case))
+    return about
 
 
 def task_get(user: Reader, pk: int) -> Task:

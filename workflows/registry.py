@@ -99,9 +99,13 @@ def spec_for(obj: Any) -> ProcessSpec:
     """By the case's process (and route), or by the object's model for other processes."""
     process = getattr(obj, "process", None)
     if process:
-        route = str(getattr(obj, "route", "") or "")
-        return _routed.get((str(process), route)) or _specs[process]
+        return spec_named(str(process), str(getattr(obj, "route", "") or ""))
     return next(s for s in _specs.values() if isinstance(obj, s.model))
+
+
+def spec_named(code: str, route: str = "") -> ProcessSpec:
+    """The spec of a process by its code, of the route's version when it has one."""
+    return _routed.get((code, route)) or _specs[code]
 
 
 def step_processes() -> list[tuple[str, Any]]:

@@ -34,7 +34,7 @@ from django.utils.translation import ngettext
 from cases.gifts.import_attempts import attempt_save
 from cases.gifts.import_cells import cell_text
 from cases.gifts.import_rows import ImportRow, RowChecker, RowError, file_error
-from cases.gifts.import_sheet import Layout, sheet_layout
+from cases.gifts.import_sheet import sheet_layout
 from cases.gifts.models import (
     GiftImportAttempt,
     GiftImportOutcome,
@@ -45,6 +45,7 @@ from cases.gifts.services import gift_list_lock, gift_rows_add, require_officer
 from cases.models import Person
 from cases.uploads.refusals import Refusal, refused
 from cases.uploads.spreadsheet import read_sheet
+from cases.uploads.table import Table
 from workflows import audit
 from workflows.actors import User
 from workflows.exceptions import InvalidData, TransitionNotAllowed
@@ -113,7 +114,7 @@ def _file_too_large(size: int, limit: int) -> InvalidData:
     return refused(refusal, type_message=_not_xlsx())
 
 
-def _layout(blob: bytes) -> Layout:
+def _layout(blob: bytes) -> Table:
     """Where the list is in the first sheet. The sheet is read with
     python-calamine (Rust: 26,553 rows in about a second, where openpyxl's
     read-only mode took over ten), in a child process within the bounds of
@@ -129,8 +130,8 @@ def _rows_list(numbers: list[int]) -> str:
     return shown + ("…" if len(numbers) > SHOWN_ROWS else "")
 
 
-def _hidden_rows_question(layout: Layout, attempt: GiftImportAttempt) -> InvalidData:
-    names = {r.number: cell_text(r.cells.get("full_name")) for r in layout.rows}
+def _hidden_rows_question(layout: Table, attempt: GiftImportAttempt) -> InvalidData:
+    names = {n: cell_text(cells.get("full_name")) for n, cells in layout.rows}
     message = ngettext(
         "The file has %(count)s hidden row (row %(rows)s). Choose whether to skip it or import it.",
         "The file has %(count)s hidden rows (rows %(rows)s). Choose whether to skip them or "
@@ -223,15 +224,15 @@ def gift_import(
     skip = set(layout.hidden) if hidden_rows == HiddenRows.SKIP else set()
     checker = RowChecker(gift_list)
     rows: list[ImportRow] = []
-    for data in layout.rows:
-        if data.number in skip:
+    for row_number, cells in layout.rows:
+        if row_number in skip:
             continue
         if len(rows) >= max_rows():
             raise file_error(
                 _("The file has more than %(n)s rows: split it.") % {"n": number(max_rows())},
                 "too_many_rows",
             )
-        rows.append(checker.parse(data.number, data.cells))
+        rows.append(checker.parse(row_number, cells))
     if not rows:
         raise file_error(_("The sheet has no rows below its header."), "empty_file")
     report = ImportReport(
@@ -278,7 +279,7 @@ def _write(
     good: list[ImportRow],
     errors: list[RowError],
     report: ImportReport,
-    layout: Layout,
+    layout: Table,
     hidden_rows: str,
 ) -> None:
     """The good rows' people and rows, under the list's lock."""

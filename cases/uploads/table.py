@@ -2,7 +2,10 @@
 within the same bounds as an .xlsx (`read_csv`, into the same `Sheet`; the
 formula cells of an .xlsx come with its `Sheet`), and the header row found
 by its column titles below any title rows, with the row of column numbers,
-the total, date and signature lines under the table left out (`find_table`).
+the total, date and signature lines under the table left out, and, when the
+caller asks, its merged cells read as the office meant them: section titles
+across the table left out, a cell merged down several rows read on each
+(`find_table`). The table's hidden rows are listed for the caller to decide.
 
 Column titles are compared as people retype them (`title_key`: case,
 diacritics, spaces and punctuation ignored, a hint in brackets optional).
@@ -31,6 +34,8 @@ from workflows.text import clean_text, fold_text
 CSV_ENCODINGS = ("utf-8-sig", "cp1258")
 CSV_DELIMITERS = ",;\t"
 HEADER_SEARCH_ROWS = 30
+# A section title ("I. Thôn Đông") is one value merged across this many columns or more.
+SECTION_MIN_COLUMNS = 3
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _NUMBERING = re.compile(r"\(?[0-9]{1,2}\)?|\(?[A-Za-z]\)?")
 # Where the text under a printed table begins (folded): its total row, the
@@ -135,8 +140,10 @@ class Table:
     # (row number, {key: cell}) of each row of the table.
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     # Rows below the header that belong to the layout (column numbers, the
-    # titles repeated, the total, date and signature lines).
+    # titles repeated, section titles, the total, date and signature lines).
     layout_rows: list[int] = field(default_factory=list)
+    # Numbers of the hidden rows (hidden, filtered out, collapsed) among `rows`.
+    hidden: list[int] = field(default_factory=list)
 
     def column_numbers(self) -> dict[str, int]:
         """Column key -> its column in the spreadsheet (from 1)."""
@@ -159,7 +166,7 @@ def header_columns(values: Sequence[Any], titles: Mapping[str, str]) -> dict[str
 def _is_numbering(values: Sequence[Any]) -> bool:
     """The row of column numbers under an official form's header: (1) (2) …"""
     filled = [v for v in values if v is not None and str(v).strip()]
-    if len(filled) < 3:
+    if len(filled) < SECTION_MIN_COLUMNS:
         return False
     for v in filled:
         if isinstance(v, bool):
@@ -197,6 +204,36 @@ def _repeats_header(
     return complete(set(header_columns(values, titles)))
 
 
+def _merges(
+    sheet: Sheet, header_row: int, skip: int | None
+) -> tuple[set[int], dict[int, dict[int, Any]]]:
+    """Below the header (but for row `skip`, the column numbers): the rows
+    that are section titles (one value merged across SECTION_MIN_COLUMNS
+    columns or more, alone on its row), and where a value merged down several
+    rows (a household's address) goes on each of those rows: {row: {0-based
+    position: value}}, only where the row's cell is empty."""
+    sections: set[int] = set()
+    fills: dict[int, dict[int, Any]] = {}
+    if not sheet.merged:
+        return sections, fills
+    below = {n: values for n, values in sheet.rows if n > header_row and n != skip}
+    for top, left, bottom, right in sheet.merged:
+        values = below.get(top)
+        if values is None:
+            continue
+        index = left - 1
+        value = values[index] if index < len(values) else None
+        if top == bottom and right - left + 1 >= SECTION_MIN_COLUMNS:
+            if [i for i, v in enumerate(values) if v is not None] == [index]:
+                sections.add(top)
+                continue
+        for number in range(top + 1, bottom + 1):
+            row = below.get(number)
+            if row is not None and index < len(row) and row[index] is None:
+                fills.setdefault(number, {})[index] = value
+    return sections, fills
+
+
 def find_table(
     sheet: Sheet,
     *,
@@ -204,13 +241,17 @@ def find_table(
     complete: Callable[[set[str]], bool],
     keys: Iterable[str],
     on_missing: Callable[[int | None, set[str]], Exception],
+    merged: bool = False,
 ) -> Table:
     """The table of `sheet`: its header is the first of the first
     HEADER_SEARCH_ROWS rows whose titles (`titles`: title key -> column key)
     are `complete`; `on_missing(best row, its keys)` is raised when none is.
     A row is of the table unless it is the row of column numbers, the
     header repeated, or, once the footer has begun, a row whose `keys`
-    cells (the ones naming an entry) are all empty."""
+    cells (the ones naming an entry) are all empty. `merged`: the sheet's
+    merged cells are read too (`_merges`): section titles across the table
+    are layout rows, a cell merged down several rows reads as its value on
+    each of them."""
     best: tuple[int, dict[str, int]] | None = None
     for number, values in sheet.rows[:HEADER_SEARCH_ROWS]:
         found = header_columns(values, titles)
@@ -229,11 +270,22 @@ def find_table(
     width = max(indexes) + 1
     # The table's cells of a row, taken at C speed (always a tuple).
     take = itemgetter(*indexes) if len(indexes) > 1 else lambda values: (values[indexes[0]],)
+    after = [r for r in sheet.rows if r[0] > header_row]
+    numbering = None
+    if after and after[0][0] == header_row + 1 and _is_numbering(after[0][1]):
+        numbering = header_row + 1
+    sections, fills = _merges(sheet, header_row, numbering) if merged else (set(), {})
+    hidden = sheet.hidden_rows
     footer = False
-    for i, (number, values) in enumerate(r for r in sheet.rows if r[0] > header_row):
-        if i == 0 and number == header_row + 1 and _is_numbering(values):
+    for number, values in after:
+        if number == numbering or number in sections:
             table.layout_rows.append(number)
             continue
+        if number in fills:
+            row = list(values)
+            for index, value in fills[number].items():
+                row[index] = value
+            values = tuple(row)
         if len(values) >= width:
             cells = dict(zip(keys_in_order, take(values), strict=True))
         else:
@@ -258,4 +310,8 @@ def find_table(
                 table.layout_rows.append(number)  # content only beside the table
                 continue
         table.rows.append((number, cells))
+        if hidden and number in hidden:
+            table.hidden.append(number)
+    if sections:
+        table.layout_rows.sort()
     return table

@@ -7,43 +7,37 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cases.selectors import task_get, tasks_inbox, tasks_queue, with_task_objects
+from cases.selectors import TaskAbout, task_get, tasks_inbox, tasks_queue, with_task_objects
 from cases.templatetags.caseflow import spec_badge
 from cases.views.base import CaseflowView, paginate
 from workflows import flows
 from workflows.deadlines import DeadlineClock
 from workflows.permissions import Role, scope_for
-from workflows.registry import spec_for
 
 
 class TaskRow:
-    """A task with what its row shows; reads nothing beyond the selector's joins."""
+    """A task with what its row shows, the same for every process: its
+    object's name, kind, commune and state, and a link to its page (read
+    through the process registry by `with_task_objects`)."""
 
-    def __init__(self, task: Any, clock: DeadlineClock) -> None:
+    def __init__(self, about: TaskAbout, clock: DeadlineClock) -> None:
+        task, obj = about.task, about.object
         self.task = task
-        self.case = getattr(task.process, "case", None)
-        # A gift list's process has no case: the row shows the list instead.
-        self.gift_list = None if self.case else getattr(task.process, "gift_list", None)
-        # Any other process's object (a payroll, a recuperation list): its
-        # name, its kind, its commune.
-        self.other = None
-        if self.case is None and self.gift_list is None:
-            self.other = task.process.artifact
+        # A case's row also names its applicant (and housing flags duplicates).
+        self.case = about.case
         node = task.flow_task
         # The flow's node titles are the step names people use (translated).
         self.step = node.task_title if node else ""
-        self.url = self.badge = self.kind = ""
-        shown = self.case or self.other
-        if shown is not None:
+        self.name = self.url = self.badge = self.kind = ""
+        self.commune = None
+        if obj is not None:
             # Each process has its own page (rehab cases: the rehab page) and labels.
-            spec = spec_for(shown)
-            self.url = reverse(spec.detail_url, args=[shown.pk])
-            self.badge = spec_badge(spec, shown.state)
-            self.kind = spec.label
+            self.name, self.url, self.commune = obj.name, obj.url, obj.commune
+            self.badge = spec_badge(obj.spec, obj.state)
+            self.kind = obj.spec.label
         deadline = getattr(task, "deadline", None)
         self.due_on = deadline.due_on if deadline else None
         self.due_status = clock.status(self.due_on)

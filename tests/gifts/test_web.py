@@ -232,7 +232,7 @@ def test_list_tasks_appear_in_the_queue_and_inbox_with_a_link_to_the_list(list_a
     task = Task.objects.get(process_id=list_a.flow_process_id, status="NEW", flow_task_type="HUMAN")
     client.post(reverse("task_claim", args=[task.pk]))
     html = client.get(reverse("inbox")).content.decode()
-    assert 'data-testid="task-gift-list"' in html
+    assert 'data-testid="task-object"' in html
     assert reverse("gift_list_detail", args=[list_a.pk]) in html
 
 
