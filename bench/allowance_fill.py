@@ -113,10 +113,12 @@ def amounts_by_category(month: dt.date, province_id: int | None) -> dict[int, in
 
 PAID_LINES_SQL = """
 INSERT INTO {table} (month, payroll_id, commune_id, entitlement_id, person_id,
-    regime, category_id, for_month, kind, amount, state, paid_on, unpaid_reason, note)
+    regime, category_id, for_month, kind, amount, state, paid_on, unpaid_reason, note,
+    listed_name)
 SELECT %(M)s, p.id, e.commune_id, e.id, e.person_id, e.regime, e.category_id, %(M)s,
-       'regular', r.amount, 'paid', %(paid_on)s, '', ''
+       'regular', r.amount, 'paid', %(paid_on)s, '', '', pe.full_name
 FROM allowances_entitlement e
+JOIN cases_person pe ON pe.id = e.person_id
 JOIN allowances_payroll p ON p.commune_id = e.commune_id AND p.month = %(M)s
 JOIN unnest(%(cats)s::bigint[], %(amounts)s::bigint[]) AS r(category_id, amount)
   ON r.category_id = e.category_id
@@ -125,7 +127,10 @@ WHERE e.start_month <= %(M)s
 
 TOTALS_SQL = """
 UPDATE allowances_payroll p
-SET line_count = s.n, total_amount = s.amount, paid_count = s.n, paid_amount = s.amount
+SET line_count = s.n, total_amount = s.amount, paid_count = s.n, paid_amount = s.amount,
+    tallies = jsonb_build_object(
+        'kind', jsonb_build_object('regular', jsonb_build_array(s.n, s.amount)),
+        'state', jsonb_build_object('paid', jsonb_build_array(s.n, s.amount)))
 FROM (SELECT payroll_id, count(*) AS n, sum(amount) AS amount FROM allowances_payrollline
       WHERE month = %(M)s GROUP BY payroll_id) s
 WHERE p.id = s.payroll_id

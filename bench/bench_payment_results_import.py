@@ -243,6 +243,7 @@ def main() -> None:
         )
         ours = time.perf_counter() - t
     here, child, db = cpu_since(cpu_start)
+    june.refresh_from_db()  # the totals the import kept
     counts = state_counts(june)
     assert counts.get("paid", 0) + counts.get("unpaid", 0) == len(rows), counts
     assert record.paid + record.unpaid == len(rows)

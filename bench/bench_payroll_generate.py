@@ -11,16 +11,17 @@ the shipped rates (with Hà Nội's own social standard).
    payroll and its viewflow process, computes the rates in force, inserts
    the lines set-based, checks arrears, counts), timed in total, with the
    queries of each call (they must not depend on the number of people).
-   Baseline: one INSERT ... SELECT writing the same lines (same amounts,
-   same partitioned table and indexes) into 05/2024 for payroll rows made
-   beforehand: the floor of the writes.
+   Baseline: one INSERT ... SELECT writing the same lines (same amounts and
+   listed names, same partitioned table and indexes) into 05/2024 for
+   payroll rows made beforehand, and one writing as many difference rows
+   for the reviewer: the floor of the writes.
 2. A retroactive rate change over the first BENCH_RETRO_COMMUNES communes:
    July is generated without the July 2024 standards, they are published
    after (as NĐ 77/2024 was), and August's generation pays July's difference
    as arrears. Timed: August's generation for those communes (their regular
    lines and the arrears lines), against raw SQL inserting the same regular
    and arrears lines into September (the difference computed in SQL from the
-   two amounts), the floor.
+   two amounts) and their difference rows, the floor.
 3. The month moved through its steps for every commune (submit, review,
    approve, send, every line's result recorded as paid, reconcile, close):
    the audit events written for the month (one per payroll step, not one
@@ -132,10 +133,11 @@ def profile(commune: Any, officer: Any, month: dt.date) -> None:
 
 FLOOR_SQL = """
 INSERT INTO allowances_payrollline (month, payroll_id, commune_id, entitlement_id, person_id,
-    regime, category_id, for_month, kind, amount, state, unpaid_reason, note)
+    regime, category_id, for_month, kind, amount, state, unpaid_reason, note, listed_name)
 SELECT %(M)s, p.id, e.commune_id, e.id, e.person_id, e.regime, e.category_id, %(M)s,
-       'regular', r.amount, 'listed', '', ''
+       'regular', r.amount, 'listed', '', '', pe.full_name
 FROM allowances_entitlement e
+JOIN cases_person pe ON pe.id = e.person_id
 JOIN allowances_payroll p ON p.commune_id = e.commune_id AND p.month = %(M)s
 JOIN unnest(%(cats)s::bigint[], %(amounts)s::bigint[]) AS r(category_id, amount)
   ON r.category_id = e.category_id
@@ -144,19 +146,37 @@ WHERE e.commune_id = ANY(%(communes)s)
 
 ARREARS_FLOOR_SQL = """
 INSERT INTO allowances_payrollline (month, payroll_id, commune_id, entitlement_id, person_id,
-    regime, category_id, for_month, kind, amount, state, unpaid_reason, note)
+    regime, category_id, for_month, kind, amount, state, unpaid_reason, note, listed_name)
 SELECT %(M)s, p.id, e.commune_id, e.id, e.person_id, e.regime, e.category_id, %(prev)s,
-       'arrears', r.new - r.old, 'listed', '', ''
+       'arrears', r.new - r.old, 'listed', '', '', pe.full_name
 FROM allowances_entitlement e
+JOIN cases_person pe ON pe.id = e.person_id
 JOIN allowances_payroll p ON p.commune_id = e.commune_id AND p.month = %(M)s
 JOIN unnest(%(cats)s::bigint[], %(old)s::bigint[], %(new)s::bigint[]) AS r(category_id, old, new)
   ON r.category_id = e.category_id
 WHERE e.commune_id = ANY(%(communes)s) AND r.new > r.old
 """
 
+# The reviewer's differences, as many rows as generation writes: one per line
+# (every regular line is new in a first month, changed in a month whose rate
+# rose; every arrears line is one).
+CHANGES_FLOOR_SQL = """
+INSERT INTO allowances_payrollchange
+  (payroll_id, change, person_id, listed_name, regime, before, after)
+SELECT l.payroll_id, CASE l.kind WHEN 'regular' THEN %(regular_change)s ELSE l.kind END,
+       l.person_id, l.listed_name, l.regime, 0, l.amount
+FROM allowances_payrollline l
+WHERE l.month = %(M)s AND l.commune_id = ANY(%(communes)s)
+"""
+
 
 def floor(
-    communes: list[Any], officer: Any, month: dt.date, extra: str = "", **params: Any
+    communes: list[Any],
+    officer: Any,
+    month: dt.date,
+    extra: str = "",
+    regular_change: str = "new",
+    **params: Any,
 ) -> float:
     from django.db import connection, transaction
 
@@ -172,6 +192,7 @@ def floor(
         "cats": list(amounts),
         "amounts": list(amounts.values()),
         "communes": [c.pk for c in communes],
+        "regular_change": regular_change,
         **params,
     }
     t = time.perf_counter()
@@ -179,6 +200,7 @@ def floor(
         cur.execute(FLOOR_SQL, args)
         if extra:
             cur.execute(extra, args)
+        cur.execute(CHANGES_FLOOR_SQL, args)
     return time.perf_counter() - t
 
 
@@ -290,6 +312,7 @@ def main() -> None:
         officer,
         D(2024, 9, 1),
         ARREARS_FLOOR_SQL,
+        regular_change="changed",
         prev=add_months(D(2024, 9, 1), -1),
         old=[old[c] for c in cats],
         new=[new[c] for c in cats],

@@ -161,7 +161,9 @@ def throwaway_database(name: str, *, debug: bool = False) -> Iterator[str]:
     a fast password hasher for the set-up users, MEDIA_ROOT in a temp folder
     and the `bench` package as an app (viewflow stores a flow's class by app).
     With BENCH_TEMPLATE_DB, the database starts as a copy of that one (the
-    migrate that follows then only checks that it is current).
+    migrate that follows then only checks that it is current). With
+    BENCH_KEEP_DB=1 it is kept at the end as kept_<name> (to profile a page
+    against the filled data); drop it by hand after.
     """
     if not re.fullmatch(r"[a-z0-9_]{1,40}", name):
         raise ValueError(f"bad benchmark name {name!r}")
@@ -191,6 +193,12 @@ def throwaway_database(name: str, *, debug: bool = False) -> Iterator[str]:
                 from django.db import connections
 
                 connections.close_all()
+            if created and os.environ.get("BENCH_KEEP_DB") == "1":
+                kept = f"kept_{bench_name}"  # out of _drop_stale's reach
+                with _admin_connect(db) as admin:
+                    admin.execute(f'ALTER DATABASE "{bench_name}" RENAME TO "{kept}"')
+                print(f"# database kept as {kept} (BENCH_KEEP_DB=1)", flush=True)
+            elif created:
                 database_drop(bench_name, db)
                 print(f"# database {bench_name} dropped", flush=True)
         finally:

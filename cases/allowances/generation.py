@@ -47,8 +47,10 @@ LINES = "allowances_payrollline"
 LIVE_SQL = "(" + ", ".join(f"'{s}'" for s in LINE_LIVE) + ")"
 COLUMNS = (
     "month, payroll_id, commune_id, entitlement_id, person_id, regime, category_id, "
-    "for_month, kind, amount, state, unpaid_reason, note, carried_from"
+    "for_month, kind, amount, state, unpaid_reason, note, carried_from, listed_name"
 )
+# A line's person's name (its place in the list), read by the person's key.
+NAME = "(SELECT full_name FROM cases_person WHERE id = {}.person_id)"
 # How far back carried lines and funeral support are looked for.
 LOOKBACK_MONTHS = 12
 RATE_MATCH = (
@@ -159,7 +161,7 @@ def _one_offs_sql(province_id: int | None, month: dt.date) -> tuple[str, dict[st
 REGULAR_SQL = """
 INSERT INTO {lines} ({columns})
 SELECT %(M)s, %(P)s, e.commune_id, e.id, e.person_id, e.regime, e.category_id,
-       %(M)s, 'regular', r.amount, 'listed', '', '', NULL
+       %(M)s, 'regular', r.amount, 'listed', '', '', NULL, {name_e}
 FROM allowances_entitlement e
 JOIN {rates} ON r.month = %(M)s AND {match_e}
 WHERE e.commune_id = %(C)s AND e.start_month <= %(M)s
@@ -173,7 +175,7 @@ WHERE e.commune_id = %(C)s AND e.start_month <= %(M)s
 CARRIED_SQL = """
 INSERT INTO {lines} ({columns})
 SELECT %(M)s, %(P)s, l.commune_id, l.entitlement_id, l.person_id, l.regime, l.category_id,
-       l.for_month, l.kind, l.amount, 'listed', '', l.note, l.id
+       l.for_month, l.kind, l.amount, 'listed', '', l.note, l.id, {name_l}
 FROM {lines} l
 WHERE l.commune_id = %(C)s AND l.state = 'carried'
   AND l.month < %(M)s AND l.month >= %(lookback)s
@@ -220,14 +222,14 @@ due AS (
 )
 INSERT INTO {lines} ({columns})
 SELECT %(M)s, %(P)s, d.commune_id, d.id, d.person_id, d.regime, d.category_id,
-       d.for_month, 'arrears', d.still_owed, 'listed', '', '', NULL
+       d.for_month, 'arrears', d.still_owed, 'listed', '', '', NULL, {name_d}
 FROM due d WHERE d.still_owed > 0
 """
 
 ONE_OFF_SQL = """
 INSERT INTO {lines} ({columns})
 SELECT %(M)s, %(P)s, e.commune_id, e.id, e.person_id, e.regime, e.category_id,
-       o.month, 'one_off', o.amount, 'listed', '', '', NULL
+       o.month, 'one_off', o.amount, 'listed', '', '', NULL, {name_e}
 FROM allowances_entitlement e
 JOIN {one_offs} ON o.regime = e.regime AND o.month = date_trunc('month', e.died_on)::date
 WHERE e.commune_id = %(C)s AND e.end_reason = %(death)s AND e.died_on IS NOT NULL
@@ -270,6 +272,7 @@ def generate(payroll: Payroll) -> Generated:
         "live": LIVE_SQL,
         "match_e": RATE_MATCH.format(e="e"),
         "match_c": RATE_MATCH.format(e="c"),
+        **{f"name_{t}": NAME.format(t) for t in "eld"},
     }
     with connection.cursor() as cur:
         # The planner's estimates for the VALUES and generate_series tables are

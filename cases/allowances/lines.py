@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Count, F, Lookup, Q, QuerySet, Sum
+from django.db.models import Count, F, Lookup, QuerySet, Sum
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.translation import gettext as _
 
@@ -67,10 +67,13 @@ def move_lines(
     roles: Iterable[str],
     values: dict[str, Any] | None = None,
     strict: bool = True,
+    refresh: bool = True,
 ) -> BulkResult:
     """Move the payroll's lines through `name` in one statement, with ONE
     audit event about the payroll (its digest names the lines moved) stamped
-    on each line; with `strict`, any line refused refuses the whole step."""
+    on each line; with `strict`, any line refused refuses the whole step.
+    With `refresh`, the payroll's totals are kept after it (a caller moving
+    several groups in a row refreshes them once at its end)."""
     result = bulk_transition(
         queryset,
         name,
@@ -89,29 +92,34 @@ def move_lines(
             % {"count": number(len(result.refused))},
             code="payroll_lines_refused",
         )
+    if refresh and result.count:
+        totals_refresh(payroll)
     return result
 
 
 def totals_refresh(payroll: Payroll) -> None:
-    """Keep the payroll's counts and sums (list pages read them): one query."""
-    agg = payroll_lines(payroll).aggregate(
-        n=Count("id"),
-        total=Sum("amount"),
-        paid_n=Count("id", filter=_paid()),
-        paid=Sum("amount", filter=_paid()),
+    """Keep the payroll's counts and sums, and its lines and amounts by kind
+    and by state (list pages and the payroll page read them): one query."""
+    rows = (
+        payroll_lines(payroll).values("kind", "state").annotate(n=Count("id"), amount=Sum("amount"))
     )
+    tallies: dict[str, dict[str, list[int]]] = {"kind": {}, "state": {}}
+    for r in rows.order_by():
+        for axis in ("kind", "state"):
+            cell = tallies[axis].setdefault(r[axis], [0, 0])
+            cell[0] += r["n"]
+            cell[1] += r["amount"] or 0
+    every = [sum(c[i] for c in tallies["kind"].values()) for i in (0, 1)]
+    paid = tallies["state"].get(LN.PAID, [0, 0])
     Payroll.objects.filter(pk=payroll.pk).update(
-        line_count=agg["n"] or 0,
-        total_amount=agg["total"] or 0,
-        paid_count=agg["paid_n"] or 0,
-        paid_amount=agg["paid"] or 0,
+        line_count=every[0],
+        total_amount=every[1],
+        paid_count=paid[0],
+        paid_amount=paid[1],
+        tallies=tallies,
     )
-
-
-def _paid() -> Q:
-    return Q(state=LN.PAID)
 
 
 def state_counts(payroll: Payroll) -> dict[str, int]:
-    rows = payroll_lines(payroll).values("state").annotate(n=Count("id")).order_by()
-    return {r["state"]: r["n"] for r in rows}
+    """Lines by state, as `totals_refresh` last kept them."""
+    return {state: n for state, (n, _amount) in payroll.tallies.get("state", {}).items()}

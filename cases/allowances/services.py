@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.allowances import generation
+from cases.allowances import differences, generation
 from cases.allowances.lines import move_lines, payroll_lines, payroll_lines_among, totals_refresh
 from cases.allowances.models import (
     AllowanceCase,
@@ -144,6 +144,8 @@ def payroll_generate(*, actor: User, commune: AdministrativeUnit, month: dt.date
         now = timezone.now()
         Payroll.objects.filter(pk=payroll.pk).update(generated_at=now, generated_by=actor)
         totals_refresh(payroll)
+        differences.compute(payroll)
+        differences.compute_following(payroll)
         payroll.refresh_from_db()
         audit.record(
             actor=actor,
@@ -217,6 +219,7 @@ def payroll_results_record(
                 actor=actor,
                 roles=ACCOUNTANT,
                 values={"paid_on": day},
+                refresh=False,
             )
             out.paid += r.count
         for reason, ids in sorted(by_reason.items()):
@@ -227,6 +230,7 @@ def payroll_results_record(
                 actor=actor,
                 roles=ACCOUNTANT,
                 values={"unpaid_reason": reason},
+                refresh=False,
             )
             out.unpaid += r.count
         totals_refresh(locked)
@@ -254,10 +258,22 @@ def payroll_unpaid_settle(
         locked = _locked_in(payroll, PayrollState.SENT)
         lines = payroll_lines(locked)
         carried = move_lines(
-            locked, lines.filter(pk__in=carry), "carry", actor=actor, roles=ACCOUNTANT
+            locked,
+            lines.filter(pk__in=carry),
+            "carry",
+            actor=actor,
+            roles=ACCOUNTANT,
+            refresh=False,
         )
         returned = move_lines(
-            locked, lines.filter(pk__in=give_back), "return_unpaid", actor=actor, roles=ACCOUNTANT
+            locked,
+            lines.filter(pk__in=give_back),
+            "return_unpaid",
+            actor=actor,
+            roles=ACCOUNTANT,
+            refresh=False,
         )
         totals_refresh(locked)
+        # Next month's payroll compares itself with this one's live lines.
+        differences.compute_following(locked)
     return carried.count, returned.count

@@ -46,12 +46,21 @@ class IdsFirstPaginator(Paginator):
 
     The count is bounded: rows are counted up to `COUNT_AHEAD_PAGES` pages past
     the requested one (`SELECT COUNT(*) FROM (... LIMIT n)`), so its cost no
-    longer grows with the whole list; `exact` says whether it is the total."""
+    longer grows with the whole list; `exact` says whether it is the total.
+    `known_count`: the rows' number when the caller keeps it already (no
+    COUNT query at all)."""
 
     def __init__(
-        self, object_list: Any, per_page: int, *, requested: Any = 1, exact: bool = False
+        self,
+        object_list: Any,
+        per_page: int,
+        *,
+        requested: Any = 1,
+        exact: bool = False,
+        known_count: int | None = None,
     ) -> None:
         super().__init__(object_list, per_page)
+        self.known_count = known_count
         try:
             self.requested = max(1, int(requested))
         except (TypeError, ValueError):
@@ -61,6 +70,8 @@ class IdsFirstPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
         if not isinstance(self.object_list, QuerySet) or self.count_all:
             return super().count
         bound = (self.requested + COUNT_AHEAD_PAGES) * self.per_page

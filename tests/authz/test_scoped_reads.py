@@ -76,7 +76,7 @@ UNDER_AN_AUTHORIZED_OBJECT = {
     "cases.rehab.selectors.rehab_case_get": "the id comes from rehab_cases_for_user (scoped)",
     "cases.rehab.selectors.version_in_force": "procedure versions are not commune data",
     "cases.gifts.selectors.campaign_reconciliation": "rows from gift_rows_for_user (scoped)",
-    "cases.allowances.selectors.payroll_differences": "the previous month of a payroll held",
+    "cases.allowances.selectors.payroll_differences": "the differences of a payroll held",
     "cases.allowances.selectors.entitlement_of_case": "what a dossier the caller holds created",
     "cases.allowances.selectors.entitlement_following": "what continues an entitlement held",
     "cases.allowances.selectors.line_events": "events of lines read through the scope",

@@ -18,7 +18,7 @@ from cases.allowances.models.rates import APP_LABEL, AllowanceCategory, Regime
 from cases.models import AdministrativeUnit, Person
 from workflows.formatting import month_label
 from workflows.models import AuditEvent
-from workflows.text import NormalizedCharField
+from workflows.text import VI_COLLATION, NormalizedCharField
 
 
 class PayrollState(models.TextChoices):
@@ -52,6 +52,15 @@ class Payroll(FSMModelMixin, models.Model):
     total_amount = models.BigIntegerField(_("total"), default=0)
     paid_count = models.PositiveIntegerField(_("paid lines"), default=0)
     paid_amount = models.BigIntegerField(_("paid"), default=0)
+    # Lines and amounts by kind and by state, {"kind": {k: [n, amount]},
+    # "state": {...}}, kept with the counts above (the payroll page reads them).
+    tallies = models.JSONField(default=dict, blank=True, editable=False)
+    # The differences from the commune's previous payroll, worked out when the
+    # lines are generated (`differences.compute`): the month compared with
+    # (None: there was no previous payroll) and {change: [count, amount]};
+    # the people are in PayrollChange.
+    compared_month = models.DateField(null=True, blank=True, editable=False)
+    change_totals = models.JSONField(default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -180,6 +189,12 @@ class PayrollLine(FSMModelMixin, models.Model):
     # The line of an earlier payroll this one pays again (no foreign key: a
     # partitioned table's id is unique by its sequence, not by a constraint).
     carried_from = models.BigIntegerField(null=True, blank=True)
+    # The person's name when the line was generated: the list's order (by
+    # name, then kind and id) is read from an index on it, without reading
+    # the people (the page shows the person's name as it is now).
+    listed_name = models.CharField(
+        max_length=120, blank=True, db_default="", db_collation=VI_COLLATION, editable=False
+    )
     # The audit events that moved the line: one event per payroll step for all
     # its lines (`bulk_transition(audit="batch")`), its id stamped on each.
     approved_event = stamp("approved_event")
@@ -219,6 +234,40 @@ class PayrollLine(FSMModelMixin, models.Model):
     @transition(field="state", source=LN.UNPAID, target=LN.RETURNED)
     def return_unpaid(self) -> None:
         pass
+
+
+class ChangeKind(models.TextChoices):
+    NEW = "new", _("Newly paid")
+    STOPPED = "stopped", _("No longer paid")
+    CHANGED = "changed", _("Amount changed")
+    ARREARS = "arrears", _("Arrears")
+    ONE_OFF = "one_off", _("One-off support")
+    CARRIED = "carried", _("Carried from an earlier month")
+
+
+class PayrollChange(models.Model):
+    """One difference of a payroll from the commune's previous payroll (by
+    person and regime: newly paid, no longer paid, amount changed; and this
+    month's arrears, one-off and carried lines), written when the payroll's
+    lines are generated, for the reviewer."""
+
+    payroll = models.ForeignKey(Payroll, on_delete=models.CASCADE, related_name="changes")
+    change = models.CharField(max_length=10, choices=ChangeKind.choices)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    listed_name = models.CharField(max_length=120, db_collation=VI_COLLATION)
+    regime = models.CharField(max_length=20, choices=Regime.choices)
+    before = models.BigIntegerField()
+    after = models.BigIntegerField()
+
+    class Meta:
+        app_label = APP_LABEL
+        verbose_name = _("payroll difference")
+        verbose_name_plural = _("payroll differences")
+        indexes = [
+            models.Index(
+                fields=["payroll", "change", "listed_name", "id"], name="payroll_change_order"
+            )
+        ]
 
 
 class ImportOutcome(models.TextChoices):

@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
-
-from cases.allowances.models import LineState, PayrollLine
+from cases.allowances.models import ChangeKind, LineState, PayrollLine
 from cases.allowances.page_forms import fit_to_page
 from cases.allowances.selectors import line_events
 from cases.allowances.spec import LINE_LABELS
@@ -19,14 +17,7 @@ from workflows.actors import Reader
 from workflows.models import AuditEvent
 
 # The kinds of change `selectors.payroll_differences` returns, as the page names them.
-CHANGES = [
-    ("new", _("Newly paid")),
-    ("stopped", _("No longer paid")),
-    ("changed", _("Amount changed")),
-    ("arrears", _("Arrears")),
-    ("one_off", _("One-off support")),
-    ("carried", _("Carried from an earlier month")),
-]
+CHANGES = ChangeKind.choices
 LINE_STAMPS = ("approved_event", "sent_event", "result_event", "settled_event")
 LINE_TYPE = "allowances.payrollline"
 

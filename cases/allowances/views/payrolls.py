@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Page
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
@@ -76,11 +76,9 @@ def lines_matching(qs: QuerySet[PayrollLine], q: str) -> QuerySet[PayrollLine]:
 
 def lines_page(request: HttpRequest, qs: QuerySet[PayrollLine], count: int | None) -> Page:
     """A page of a payroll's lines; `count`: the lines' number when it is
-    known already (the totals counted them), so no COUNT query is made."""
+    known already (the payroll keeps it), so no COUNT query is made."""
     number = request.GET.get("page")
-    paginator = IdsFirstPaginator(qs, PAGE_SIZE, requested=number)
-    if count is not None:
-        vars(paginator)["count"] = count  # the cached_property's value
+    paginator = IdsFirstPaginator(qs, PAGE_SIZE, requested=number, known_count=count)
     return paginator.get_page(number)
 
 
@@ -186,26 +184,17 @@ class PayrollDetailView(CaseflowView):
         return selectors.payroll_get(self.request.user, self.kwargs["pk"])
 
     def totals(self, payroll: Payroll) -> dict[str, Any]:
-        """Counts and sums by kind and by state: one grouped query."""
-        rows = (
-            selectors.payroll_lines_for_user(self.request.user, payroll)
-            .values("kind", "state")
-            .annotate(n=Count("id"), amount=Sum("amount"))
-            .order_by()
-        )
-        by_kind: dict[str, dict[str, int]] = {}
-        by_state: dict[str, dict[str, int]] = {}
-        for r in rows:
-            for key, table in ((r["kind"], by_kind), (r["state"], by_state)):
-                cell = table.setdefault(key, {"n": 0, "amount": 0})
-                cell["n"] += r["n"]
-                cell["amount"] += r["amount"] or 0
+        """Lines and amounts by kind and by state, as the payroll keeps them."""
+        tallies = payroll.tallies
+        by_kind, by_state = tallies.get("kind", {}), tallies.get("state", {})
         return {
             "kinds": [
-                {"label": label, **by_kind[k]} for k, label in LineKind.choices if k in by_kind
+                {"label": label, "n": by_kind[k][0], "amount": by_kind[k][1]}
+                for k, label in LineKind.choices
+                if k in by_kind
             ],
             "states": [
-                {"state": k, "label": label, **by_state[k]}
+                {"state": k, "label": label, "n": by_state[k][0], "amount": by_state[k][1]}
                 for k, label in LineState.choices
                 if k in by_state
             ],
@@ -227,8 +216,7 @@ class PayrollDetailView(CaseflowView):
         qs = selectors.lines_by_name(qs)
         totals = self.totals(payroll)
         filtered = bool(form.is_bound and any(form.data.get(k) for k in form.fields))
-        every_line = sum(t["n"] for t in totals["kinds"])
-        page = lines_page(self.request, qs, None if filtered else every_line)
+        page = lines_page(self.request, qs, None if filtered else payroll.line_count)
         page.object_list = with_labels(page.object_list)
         query = self.request.GET.copy()
         query.pop("page", None)
