@@ -157,6 +157,11 @@ def admin_client(db: Any, admin_user: Any) -> Any:
 
 @pytest.fixture
 def communes(db: Any) -> SimpleNamespace:
+    return communes_create()
+
+
+def communes_create() -> SimpleNamespace:
+    """Communes a (Phù Lỗ) and b (Minh Trí), the reference rows put back first."""
     from cases.reference_data import ensure_reference_data
 
     # A transactional test before this one may have flushed the migrations' data.
@@ -183,6 +188,10 @@ def _grant(username: str, role: str, codes: list[str]) -> Any:
 @pytest.fixture
 def users(communes: SimpleNamespace) -> SimpleNamespace:
     """officer/leader of commune a, officer_b/leader_b of commune b, district roles."""
+    return users_create(communes)
+
+
+def users_create(communes: SimpleNamespace) -> SimpleNamespace:
     a, b = communes.a.code, communes.b.code
     return SimpleNamespace(
         officer=_grant("officer_a", Role.COMMUNE_OFFICER, [a]),
@@ -204,6 +213,10 @@ def rehab_users(communes: SimpleNamespace) -> SimpleNamespace:
     """Drug-rehab roles: rehab officer and head of police of commune a (rehab,
     police) and of commune b (rehab_b, police_b); district rehab staff, one
     holding the export permission (district_rehab) and one not (district_rehab2)."""
+    return rehab_users_create(communes)
+
+
+def rehab_users_create(communes: SimpleNamespace) -> SimpleNamespace:
     from django.contrib.auth.models import Permission
 
     a, b = communes.a.code, communes.b.code
@@ -285,6 +298,12 @@ def steps(users: SimpleNamespace) -> list[tuple[str, str, Any, Callable[[Housing
 def make_case(users: SimpleNamespace, config: None, applicant: Any) -> Callable[..., HousingCase]:
     """make_case(state="district_reviewed") -> a merit new-build case in commune a,
     moved there through the engine by the right users, documents uploaded."""
+    return case_maker(users, applicant)
+
+
+def case_maker(users: SimpleNamespace, applicant: Any) -> Callable[..., HousingCase]:
+    """The make_case fixture's function, for data built once per module
+    (the configuration seeded first)."""
 
     def make(
         state: str = HousingState.DRAFT,

@@ -16,10 +16,16 @@ roles see no general case, list or person (404), and every other role gets
 404 on every rehab page and endpoint. The rehab referral under test is commune
 A's, on the 2025 route, in draft (waiting for the head of police). Every write
 is rolled back after its request.
+
+The URLs are dealt into PARTS parts, one per file (this one and
+test_authorization_matrix_2.py, _3.py), so that xdist's workers share them;
+each file writes the world once (tests/authz/conftest.py) and checks its part
+for every principal, one test per principal.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -997,6 +1003,15 @@ def world(
     rehab_users: SimpleNamespace,
     communes: SimpleNamespace,
 ) -> SimpleNamespace:
+    return build_world(make_case, users, rehab_users, communes)
+
+
+def build_world(
+    make_case: Any,
+    users: SimpleNamespace,
+    rehab_users: SimpleNamespace,
+    communes: SimpleNamespace,
+) -> SimpleNamespace:
     from tests.factories import PersonFactory
 
     # One open housing case per person: each case has its own applicant.
@@ -1292,8 +1307,11 @@ def client_for(principal: str, users: SimpleNamespace, *, api_call: bool) -> Cli
 
 
 def fire(client: Client, rule: Rule, url: str, w: SimpleNamespace) -> int:
+    """The request's status; what it wrote is rolled back and the client's
+    cookies are put back, so the next request finds the session as it was."""
     data = rule.data(w)
     status = 0
+    cookies = copy.deepcopy(client.cookies)
     try:
         with transaction.atomic():
             if rule.method == "GET":
@@ -1310,12 +1328,38 @@ def fire(client: Client, rule: Rule, url: str, w: SimpleNamespace) -> int:
             raise _Rollback
     except _Rollback:
         pass
+    finally:
+        client.cookies = cookies
     return status
 
 
-def test_authorization_matrix(
-    world: SimpleNamespace, users: SimpleNamespace, rehab_users: SimpleNamespace, settings: Any
-) -> None:
+# xdist deals whole files to its two workers: the matrix's URLs are dealt into
+# PARTS parts, this file's and test_authorization_matrix_2.py's, _3.py's (each
+# names its PART), every part checked for every principal, own commune and other.
+PARTS = 3
+
+
+def part_urls(part: int) -> list[tuple[str, str]]:
+    return project_urls()[part::PARTS]
+
+
+def test_the_parts_check_every_url_and_every_rule_once() -> None:
+    from collections import Counter
+    from importlib import import_module
+
+    parts = [part_urls(p) for p in range(PARTS)]
+    assert Counter(u for urls in parts for u in urls) == Counter(project_urls())
+    # No rule for a URL that no longer exists (it would never be checked).
+    assert sum(len(RULES[name]) for urls in parts for _route, name in urls) == sum(
+        len(r) for r in RULES.values()
+    )
+    for p in range(1, PARTS):
+        assert import_module(f"tests.authz.test_authorization_matrix_{p + 1}").PART == p
+
+
+def check_part(part: int, principal: str, matrix: SimpleNamespace, settings: Any) -> None:
+    """Every rule of the part's URLs, as `principal`: one signed-in client
+    (one API token) asks them all."""
     from django.urls import reverse
 
     # Every principal asks the token endpoint: its rate limit is not under test here.
@@ -1323,24 +1367,32 @@ def test_authorization_matrix(
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"auth_token": "1000/minute"},
     }
-
-    users = SimpleNamespace(**vars(users), **vars(rehab_users))
+    world = matrix.world
+    clients: dict[bool, Client] = {}
     mismatches = []
     checked = 0
-    for _route, name in project_urls():
+    for _route, name in part_urls(part):
         for rule in RULES[name]:
             if name == "api-not-found":
                 url = "/api/v1/no-such-endpoint/"
             else:
                 url = reverse(name, kwargs=rule.kwargs(world))
-            for principal in PRINCIPALS:
-                client = client_for(principal, users, api_call=url.startswith("/api/"))
-                status = fire(client, rule, url, world)
-                checked += 1
-                if status != rule.expected[principal]:
-                    mismatches.append(
-                        f"{rule.method} {url} as {principal}: "
-                        f"got {status}, expected {rule.expected[principal]}"
-                    )
+            api_call = url.startswith("/api/")
+            if api_call not in clients:
+                clients[api_call] = client_for(principal, matrix.people, api_call=api_call)
+            status = fire(clients[api_call], rule, url, world)
+            checked += 1
+            if status != rule.expected[principal]:
+                mismatches.append(
+                    f"{rule.method} {url} as {principal}: "
+                    f"got {status}, expected {rule.expected[principal]}"
+                )
     assert not mismatches, f"{len(mismatches)} of {checked}:\n" + "\n".join(mismatches)
-    assert checked == len(PRINCIPALS) * sum(len(r) for r in RULES.values())
+    assert checked == sum(len(RULES[name]) for _route, name in part_urls(part))
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_authorization_matrix(
+    principal: str, matrix_world: SimpleNamespace, db: Any, settings: Any
+) -> None:
+    check_part(0, principal, matrix_world, settings)

@@ -1,7 +1,12 @@
-"""The demo data: 26 Sóc Sơn units, every role, cases in several states, idempotent."""
+"""The demo data: 26 Sóc Sơn units, every role, cases in several states, idempotent.
+
+The demo is seeded once for the module (some two minutes) inside a transaction
+that is rolled back at the end; each test's own writes are rolled back after it.
+"""
 
 from collections import Counter
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +16,7 @@ from cases.demo.report import H1_2024
 from cases.housing.models import HousingCap
 from cases.models import AdministrativeUnit, Case
 from notifications.models import Notification
+from tests.module_data import checked, written_once
 from workflows.audit import verify
 from workflows.models import ApologyLetter, OneStopRecord, TaskDeadline
 from workflows.onestop import onestop_kpi
@@ -24,10 +30,18 @@ def _no_allowance_replay(settings):
     settings.DEMO_ALLOWANCE_COMMUNES = []
 
 
-def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(db, django_user_model):
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    assert "created" in out.getvalue()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """`seed_demo` run once on the empty database, and what it printed."""
+    with written_once(django_db_blocker, DEMO_ALLOWANCE_COMMUNES=[]):
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        checked()
+        yield SimpleNamespace(output=out.getvalue())
+
+
+def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(seeded, db, django_user_model):
+    assert "created" in seeded.output
     communes = AdministrativeUnit.objects.filter(level="commune")
     assert communes.count() == 26
     assert communes.get(code="00448").name == "Phù Lỗ"
@@ -58,8 +72,7 @@ def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(db, django_user_mo
     assert AdministrativeUnit.objects.filter(level="commune").count() == 26
 
 
-def test_demo_history_feeds_the_kpi_and_an_overdue_escalated_task(db, django_user_model):
-    call_command("seed_demo", stdout=StringIO())
+def test_demo_history_feeds_the_kpi_and_an_overdue_escalated_task(seeded, db, django_user_model):
     head = django_user_model.objects.get(username="truongphong")
     today = timezone.localdate()
     records = OneStopRecord.objects.filter(result_on__isnull=False, counted=True).exclude(
