@@ -263,8 +263,11 @@ def deaths_and_transfer(
                     data={"end_reason": "death", "died_on": D(2024, 4, 12)},
                     reason="Từ trần ngày 12/04/2024 (trích lục khai tử của UBND xã)",
                 )
-            elif special.role == "transfer":
+            elif special.role == "transfer" and len(staff.communes) > 1:
+                # With one demo commune the person stays (paid the same there).
                 to = staff.communes[special.to_commune % len(staff.communes)]
+                if to.pk == ent.commune_id:
+                    to = next(c for c in staff.communes if c.pk != ent.commune_id)
                 transition(
                     ent,
                     "transfer",
