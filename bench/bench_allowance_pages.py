@@ -98,8 +98,8 @@ FROM allowances_payrollline l
 JOIN cases_person p ON p.id = l.person_id
 JOIN allowances_allowancecategory c ON c.id = l.category_id
 WHERE l.month = %(M)s AND l.payroll_id = %(P)s {scope}
--- the name by the person's key, per line (joined, the people table is hashed whole)
-ORDER BY (SELECT full_name FROM cases_person WHERE id = l.person_id), l.kind, l.id
+-- the list's order: the name each line was generated with (an index in that order)
+ORDER BY l.listed_name, l.kind, l.id
 LIMIT %(size)s OFFSET %(offset)s
 """
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Sequence
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -91,3 +93,34 @@ __all__ = [
     "UserFactory",
     "national_id_for",
 ]
+
+
+def open_task_copies(template: Any, n: int, due: Sequence[dt.date]) -> None:
+    """n more open tasks like `template` (same process, step, role and
+    commune), the i-th due on due[i % len(due)], in two bulk statements."""
+    from viewflow.workflow.models import Task
+
+    from workflows.models import TaskDeadline
+
+    tasks = Task.objects.bulk_create(
+        Task(
+            flow_task=template.flow_task,
+            flow_task_type="HUMAN",
+            process=template.process,
+            status=template.status,
+            owner_permission=template.owner_permission,
+            owner_permission_obj_pk=template.owner_permission_obj_pk,
+        )
+        for _ in range(n)
+    )
+    TaskDeadline.objects.bulk_create(
+        TaskDeadline(
+            task=task,
+            process="any",
+            step=template.flow_task.name,
+            started_on=due[i % len(due)] - dt.timedelta(days=10),
+            working_days=5,
+            due_on=due[i % len(due)],
+        )
+        for i, task in enumerate(tasks)
+    )

@@ -25,7 +25,7 @@ from cases.gifts import services as gifts
 from cases.gifts.models import Campaign, GiftList
 from cases.housing.models import HousingState
 from notifications.models import Notification
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, open_task_copies
 from workflows import flows, reminders
 from workflows.engine import transition
 from workflows.models import ReminderSent, TaskDeadline
@@ -218,32 +218,6 @@ def test_one_sweep_links_each_kind_of_task_to_its_own_page(
     }
 
 
-def _copies(template: Task, n: int, due_on: dt.date) -> None:
-    """n more open tasks like `template` (same process, role and commune), due then."""
-    tasks = Task.objects.bulk_create(
-        Task(
-            flow_task=template.flow_task,
-            flow_task_type="HUMAN",
-            process=template.process,
-            status=template.status,
-            owner_permission=template.owner_permission,
-            owner_permission_obj_pk=template.owner_permission_obj_pk,
-        )
-        for _ in range(n)
-    )
-    TaskDeadline.objects.bulk_create(
-        TaskDeadline(
-            task=task,
-            process="any",
-            step=template.flow_task.name,
-            started_on=due_on - dt.timedelta(days=10),
-            working_days=5,
-            due_on=due_on,
-        )
-        for task in tasks
-    )
-
-
 def test_the_query_count_does_not_depend_on_the_number_or_kind_of_tasks(
     make_case, payroll, recuperation_list
 ):
@@ -254,7 +228,7 @@ def test_the_query_count_does_not_depend_on_the_number_or_kind_of_tasks(
     for n in (1, 10):
         ReminderSent.objects.all().delete()
         for template in templates:
-            _copies(template, n, FRIDAY)
+            open_task_copies(template, n, [FRIDAY])
         copies += n
         with CaptureQueriesContext(connection) as ctx:
             counts = reminders_sweep(today=TODAY)

@@ -17,6 +17,7 @@ from viewflow.workflow.status import STATUS
 
 from cases.housing.models import HousingState
 from notifications.models import Notification
+from tests.factories import open_task_copies
 from workflows import flows
 from workflows.models import ReminderSent, TaskDeadline
 from workflows.reminders import reminders_sweep
@@ -142,25 +143,8 @@ def test_a_closed_task_gets_nothing(prepare_task):
     assert not ReminderSent.objects.exists()
 
 
-def _open_tasks(template, n):
-    """n open copies of a human task (same process and role), each with a due date."""
-    tasks = Task.objects.bulk_create(
-        Task(
-            flow_task=template.flow_task,
-            flow_task_type="HUMAN",
-            process=template.process,
-            status=STATUS.NEW,
-            owner_permission=template.owner_permission,
-            owner_permission_obj_pk=template.owner_permission_obj_pk,
-        )
-        for _ in range(n)
-    )
-    for i, task in enumerate(tasks):
-        _due(task, (TUESDAY, TODAY, FRIDAY, WEDNESDAY)[i % 4])
-
-
 def _queries(template, n):
-    _open_tasks(template, n)
+    open_task_copies(template, n, [TUESDAY, TODAY, FRIDAY, WEDNESDAY])
     with CaptureQueriesContext(connection) as ctx:
         counts = reminders_sweep(today=TODAY)
     assert counts["before"] + counts["due"] + counts["overdue"] >= n

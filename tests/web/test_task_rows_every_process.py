@@ -25,10 +25,9 @@ from cases.gifts.models import Campaign
 from cases.housing.models import HousingState
 from cases.rehab.models import RehabSetting
 from cases.rehab.services import voluntary_create
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, open_task_copies
 from tests.rehab.helpers import person, referral_filed_today
 from workflows import flows, registry
-from workflows.models import TaskDeadline
 
 pytestmark = pytest.mark.django_db
 
@@ -114,30 +113,8 @@ def test_a_gift_lists_task_is_named_by_its_campaign_and_commune(
 
 def _copies(n: int) -> None:
     """n more open tasks like each open one (same process, role and commune)."""
-    templates = list(Task.objects.filter(status="NEW", flow_task_type="HUMAN"))
-    for template in templates:
-        tasks = Task.objects.bulk_create(
-            Task(
-                flow_task=template.flow_task,
-                flow_task_type="HUMAN",
-                process=template.process,
-                status=template.status,
-                owner_permission=template.owner_permission,
-                owner_permission_obj_pk=template.owner_permission_obj_pk,
-            )
-            for _ in range(n)
-        )
-        TaskDeadline.objects.bulk_create(
-            TaskDeadline(
-                task=task,
-                process="any",
-                step=template.flow_task.name,
-                started_on=MARCH,
-                working_days=5,
-                due_on=MARCH + dt.timedelta(days=7),
-            )
-            for task in tasks
-        )
+    for template in Task.objects.filter(status="NEW", flow_task_type="HUMAN"):
+        open_task_copies(template, n, [MARCH + dt.timedelta(days=7)])
 
 
 def _queries(client: Any, name: str) -> tuple[int, str]:

@@ -6,10 +6,11 @@ and unpaid lines.
 Reads go through `cases.allowances.selectors` (another commune's payroll is
 404); the payroll moves through `workflows.engine.transition`, its lines
 through the services. The payroll page reads a fixed number of queries
-whatever the number of lines: the payroll, the totals (one grouped query,
-which also gives the unfiltered list's count), the differences (one), the
-page of lines (ids first, then the rows), a bounded count only for a
-filtered list, the deadline and the timeline (12 with the session's and the
+whatever the number of lines: the payroll (with its totals by kind and state
+and its differences' counts, kept when lines are generated or moved), the
+first people of each difference, the page of lines in the list's order (ids
+first, then the rows), a bounded count only for a filtered list, the
+deadline and the timeline (12 at most with the session's and the
 layout's; bench/bench_allowance_pages.py)."""
 
 from __future__ import annotations
