@@ -27,8 +27,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from typing import Any
 
 import holidays
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, QuerySet, Value
 
 from workflows.models import MakeUpWorkday, OfficeDayOff, StepTimeLimit
@@ -37,6 +39,10 @@ SATURDAY = 5
 # How far past the last date asked about a one-off calendar reaches: 3 months
 # covers any month-long limit plus Tết.
 MARGIN = dt.timedelta(days=92)
+# The reach of a one-off count of working days beyond three calendar days per
+# working day: the office never closes a month in a row (Tết is about nine
+# days). Too short a reach only costs a second, longer calendar.
+CLOSURE_MARGIN = dt.timedelta(days=31)
 
 
 class OutsideCalendar(ValueError):
@@ -133,6 +139,36 @@ class WorkingCalendar:
         return self._count[self._index(b)] - self._count[self._index(a)]
 
 
+# The declared days read along with a step's limit: enough for any limit of up
+# to 60 working days (three calendar days each, and Tết).
+DECLARED_REACH = dt.timedelta(days=3 * 60) + MARGIN
+
+
+def with_declared_days(rows: QuerySet[Any], span: tuple[dt.date, dt.date]) -> QuerySet[Any]:
+    """Each row with the office's declared days of `span` riding along as
+    arrays (`days_off`, `workdays`), so its calendar needs no query of its own."""
+    return rows.annotate(
+        days_off=ArraySubquery(OfficeDayOff.objects.filter(date__range=span).values("date")),
+        workdays=ArraySubquery(MakeUpWorkday.objects.filter(date__range=span).values("date")),
+    )
+
+
+def add_declared_working_days(
+    start: dt.date, n: int, *, days_off: Iterable[dt.date], workdays: Iterable[dt.date]
+) -> dt.date:
+    """`add_working_days(start, n)` for n >= 0 on the declared days of
+    (start, start + DECLARED_REACH) read along with the row that gives n; a
+    longer n reads its own calendar."""
+    # Only the days n can reach: the calendar is built day by day.
+    last = min(start + dt.timedelta(days=3 * n) + CLOSURE_MARGIN, start + DECLARED_REACH)
+    try:
+        return WorkingCalendar(start, last, days_off=days_off, workdays=workdays).add_working_days(
+            start, n
+        )
+    except OutsideCalendar:
+        return add_working_days(start, n)
+
+
 def is_working_day(day: dt.date) -> bool:
     return WorkingCalendar.load(day, day).is_working_day(day)
 
@@ -141,7 +177,7 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
     """The n-th working day after `start` (see the module docstring)."""
     # Three calendar days per working day bounds any real run of holidays;
     # beyond that, the span grows and the calendar is built again.
-    reach = dt.timedelta(days=3 * abs(n)) + MARGIN
+    reach = dt.timedelta(days=3 * abs(n)) + CLOSURE_MARGIN
     while True:
         first, last = (start, start + reach) if n >= 0 else (start - reach, start)
         try:

@@ -8,20 +8,19 @@ working day, for 2).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import QuerySet
+from django.db import connection
 from django.utils import timezone
 
 from workflows.calendar import (
-    MARGIN,
-    OutsideCalendar,
+    DECLARED_REACH,
     WorkingCalendar,
-    add_working_days,
-    limits_in_force,
+    add_declared_working_days,
+    with_declared_days,
 )
-from workflows.models import MakeUpWorkday, OfficeDayOff, TaskDeadline
+from workflows.models import MakeUpWorkday, OfficeDayOff, StepTimeLimit, TaskDeadline
 from workflows.registry import flow_code
 from workflows.task_status import OPEN_TASK
 
@@ -30,18 +29,24 @@ OVERDUE, SOON = "overdue", "due-soon"
 # Reach of the calendar that finds "the next working day": Tết and its
 # bridges never close the office this long.
 WINDOW = dt.timedelta(days=31)
-# The declared days read with a step's limit: enough for any limit of up to 60
-# working days (three calendar days each, and Tết).
-DEADLINE_REACH = dt.timedelta(days=3 * 60) + MARGIN
 
 
-def _with_declared_days(rows: QuerySet[Any], span: tuple[dt.date, dt.date]) -> QuerySet[Any]:
-    """Each row with the office's declared days of `span` riding along as
-    arrays (`days_off`, `workdays`), so its calendar needs no query of its own."""
-    return rows.annotate(
-        days_off=ArraySubquery(OfficeDayOff.objects.filter(date__range=span).values("date")),
-        workdays=ArraySubquery(MakeUpWorkday.objects.filter(date__range=span).values("date")),
-    )
+@functools.cache
+def _limit_sql() -> str:
+    """The read of `deadline_create_for_task`, written once: the step's limit in
+    force (latest `effective_from` not after the day) and the office's declared
+    days of the span as two arrays. Raw SQL because it runs inside every
+    transition that opens a task, where building the ORM query cost more than
+    the query itself (bench/bench_housing_transitions.py)."""
+    limit, off, work = (m._meta.db_table for m in (StepTimeLimit, OfficeDayOff, MakeUpWorkday))
+    return f"""
+        SELECT l.working_days,
+               ARRAY(SELECT o.date FROM {off} o WHERE o.date BETWEEN %(first)s AND %(last)s),
+               ARRAY(SELECT w.date FROM {work} w WHERE w.date BETWEEN %(first)s AND %(last)s)
+          FROM {limit} l
+         WHERE l.process = %(process)s AND l.step = %(step)s AND l.effective_from <= %(first)s
+         ORDER BY l.effective_from DESC
+         LIMIT 1"""
 
 
 def deadline_create_for_task(task: Any) -> TaskDeadline | None:
@@ -49,35 +54,43 @@ def deadline_create_for_task(task: Any) -> TaskDeadline | None:
 
     The clock starts on the day the task was created (local time). One read:
     the limit in force, with the office's declared days of the months ahead
-    riding along (a limit too long for them reads its own calendar).
+    riding along (a limit too long for them reads its own calendar); one INSERT.
     """
     process = flow_code(task.flow_task.flow_class)
     if process is None:
         return None
     step = task.flow_task.name
     started_on = timezone.localdate(task.created)
-    span = (started_on, started_on + DEADLINE_REACH)
-    limit = _with_declared_days(limits_in_force(process, step, started_on), span).first()
-    if limit is None:
-        return None
-    n = limit.working_days
-    try:
-        calendar = WorkingCalendar(
-            *span,
-            days_off=limit.days_off,  # type: ignore[attr-defined]
-            workdays=limit.workdays,  # type: ignore[attr-defined]
+    params = {
+        "process": process,
+        "step": step,
+        "first": started_on,
+        "last": started_on + DECLARED_REACH,
+    }
+    with connection.cursor() as cur:
+        cur.execute(_limit_sql(), params)
+        row = cur.fetchone()
+        if row is None:
+            return None
+        n, days_off, workdays = row
+        due_on = add_declared_working_days(started_on, n, days_off=days_off, workdays=workdays)
+        deadline = TaskDeadline(
+            task_id=task.pk,
+            process=process,
+            step=step,
+            started_on=started_on,
+            working_days=n,
+            due_on=due_on,
         )
-        due_on = calendar.add_working_days(started_on, n)
-    except OutsideCalendar:
-        due_on = add_working_days(started_on, n)
-    return TaskDeadline.objects.create(
-        task=task,
-        process=process,
-        step=step,
-        started_on=started_on,
-        working_days=n,
-        due_on=due_on,
-    )
+        cur.execute(
+            f"INSERT INTO {TaskDeadline._meta.db_table} "
+            "(task_id, process, step, started_on, working_days, due_on) "
+            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            [task.pk, process, step, started_on, n, due_on],
+        )
+        deadline.pk = cur.fetchone()[0]
+    deadline._state.adding = False
+    return deadline
 
 
 class DeadlineClock:
@@ -113,7 +126,7 @@ def open_step_deadline(flow_process_id: int | None) -> tuple[TaskDeadline | None
     today = timezone.localdate()
     span = (today, today + WINDOW)
     deadline = (
-        _with_declared_days(
+        with_declared_days(
             TaskDeadline.objects.filter(
                 task__process_id=flow_process_id,
                 task__flow_task_type="HUMAN",

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
@@ -30,7 +31,13 @@ from django.utils.translation import gettext as _
 
 from workflows import audit
 from workflows.actors import Reader, User
-from workflows.calendar import MARGIN, WorkingCalendar, add_working_days
+from workflows.calendar import (
+    DECLARED_REACH,
+    MARGIN,
+    WorkingCalendar,
+    add_declared_working_days,
+    with_declared_days,
+)
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.formatting import vn_date
 from workflows.models import ApologyLetter, OneStopProcedure, OneStopRecord
@@ -68,11 +75,9 @@ def prompt_working_days() -> int:
     return int(getattr(settings, "ONE_STOP_PROMPT_WORKING_DAYS", 1))
 
 
-def procedure_in_force(process: str, on: dt.date) -> OneStopProcedure | None:
-    return (
-        OneStopProcedure.objects.filter(process=process, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
+def _procedures_in_force(process: str, on: dt.date) -> QuerySet[OneStopProcedure]:
+    return OneStopProcedure.objects.filter(process=process, effective_from__lte=on).order_by(
+        "-effective_from"
     )
 
 
@@ -87,10 +92,18 @@ def register_on_transition(
         return None
     today = on or timezone.localdate()
     if name in rules.receipt:
-        procedure = procedure_in_force(case.process, today)
+        # One read: the procedure in force with the office's declared days.
+        procedure = with_declared_days(
+            _procedures_in_force(case.process, today), (today, today + DECLARED_REACH)
+        ).first()
         if procedure is None:
             return None
-        appointment = add_working_days(today, procedure.working_days)
+        appointment = add_declared_working_days(
+            today,
+            procedure.working_days,
+            days_off=procedure.days_off,  # type: ignore[attr-defined]
+            workdays=procedure.workdays,  # type: ignore[attr-defined]
+        )
         record = OneStopRecord(
             case_id=case.pk,
             procedure=procedure,

@@ -168,7 +168,7 @@ def _unit_content_type() -> ContentType:
 # a commune row through a group or directly (guardian; commune roles). The one
 # definition of "who holds which role where"; `{ct}` is the content-type
 # parameter placeholder ("%s", or "%(ct)s" in a query with named parameters).
-ROLE_GRANTS_SQL = """
+GLOBAL_GRANTS_SQL = """
 SELECT ug.user_id, p.codename, NULL::varchar AS object_pk FROM auth_user_groups ug
   JOIN auth_group_permissions gp ON gp.group_id = ug.group_id
   JOIN auth_permission p ON p.id = gp.permission_id
@@ -177,7 +177,8 @@ UNION ALL
 SELECT up.user_id, p.codename, NULL FROM auth_user_user_permissions up
   JOIN auth_permission p ON p.id = up.permission_id
  WHERE p.content_type_id = {ct}
-UNION ALL
+"""
+OBJECT_GRANTS_SQL = """
 SELECT ug.user_id, p.codename, g.object_pk FROM guardian_groupobjectpermission g
   JOIN auth_user_groups ug ON ug.group_id = g.group_id
   JOIN auth_permission p ON p.id = g.permission_id
@@ -187,6 +188,7 @@ SELECT o.user_id, p.codename, o.object_pk FROM guardian_userobjectpermission o
   JOIN auth_permission p ON p.id = o.permission_id
  WHERE o.content_type_id = {ct}
 """
+ROLE_GRANTS_SQL = GLOBAL_GRANTS_SQL + "UNION ALL" + OBJECT_GRANTS_SQL
 
 
 def role_grants_sql(ct_param: str = "%s") -> str:
@@ -317,12 +319,17 @@ def is_admin(user: Reader) -> bool:
 def role_holders_sql(role: str, commune_id: int | None) -> tuple[str, list[Any]]:
     """SQL (and positional params) selecting the ids of users who hold `role`
     (on `commune_id`, for commune roles)."""
-    pk = str(commune_id) if role in COMMUNE_ROLES else None
-    sql = (
-        f"SELECT g.user_id FROM ({role_grants_sql()}) g "
-        "WHERE g.codename = %s AND g.object_pk IS NOT DISTINCT FROM %s"
-    )
-    return sql, [*[_unit_content_type().pk] * 4, role_codename(role), pk]
+    # Only the two ways a role of its kind can be held (the query runs for
+    # every transition's outbox rows: half the union plans and reads half).
+    ct = _unit_content_type().pk
+    if role in COMMUNE_ROLES:
+        grants = OBJECT_GRANTS_SQL.format(ct="%s")
+        where, params = "g.object_pk = %s", [ct, ct, role_codename(role), str(commune_id)]
+    else:
+        grants = GLOBAL_GRANTS_SQL.format(ct="%s")
+        where, params = "TRUE", [ct, ct, role_codename(role)]
+    sql = f"SELECT g.user_id FROM ({grants}) g WHERE g.codename = %s AND {where}"
+    return sql, params
 
 
 def users_with_role(role: str, commune_id: int | None) -> QuerySet:

@@ -209,14 +209,16 @@ def earlier_support(
 def refuse_earlier_support(
     actor: Reader,
     *,
-    applicant: Person,
+    applicant_id: int,
     household_id: int | None,
     program: str,
     on: dt.date,
     exclude_pk: int | None = None,
 ) -> None:
+    """Refuse support the person's household already had within the program's
+    period (the person is read only to say who, when refusing)."""
     found = earlier_support(
-        applicant_id=applicant.pk,
+        applicant_id=applicant_id,
         household_id=household_id,
         program=program,
         on=on,
@@ -225,6 +227,7 @@ def refuse_earlier_support(
     if found is None:
         return
     existing, rule = found
+    applicant = Person.objects.get(pk=applicant_id)
     if rule.period_years:
         limit = _(
             "Under this program a household is supported at most once every %(years)s years"

@@ -62,7 +62,7 @@ def housing_case_create(
     duplicates.refuse_open_case(actor, applicant=applicant, household_id=household_id)
     duplicates.refuse_earlier_support(
         actor,
-        applicant=applicant,
+        applicant_id=applicant.pk,
         household_id=household_id,
         program=program,
         on=timezone.localdate(),
@@ -150,7 +150,7 @@ def housing_case_update_draft(*, actor: User, case: HousingCase, **fields: Any) 
     if "program" in changes:
         duplicates.refuse_earlier_support(
             actor,
-            applicant=case.applicant,
+            applicant_id=case.applicant_id,
             household_id=case.household_id,
             program=changes["program"],
             on=timezone.localdate(case.created_at),

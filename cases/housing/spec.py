@@ -78,7 +78,7 @@ def check_submit(case: Any, data: dict, actor: User) -> None:
         )
     duplicates.refuse_earlier_support(
         actor,
-        applicant=case.applicant,
+        applicant_id=case.applicant_id,
         household_id=case.household_id,
         program=case.program,
         on=filing_date(case),
