@@ -27,6 +27,7 @@ from cases.allowances.models import (
 )
 from cases.allowances.selectors import entitlements_for_user
 from cases.models import Person
+from cases.selectors import case_document_checklist
 from cases.serializers import (
     ApplicantField,
     AvailableTransitionSerializer,
@@ -305,8 +306,6 @@ class AllowanceCaseSerializer(StateLabelled):
 
     @extend_schema_field(RequiredDocumentSerializer(many=True))
     def get_required_documents(self, case: AllowanceCase) -> list[dict[str, Any]]:
-        from cases.selectors import case_document_checklist
-
         return case_document_checklist(case)
 
 
