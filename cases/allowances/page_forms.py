@@ -73,14 +73,17 @@ class GenerateForm(forms.Form):
     commune = forms.TypedChoiceField(label=_("Commune"), coerce=int)
     month = MonthField(label=_("Month (mm/yyyy)"))
 
-    def __init__(self, *args: Any, communes: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, communes: list[Any], month: dt.date | None = None, **kwargs: Any
+    ) -> None:
+        """`month`: the month offered (the one still to prepare), else this month."""
         kwargs.setdefault("auto_id", "id_generate_%s")
         super().__init__(*args, **kwargs)
         self.communes = {c.pk: c for c in communes}
         _set_choices(self.fields["commune"], [(c.pk, c.name) for c in communes])
         if len(communes) == 1:
             self.fields["commune"].initial = communes[0].pk
-        self.fields["month"].initial = this_month()
+        self.fields["month"].initial = month or this_month()
 
 
 class LineFilterForm(forms.Form):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from cases.allowances.lines import payroll_lines
 from cases.allowances.models import (
@@ -18,6 +18,7 @@ from cases.allowances.models import (
     PayrollLine,
     RecuperationList,
 )
+from cases.allowances.rates import add_months
 from workflows.actors import Reader
 from workflows.models import AuditEvent
 from workflows.permissions import get_or_not_found, get_scoped_or_404, scoped
@@ -80,6 +81,21 @@ def entitlement_search(
 
 def payrolls_for_user(user: Reader) -> QuerySet[Payroll]:
     return scoped(Payroll, user)
+
+
+def next_payroll_month(user: Reader, communes: list[Any]) -> dt.date | None:
+    """The earliest month still to prepare in these communes: the month after
+    each one's latest payroll (None when one of them has none yet)."""
+    latest = dict(
+        payrolls_for_user(user)
+        .filter(commune__in=communes)
+        .values("commune")
+        .annotate(last=Max("month"))
+        .values_list("commune", "last")
+    )
+    if not communes or len(latest) < len(communes):
+        return None
+    return add_months(min(latest.values()), 1)
 
 
 def payroll_get(user: Reader, pk: Any, *, for_update: bool = False) -> Payroll:

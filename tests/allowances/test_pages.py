@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.allowances import services
 from cases.allowances.lines import payroll_lines
@@ -122,6 +123,22 @@ def test_the_officer_generates_the_month_from_the_list_page(
         .status_code
         == 403
     )
+
+
+def test_the_generate_form_offers_the_month_after_the_commune_s_last_payroll(
+    staff: SimpleNamespace, month: SimpleNamespace
+) -> None:
+    """June is generated: July is the month still to prepare (not today's month)."""
+    form = page(staff.officer, "payroll_list").context["generate_form"]
+    assert form["month"].value() == D(2024, 7, 1)
+    assert 'value="07/2024"' in str(form["month"])
+
+
+def test_a_commune_without_any_payroll_is_offered_this_month(
+    staff: SimpleNamespace, communes: SimpleNamespace
+) -> None:
+    form = page(staff.officer, "payroll_list").context["generate_form"]
+    assert form["month"].value() == timezone.localdate().replace(day=1)
 
 
 def test_each_role_sees_the_buttons_of_its_own_step(

@@ -122,7 +122,9 @@ class PayrollListView(CaseflowView):
             generate_form = (
                 self.bound_form
                 if isinstance(self.bound_form, GenerateForm)
-                else GenerateForm(communes=own)
+                else GenerateForm(
+                    communes=own, month=selectors.next_payroll_month(self.request.user, own)
+                )
             )
         context.update(
             form=form,
