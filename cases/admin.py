@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
-from cases.models import AdministrativeUnit, DocumentRequirement
+from cases.models import AdministrativeUnit, DocumentRequirement, UnitChange
 from workflows.formatting import money
 
 admin.site.site_header = _("Social-affairs case management: configuration")
@@ -32,6 +32,19 @@ class AdministrativeUnitAdmin(GuardedModelAdmin):
     list_display = ("code", "name", "level", "kind", "parent", "valid_from", "valid_to")
     list_filter = ("level", "kind")
     search_fields = ("code", "name")
+
+
+@admin.register(UnitChange)
+class UnitChangeAdmin(admin.ModelAdmin):
+    """The official mapping of a reorganisation, as loaded by `load_unit_mapping`;
+    a row is corrected here once the resolution is checked."""
+
+    list_display = (
+        "predecessor", "successor", "kind", "villages", "effective", "decision", "unverified",
+    )  # fmt: skip
+    list_filter = ("kind", "unverified", "effective")
+    search_fields = ("predecessor__name", "predecessor__code", "successor__name")
+    autocomplete_fields = ("predecessor", "successor")
 
 
 @admin.register(DocumentRequirement)

@@ -131,14 +131,21 @@ class CaseDocumentUploadView(ApiView):
 # --- registry -------------------------------------------------------------------
 
 
-@extend_schema(responses={200: serializers.CommuneSerializer(many=True), 401: E, 403: E})
+@extend_schema(
+    parameters=[serializers.CommuneFilterSerializer],
+    responses={200: serializers.CommuneDetailSerializer(many=True), 400: E, 401: E, 403: E},
+)
 class CommuneListView(ApiView, generics.ListAPIView):
-    """The communes the caller works in (every commune for district roles)."""
+    """The communes the caller works in (every commune for district roles),
+    with their dates and the units they came from and went to."""
 
-    serializer_class = serializers.CommuneSerializer
+    serializer_class = serializers.CommuneDetailSerializer
 
     def get_queryset(self) -> Any:
-        return selectors.communes_for_user(self.request.user)
+        filters = validated_query(serializers.CommuneFilterSerializer, self.request)
+        return selectors.communes_with_history(
+            self.request.user, active_on=filters.get("active_on")
+        )
 
 
 class PersonListView(ApiView, generics.ListAPIView):

@@ -15,6 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
@@ -92,6 +93,99 @@ class AdministrativeUnit(models.Model):
             self.kind, ""
         )
         return f"{prefix} {self.name}".strip()
+
+    @classmethod
+    def by_code(
+        cls, codes: list[str], *, level: str | None = None, on: dt.date | None = None
+    ) -> dict[str, AdministrativeUnit]:
+        """Code -> the unit it names on `on` (today): of the units with that
+        code in force that day, the one formed last (a code a reorganisation
+        gave to a new unit names the new unit from that day). One query."""
+        on = on or timezone.localdate()
+        rows = cls.objects.filter(cls.in_force_on(on), code__in=codes)
+        if level:
+            rows = rows.filter(level=level)
+        # Latest last: the dict keeps it.
+        ordered = rows.order_by(models.F("valid_from").asc(nulls_first=True), "id")
+        return {u.code: u for u in ordered}
+
+    @staticmethod
+    def in_force_on(day: dt.date) -> Q:
+        """The units that exist on `day`: from `valid_from` (none: always had)
+        until the day before `valid_to` (the first day it no longer exists)."""
+        return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (
+            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+        )
+
+
+class UnitChange(models.Model):
+    """One line of an official reorganisation: from `effective`, all of a unit
+    (or, for a split, the villages listed) belongs to its successor. A unit
+    abolished with its level (a district) has no successor. Rows loaded from
+    the official mapping (`manage.py load_unit_mapping`); `unverified` marks
+    a mapping still to be confirmed against the resolution (the demo's)."""
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", _("Merged into")
+        SPLIT = "split", _("Part (villages) to")
+        RENAME = "rename", _("Renamed")
+        ABOLISH = "abolish", _("Level abolished")
+
+    predecessor = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="changes_out",
+        verbose_name=_("former unit"),
+    )
+    successor = models.ForeignKey(
+        AdministrativeUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes_in",
+        verbose_name=_("successor unit"),
+    )
+    kind = models.CharField(_("kind of change"), max_length=10, choices=Kind.choices)
+    villages = ArrayField(
+        NormalizedCharField(max_length=120),
+        default=list,
+        blank=True,
+        verbose_name=_("villages"),
+        help_text=_("For a split: the villages (thôn) of the former unit that go to this one."),
+    )
+    effective = models.DateField(_("effective from"))
+    decision = NormalizedCharField(_("decision"), max_length=200)
+    unverified = models.BooleanField(
+        _("to be confirmed"),
+        default=False,
+        help_text=_("Demo mapping, not yet checked against the resolution."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("administrative unit change")
+        verbose_name_plural = _("administrative unit changes")
+        ordering = ["effective", "predecessor__code", "successor__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor", "effective"], name="unit_change_unique"
+            ),
+            # A split names its villages; a whole unit names none.
+            models.CheckConstraint(
+                condition=Q(kind="split", villages__len__gt=0)
+                | (~Q(kind="split") & Q(villages=[])),
+                name="unit_change_villages",
+            ),
+            # Only a unit abolished with its level has no successor.
+            models.CheckConstraint(
+                condition=Q(kind="abolish", successor__isnull=True)
+                | (~Q(kind="abolish") & Q(successor__isnull=False)),
+                name="unit_change_successor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor or '—'} ({vn_date(self.effective)})"
 
 
 class Category(models.TextChoices):

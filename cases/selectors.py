@@ -3,6 +3,7 @@ cases through these functions, which build on the user's commune ids."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,14 @@ from django.http import HttpRequest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import AdministrativeUnit, Case, Document, DocumentRequirement, Person
+from cases.models import (
+    AdministrativeUnit,
+    Case,
+    Document,
+    DocumentRequirement,
+    Person,
+    UnitChange,
+)
 from notifications.selectors import notification_unread_count
 from workflows.actors import Reader, signed_in
 from workflows.artifacts import TaskObject, task_objects
@@ -36,6 +44,21 @@ def _communes() -> QuerySet[AdministrativeUnit]:
 
 def communes_for_user(user: Reader) -> QuerySet[AdministrativeUnit]:
     return scoped(_communes(), user, field="id").order_by("name")
+
+
+def communes_with_history(
+    user: Reader, *, active_on: dt.date | None = None
+) -> QuerySet[AdministrativeUnit]:
+    """The user's communes (in force on `active_on`, when given) with the
+    changes that made them and that ended them, and the units at their
+    other ends (a fixed number of queries)."""
+    qs = communes_for_user(user)
+    if active_on is not None:
+        qs = qs.filter(AdministrativeUnit.in_force_on(active_on))
+    changes = UnitChange.objects.select_related("predecessor", "successor")
+    return qs.prefetch_related(
+        Prefetch("changes_in", queryset=changes), Prefetch("changes_out", queryset=changes)
+    ).order_by("name", "valid_from", "id")
 
 
 def cases_for_user(user: Reader) -> QuerySet[Case]:
@@ -205,8 +228,10 @@ def unread_count(request: HttpRequest) -> int:
 
 
 def unit_id_by_code(code: str) -> int | None:
-    """The id of the administrative unit with this code (codes are public)."""
-    return AdministrativeUnit.objects.filter(code=code).values_list("pk", flat=True).first()
+    """The id of the administrative unit this code names today (codes are
+    public; a code reused by a reorganisation names the new unit)."""
+    unit = AdministrativeUnit.by_code([code]).get(code)
+    return unit.pk if unit else None
 
 
 def case_documents(case: Case) -> list[Document]:

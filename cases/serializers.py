@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import AdministrativeUnit, Case, Category, Document, MeritSubtype, Person
+from cases.models import (
+    AdministrativeUnit,
+    Case,
+    Category,
+    Document,
+    MeritSubtype,
+    Person,
+    UnitChange,
+)
 from cases.selectors import communes_for_user, people_for_user
 from cases.validators import NationalIdSerializerField
 from workflows.registry import all_specs, spec_for
@@ -96,6 +104,72 @@ class CommuneSerializer(serializers.ModelSerializer):
     class Meta:
         model = AdministrativeUnit
         fields = ["code", "name", "kind"]
+
+
+class UnitChangeSerializer(serializers.Serializer):
+    """A unit before or after a reorganisation, and how it changed."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    # Plain string, not an enum: "kind" names other choice sets in the schema.
+    kind = serializers.CharField(
+        help_text="merge, split (the villages listed go), rename or abolish (its level)."
+    )
+    villages = serializers.ListField(child=serializers.CharField())
+    effective = serializers.DateField()
+    decision = serializers.CharField()
+    unverified = serializers.BooleanField(help_text="A mapping still to be confirmed.")
+
+
+def _change_row(change: UnitChange, unit: AdministrativeUnit) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": change.kind,
+        "villages": change.villages,
+        "effective": change.effective,
+        "decision": change.decision,
+        "unverified": change.unverified,
+    }
+
+
+class CommuneDetailSerializer(CommuneSerializer):
+    """A commune with its dates and the units it came from and went to
+    (`predecessors`, `successors`: read from prefetched changes)."""
+
+    predecessors = serializers.SerializerMethodField()
+    successors = serializers.SerializerMethodField()
+
+    class Meta(CommuneSerializer.Meta):
+        fields = [
+            *CommuneSerializer.Meta.fields,
+            "level",
+            "valid_from",
+            "valid_to",
+            "predecessors",
+            "successors",
+        ]
+
+    @extend_schema_field(UnitChangeSerializer(many=True))
+    def get_predecessors(self, unit: AdministrativeUnit) -> list[dict[str, Any]]:
+        changes = sorted(unit.changes_in.all(), key=lambda c: (c.effective, c.predecessor.code))
+        return [_change_row(c, c.predecessor) for c in changes]
+
+    @extend_schema_field(UnitChangeSerializer(many=True))
+    def get_successors(self, unit: AdministrativeUnit) -> list[dict[str, Any]]:
+        changes = sorted(
+            (c for c in unit.changes_out.all() if c.successor is not None),
+            key=lambda c: (c.effective, c.successor.code),  # type: ignore[union-attr]
+        )
+        return [_change_row(c, c.successor) for c in changes]  # type: ignore[arg-type]
+
+
+class CommuneFilterSerializer(serializers.Serializer):
+    active_on = serializers.DateField(
+        required=False,
+        input_formats=["iso-8601"],
+        help_text="YYYY-MM-DD: only the units in force that day.",
+    )
 
 
 class PersonSerializer(serializers.ModelSerializer):

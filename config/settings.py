@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "cases.allowances",
     "cases.reporting",
     "cases.exports",
+    "cases.reorganization",
     "cases.demo",
     # Login security: lockouts (axes, before cases.accounts so that its signal
     # receivers run first), the second factor (django_otp), cases.accounts.

@@ -26,7 +26,8 @@ from workflows.permissions import (
 from workflows.registry_models import unit_model
 
 # What the administrator role configures in the admin site (never case data):
-# the registry's units, caps, budgets and checklist; gift campaigns with their
+# the registry's units and the mapping of a reorganisation, caps, budgets and
+# checklist; gift campaigns with their
 # packages and budgets; the working-day calendar,
 # time limits and one-stop procedures; the outbox (to find and resend parked
 # emails) and users' email preferences; accounts.
@@ -35,6 +36,7 @@ ADMIN_MODELS = [
     ("cases", "budget"),
     ("cases", "documentrequirement"),
     ("cases", "administrativeunit"),
+    ("cases", "unitchange"),
     ("cases", "campaign"),
     ("cases", "giftpackage"),
     ("cases", "campaignbudget"),
@@ -93,12 +95,8 @@ def _communes(role: str, codes: Iterable[str]) -> list[Any]:
             _("District roles are not tied to a commune."),
             fields={"commune": [_("Leave out the commune for this role.")]},
         )
-    found = {
-        u.code: u
-        for u in unit_model().objects.filter(
-            code__in=codes, level=unit_model().Level.COMMUNE, valid_to__isnull=True
-        )
-    }
+    # The communes the codes name today (a code a reorganisation reused: the new commune).
+    found = unit_model().by_code(codes, level=unit_model().Level.COMMUNE)
     missing = [c for c in codes if c not in found]
     if missing:
         raise InvalidData(

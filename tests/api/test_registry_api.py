@@ -36,7 +36,18 @@ def person_body(commune_code: str = "00448", **overrides):
 def test_commune_officer_sees_only_own_commune(api, users):
     r = api(users.officer).get("/api/v1/communes/")
     assert r.status_code == 200
-    assert r.json()["results"] == [{"code": "00448", "name": "Phù Lỗ", "kind": "xa"}]
+    assert r.json()["results"] == [
+        {
+            "code": "00448",
+            "name": "Phù Lỗ",
+            "kind": "xa",
+            "level": "commune",
+            "valid_from": None,
+            "valid_to": None,
+            "predecessors": [],
+            "successors": [],
+        }
+    ]
 
 
 def test_district_roles_see_every_commune(api, users):

@@ -929,6 +929,7 @@ RULES: dict[str, list[Rule]] = {
     "admin:notifications_notification_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_documentrequirement_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_administrativeunit_changelist": [Rule("GET", ADMIN_ONLY)],
+    "admin:cases_unitchange_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:workflows_procedureversion_changelist": [Rule("GET", ADMIN_ONLY)],
     "admin:cases_rehabsupportrate_changelist": [Rule("GET", ADMIN_ONLY)],
 }
