@@ -1,0 +1,98 @@
+"""manage.py reorganize --effective YYYY-MM-DD [--mapping FILE --decision TEXT
+[--unverified]] --dry-run"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from cases.reorganization.mapping import load_mapping, read_mapping
+from cases.reorganization.plan import SECTIONS, Plan, reorganization_plan
+from workflows.exceptions import InvalidData
+from workflows.formatting import vn_date
+
+
+class Command(BaseCommand):
+    help = (
+        "The reorganisation of administrative units in force from a date: with --dry-run, "
+        "what would move from each former unit to its successor (open work by process and "
+        "state, open tasks, commune roles, unread notifications) and what cannot be mapped, "
+        "without writing. --mapping loads the official mapping first (rolled back with the "
+        "dry run). Carrying the work across is not built yet."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--effective", required=True, type=dt.date.fromisoformat)
+        parser.add_argument("--mapping", type=Path, help="the official mapping (.xlsx/.csv)")
+        parser.add_argument("--decision", default="", help="the decision the mapping comes from")
+        parser.add_argument("--unverified", action="store_true")
+        parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["dry_run"]:
+            raise CommandError(
+                "Only the dry run is available: add --dry-run. Carrying open work to the "
+                "successor units is not built yet."
+            )
+        effective: dt.date = options["effective"]
+        try:
+            with transaction.atomic():
+                if options["mapping"]:
+                    path: Path = options["mapping"]
+                    try:
+                        content = path.read_bytes()
+                    except OSError as exc:
+                        raise CommandError(f"{path}: {exc.strerror}") from None
+                    load_mapping(
+                        read_mapping(path.name, content),
+                        effective=effective,
+                        decision=options["decision"],
+                        unverified=options["unverified"],
+                    )
+                plan = reorganization_plan(effective)
+                transaction.set_rollback(True)
+        except InvalidData as exc:
+            lines = [str(exc.message)] + [f"  {e}" for e in exc.fields.get("rows", [])]
+            raise CommandError("\n".join(lines)) from None
+        self.stdout.write(report(plan))
+
+
+def report(plan: Plan) -> str:
+    if not plan.changes:
+        return f"No mapping is loaded for {vn_date(plan.effective)}: nothing would move."
+    unverified = any(c.unverified for c in plan.changes)
+    out = [
+        f"Reorganisation from {vn_date(plan.effective)}: {len(plan.changes)} changes"
+        + (" (mapping still to be confirmed)" if unverified else ""),
+    ]
+    current = None
+    for line in plan.lines:
+        if line.successor is None:
+            continue
+        key = (line.former.pk, line.successor.pk)
+        if key != current:
+            current = key
+            out.append(
+                f"{line.former.name} ({line.former.code}) → "
+                f"{line.successor.name} ({line.successor.code})"
+            )
+        detail = f" — {line.detail}" if line.detail else ""
+        out.append(f"  {SECTIONS[line.section]}: {line.what}{detail}: {line.count}")
+    if plan.unmapped:
+        out.append(
+            "Cannot be mapped (unit split by villages; the people's village is not on record):"
+        )
+        for line in plan.unmapped:
+            detail = f" — {line.detail}" if line.detail else ""
+            out.append(
+                f"  {line.former.name} ({line.former.code}): {SECTIONS[line.section]}: "
+                f"{line.what}{detail}: {line.count}"
+            )
+    totals = ", ".join(f"{SECTIONS[s]} {plan.total(s)}" for s in SECTIONS)
+    out.append(f"Totals: {totals}; cannot be mapped {sum(x.count for x in plan.unmapped)}")
+    out.append("Nothing was written (dry run).")
+    return "\n".join(out)
