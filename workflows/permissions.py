@@ -83,8 +83,13 @@ def role_permission(role: str) -> str:
     return f"{UNIT_APP}.{role_codename(role)}"
 
 
-def commune_group_name(role: str, commune_code: str) -> str:
-    return f"{role}@{commune_code}"
+def commune_group_name(role: str, commune: Any) -> str:
+    """The group holding `role` on a commune: "commune_officer@00448"; a unit
+    formed by a reorganisation reuses a former unit's code, so its groups say
+    its first day too ("commune_officer@00382:2025-07-01")."""
+    if commune.valid_from is None:
+        return f"{role}@{commune.code}"
+    return f"{role}@{commune.code}:{commune.valid_from.isoformat()}"
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ ADMIN_MODELS = [
 def _role_group(role: str, commune: Any) -> Group:
     if role in COMMUNE_ROLES:
         assert commune is not None
-        group, created = Group.objects.get_or_create(name=commune_group_name(role, commune.code))
+        group, created = Group.objects.get_or_create(name=commune_group_name(role, commune))
         if created:
             assign_perm(role_permission(role), group, commune)
         return group
@@ -164,7 +164,8 @@ def role_revoke(
     codes = list(commune_codes)
     with transaction.atomic():
         if role in COMMUNE_ROLES:
-            names = [commune_group_name(role, c) for c in codes] if codes else None
+            units = unit_model().by_code(codes).values() if codes else ()
+            names = [commune_group_name(role, u) for u in units] if codes else None
             groups = (
                 user.groups.filter(name__in=names)
                 if names

@@ -235,3 +235,29 @@ def test_a_code_reused_by_the_merge_names_the_new_commune_from_its_day(units: di
     from workflows.permissions import scope_for
 
     assert scope_for(officer).commune_ids == frozenset({kim_anh.pk})
+
+
+def test_a_role_on_the_new_commune_is_not_a_role_on_the_former_one_of_the_same_code(
+    units: dict,
+) -> None:
+    from workflows.permissions import scope_for
+    from workflows.services import role_grant, role_revoke
+
+    minh_tri = role_grant(
+        actor=None, username="canbo_minhtri", role="commune_officer", commune_codes=["00382"],
+        password="Minh-Tri-2024!", full_name="Cán bộ Minh Trí",
+    )  # fmt: skip
+    load(DEMO_FILE.read_bytes(), unverified=True)
+    kim_anh = AdministrativeUnit.objects.get(code="00382", valid_from=EFFECTIVE)
+    officer = role_grant(
+        actor=None, username="canbo_kimanh", role="commune_officer", commune_codes=["00382"],
+        password="Kim-Anh-2025!", full_name="Cán bộ Kim Anh",
+    )  # fmt: skip
+    assert scope_for(officer).commune_ids == frozenset({kim_anh.pk})
+    assert scope_for(minh_tri).commune_ids == frozenset({units["00382"].pk})
+    role_revoke(
+        actor=None, username="canbo_kimanh", role="commune_officer", commune_codes=["00382"]
+    )
+    officer.refresh_from_db()
+    assert not officer.groups.exists()
+    assert minh_tri.groups.count() == 1
