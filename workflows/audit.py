@@ -148,9 +148,12 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def append_many(template: AuditEvent, rows: Sequence[tuple[str, int | None, str]]) -> int:
+def append_many(
+    template: AuditEvent, rows: Sequence[tuple[str, int | None, str]], *, cases: bool = False
+) -> int:
     """Append one event per row that differ from `template` only in object id,
     commune and from-state: the bulk actions' path (26,553 gift rows).
+    `cases`: the objects are cases, each event's case is its object.
 
     The same links and hashes as `append` (verify() cannot tell them apart),
     built without a model instance per row: each hash from a precomputed JSON
@@ -159,6 +162,8 @@ def append_many(template: AuditEvent, rows: Sequence[tuple[str, int | None, str]
     if not rows:
         return 0
     varying = {"chain", "seq", "commune_id", "object_id", "from_state", "prev_hash"}
+    if cases:
+        varying.add("case_id")
     occurred = template.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     fixed = {
         name: (occurred if name == "occurred_at" else getattr(template, name))
@@ -194,14 +199,17 @@ def append_many(template: AuditEvent, rows: Sequence[tuple[str, int | None, str]
             quoted[chain] = quote(chain)
         if from_state not in quoted:
             quoted[from_state] = quote(from_state)
-        blob = blob_template.format(
-            chain=quoted[chain],
-            seq=head.seq,
-            commune_id="null" if commune_id is None else commune_id,
-            object_id=quote(object_id),
-            from_state=quoted[from_state],
-            prev_hash=f'"{prev}"',
-        )
+        slots = {
+            "chain": quoted[chain],
+            "seq": head.seq,
+            "commune_id": "null" if commune_id is None else commune_id,
+            "object_id": quote(object_id),
+            "from_state": quoted[from_state],
+            "prev_hash": f'"{prev}"',
+        }
+        if cases:
+            slots["case_id"] = int(object_id)
+        blob = blob_template.format(**slots)
         digest = sha(blob.encode()).hexdigest()
         head.last_hash = digest
         values = base.copy()
@@ -212,6 +220,8 @@ def append_many(template: AuditEvent, rows: Sequence[tuple[str, int | None, str]
         values[at["from_state"]] = from_state
         values[at["prev_hash"]] = prev
         values[at["hash"]] = digest
+        if cases:
+            values[at["case_id"]] = int(object_id)
         out.append(values)
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)

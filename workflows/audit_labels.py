@@ -27,6 +27,9 @@ EVENT_LABELS: dict[str, Any] = {
     "rehab_person_create": gettext_lazy("Registered a person for rehab"),
     "role_grant": gettext_lazy("Granted a role"),
     "role_revoke": gettext_lazy("Revoked a role"),
+    # The reorganisation of administrative units (cases.reorganization).
+    "unit_transfer": gettext_lazy("Moved to the new administrative unit"),
+    "unit_closed": gettext_lazy("Administrative unit closed by the reorganisation"),
     # Login security (cases.accounts).
     "login": gettext_lazy("Logged in"),
     "login_failed": gettext_lazy("Failed login"),
@@ -61,6 +64,7 @@ OBJECT_LABELS: dict[str, Any] = {
     "workflows.apologyletter": gettext_lazy("Apology letter #%(id)s"),
     "workflows.auditevent": gettext_lazy("Audit trail"),
     "cases.giftrecipient": gettext_lazy("Gift list row #%(id)s"),
+    "cases.administrativeunit": gettext_lazy("Administrative unit #%(id)s"),
 }
 # An object no table names yet: never shown by its code.
 OTHER_OBJECT = gettext_lazy("Record #%(id)s")
@@ -137,6 +141,13 @@ DATA_LABELS: dict[str, Any] = {
     "q": gettext_lazy("Search"),
     "case_id": gettext_lazy("Case"),
     "actor_id": gettext_lazy("Account"),
+    # The reorganisation of administrative units.
+    "from": gettext_lazy("From unit"),
+    "to": gettext_lazy("To unit"),
+    "successor": gettext_lazy("Successor unit"),
+    "decision": gettext_lazy("Decision"),
+    "effective": gettext_lazy("Effective from"),
+    "carried_from": gettext_lazy("Carried from"),
 }
 # A key no table names yet is shown under this label, never as its code.
 OTHER_DETAIL = gettext_lazy("Detail")

@@ -117,6 +117,8 @@ def _value_text(field: Any, value: Any, key: str = "") -> str:
             return formatting.vn_date(dt.date.fromisoformat(value[:10]))
         except ValueError:
             pass
+    if isinstance(value, dict) and set(value) == {"code", "name"}:
+        return f"{value['name']} ({value['code']})"  # an administrative unit
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, list):

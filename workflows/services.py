@@ -156,6 +156,41 @@ def role_grant(
     return user
 
 
+def roles_carry(*, actor: User | None, former: Any, successor: Any, note: str = "") -> int:
+    """Whoever holds a commune role on `former` holds it on `successor` too (a
+    reorganisation: the officers of a merged commune serve the new one). The
+    former grants stay, for reading the former unit's history. One
+    `role_grant` event per grant made; returns how many."""
+    made = 0
+    for role in sorted(COMMUNE_ROLES):
+        held = Group.objects.filter(name=commune_group_name(role, former)).first()
+        if held is None:
+            continue
+        holders = list(held.user_set.exclude(groups__name=commune_group_name(role, successor)))
+        if not holders:
+            continue
+        group = _role_group(role, successor)
+        for user in holders:
+            user.groups.add(group)
+            audit.record(
+                actor=actor,
+                commune_id=successor.pk,
+                event="role_grant",
+                object_type="auth.user",
+                object_id=str(user.pk),
+                data={
+                    "username": user.username,
+                    "role": role,
+                    "commune": successor.code,
+                    "carried_from": former.code,
+                    "note": note,
+                },
+            )
+            forget_scope(user)
+            made += 1
+    return made
+
+
 def role_revoke(
     *, actor: User | None, username: str, role: str, commune_codes: Iterable[str] = ()
 ) -> Any:

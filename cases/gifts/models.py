@@ -248,6 +248,9 @@ class GiftRecipient(FSMModelMixin, models.Model):
     list, never per recipient; rows move with `workflows.engine.bulk_transition`.
     """
 
+    # A reorganisation moves the row with its list: its commune is the list's.
+    COMMUNE_FOLLOWS = "gift_list"
+
     gift_list = models.ForeignKey(GiftList, on_delete=models.PROTECT, related_name="rows")
     package = models.ForeignKey(GiftPackage, on_delete=models.PROTECT, related_name="rows")
     # Copied from the list: scoping and bulk_transition read it on the row.

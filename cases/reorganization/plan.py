@@ -67,7 +67,7 @@ class Plan:
         return sum(line.count for line in self.lines if line.section == section)
 
 
-def _targets(changes: list[UnitChange]) -> tuple[dict[int, Unit], dict[int, Unit | None]]:
+def targets_of(changes: list[UnitChange]) -> tuple[dict[int, Unit], dict[int, Unit | None]]:
     """(former units by id, where each one's work goes: its one successor, or
     None for a unit split by villages)."""
     formers: dict[int, Unit] = {}
@@ -85,7 +85,7 @@ def _has_field(model: type[Any], name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 
 
-def _processes() -> list[tuple[Any, Any, frozenset[str]]]:
+def open_work_models() -> list[tuple[Any, Any, frozenset[str]]]:
     """(label, model, terminal states) of each process whose objects belong to
     a commune; a model shared by several routes once, ended in any of them."""
     terminal: dict[type[Any], set[str]] = defaultdict(set)
@@ -108,7 +108,7 @@ def reorganization_plan(effective: dt.date) -> Plan:
         UnitChange.objects.filter(effective=effective).select_related("predecessor", "successor")
     )
     plan = Plan(effective=effective, changes=changes)
-    formers, targets = _targets(changes)
+    formers, targets = targets_of(changes)
     ids = sorted(formers)
     if not ids:
         return plan
@@ -118,7 +118,7 @@ def reorganization_plan(effective: dt.date) -> Plan:
             PlanLine(section, str(what), str(detail), formers[former_id], targets[former_id], count)
         )
 
-    for spec, model, terminal in _processes():
+    for spec, model, terminal in open_work_models():
         rows = model._default_manager.filter(commune_id__in=ids).exclude(state__in=terminal)
         for row in rows.values("commune_id", "state").annotate(n=Count("pk")).order_by():
             add("open", spec.label, spec.state_label(row["state"]), row["commune_id"], row["n"])

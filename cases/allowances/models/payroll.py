@@ -170,6 +170,9 @@ class PayrollLine(FSMModelMixin, models.Model):
     (so a person is never paid twice for a month, whatever runs at once), and
     one live arrears line per entitlement, month owed and payroll."""
 
+    # A reorganisation moves the row with its list: its commune is the list's.
+    COMMUNE_FOLLOWS = "payroll"
+
     month = models.DateField(_("payroll month"))
     payroll = models.ForeignKey(Payroll, on_delete=models.PROTECT, related_name="lines")
     commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")

@@ -133,6 +133,9 @@ class RecuperationList(FSMModelMixin, models.Model):
 class Recuperation(models.Model):
     """One person on a recuperation list: mode, amount, when sent."""
 
+    # A reorganisation moves the row with its list: its commune is the list's.
+    COMMUNE_FOLLOWS = "recuperation_list"
+
     recuperation_list = models.ForeignKey(
         RecuperationList, on_delete=models.PROTECT, related_name="rows"
     )

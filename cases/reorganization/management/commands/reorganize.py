@@ -1,5 +1,5 @@
 """manage.py reorganize --effective YYYY-MM-DD [--mapping FILE --decision TEXT
-[--unverified]] --dry-run"""
+[--unverified]] [--dry-run] [--payroll-in-flight]"""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.db import transaction
 
 from cases.reorganization.mapping import load_mapping, read_mapping
 from cases.reorganization.plan import SECTIONS, Plan, reorganization_plan
+from cases.reorganization.run import RunResult, reorganize
 from workflows.exceptions import InvalidData
 from workflows.formatting import vn_date
 
@@ -21,8 +22,9 @@ class Command(BaseCommand):
         "The reorganisation of administrative units in force from a date: with --dry-run, "
         "what would move from each former unit to its successor (open work by process and "
         "state, open tasks, commune roles, unread notifications) and what cannot be mapped, "
-        "without writing. --mapping loads the official mapping first (rolled back with the "
-        "dry run). Carrying the work across is not built yet."
+        "without writing. Without --dry-run, carries it across in one transaction and closes "
+        "the former units (a second run changes nothing). --mapping loads the official "
+        "mapping first (rolled back with a dry run)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,14 +33,15 @@ class Command(BaseCommand):
         parser.add_argument("--decision", default="", help="the decision the mapping comes from")
         parser.add_argument("--unverified", action="store_true")
         parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+        parser.add_argument(
+            "--payroll-in-flight",
+            action="store_true",
+            help="move payrolls sent for payment and not reconciled yet (refused otherwise)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not options["dry_run"]:
-            raise CommandError(
-                "Only the dry run is available: add --dry-run. Carrying open work to the "
-                "successor units is not built yet."
-            )
         effective: dt.date = options["effective"]
+        dry_run = options["dry_run"]
         try:
             with transaction.atomic():
                 if options["mapping"]:
@@ -53,12 +56,35 @@ class Command(BaseCommand):
                         decision=options["decision"],
                         unverified=options["unverified"],
                     )
-                plan = reorganization_plan(effective)
-                transaction.set_rollback(True)
+                if dry_run:
+                    output = report(reorganization_plan(effective))
+                    transaction.set_rollback(True)
+                else:
+                    output = run_report(
+                        reorganize(
+                            effective,
+                            actor=None,
+                            payroll_in_flight=options["payroll_in_flight"],
+                        )
+                    )
         except InvalidData as exc:
-            lines = [str(exc.message)] + [f"  {e}" for e in exc.fields.get("rows", [])]
-            raise CommandError("\n".join(lines)) from None
-        self.stdout.write(report(plan))
+            details = [f"  {e}" for values in exc.fields.values() for e in values]
+            raise CommandError("\n".join([str(exc.message), *details])) from None
+        self.stdout.write(output)
+
+
+def run_report(result: RunResult) -> str:
+    if not result.closed:
+        return "Nothing to move: every former unit of this mapping is already closed."
+    moved = ", ".join(f"{label} {n}" for label, n in sorted(result.moved.items())) or "none"
+    return "\n".join(
+        [
+            f"Moved: {moved}; rows that follow their list {result.rows}; people "
+            f"{result.people}; unread notifications {result.notifications}; roles carried "
+            f"{result.grants}.",
+            f"Closed {len(result.closed)} former units; {result.events} audit events written.",
+        ]
+    )
 
 
 def report(plan: Plan) -> str:

@@ -1,0 +1,155 @@
+"""The reorganisation run: open work of every kind goes to the successor
+with an audit event each, history stays, the former unit closes, whoever
+acted there can act on the same work in the new commune; a second run
+changes nothing; a split unit or a payroll in flight stops the run with
+nothing moved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cases.demo.base import seed_units
+from cases.housing.models import HousingCase, HousingState
+from cases.models import AdministrativeUnit, Person
+from cases.reorganization.mapping import load_mapping, read_mapping
+from cases.reorganization.plan import reorganization_plan
+from cases.reorganization.run import CLOSED_EVENT, MOVED_EVENT, reorganize
+from notifications.models import Notification
+from tests.factories import PersonFactory
+from workflows import flows
+from workflows.audit import verify
+from workflows.engine import transition
+from workflows.exceptions import InvalidData
+from workflows.models import AuditEvent
+from workflows.permissions import forget_scope, scope_for
+
+pytestmark = pytest.mark.django_db
+EFFECTIVE = dt.date(2025, 7, 1)
+DECISION = "Nghị quyết 1656/NQ-UBTVQH15"
+HEADER = "Mã ĐVHC cũ,Tên ĐVHC cũ,Mã ĐVHC mới,Tên ĐVHC mới,Toàn bộ/một phần,Thôn\n"
+MERGE = HEADER + (
+    "00448,Phù Lỗ,00433,Nội Bài,Toàn bộ,\n"
+    "00433,Thanh Xuân,00433,Nội Bài,Toàn bộ,\n"
+    "00382,Minh Trí,00382,Kim Anh,Toàn bộ,\n"
+)
+
+
+def load(text: str) -> None:
+    rows = read_mapping("mapping.csv", text.encode())
+    load_mapping(rows, effective=EFFECTIVE, decision=DECISION)
+
+
+@pytest.fixture
+def work(users: SimpleNamespace, make_case: Any) -> SimpleNamespace:
+    """In Phù Lỗ: a submitted case whose verify task the leader claimed, a
+    draft, a closed case; an unread notification."""
+    units = seed_units()
+    submitted = make_case(HousingState.SUBMITTED)
+    [task] = flows.open_tasks(submitted)
+    flows.task_claim(task, users.leader)
+    draft = make_case(HousingState.DRAFT)
+    closed = make_case(HousingState.CLOSED)
+    unread = Notification.objects.filter(commune_id=units["00448"].pk, read_at=None).count()
+    return SimpleNamespace(
+        units=units, submitted=submitted, draft=draft, closed=closed, task=task, unread=unread
+    )
+
+
+def commune_of(case: HousingCase) -> str:
+    return HousingCase.objects.get(pk=case.pk).commune.name
+
+
+def test_open_work_goes_to_the_successor_and_history_stays(
+    work: SimpleNamespace, users: SimpleNamespace
+) -> None:
+    load(MERGE)
+    plan = reorganization_plan(EFFECTIVE)
+    result = reorganize(EFFECTIVE, actor=None)
+    noi_bai = AdministrativeUnit.objects.get(code="00433", valid_from=EFFECTIVE)
+    assert commune_of(work.submitted) == commune_of(work.draft) == "Nội Bài"
+    assert commune_of(work.closed) == "Phù Lỗ"  # closed work keeps its unit
+    # The dry run said the same, object for object.
+    planned = sum(x.count for x in plan.lines if x.section == "open")
+    assert sum(result.moved.values()) == planned == 2
+    assert result.notifications == work.unread
+    assert not Person.objects.filter(commune=work.units["00448"]).exists()
+    # The former units are closed into their successors.
+    phu_lo = AdministrativeUnit.objects.get(pk=work.units["00448"].pk)
+    assert (phu_lo.valid_to, phu_lo.successor) == (EFFECTIVE, noi_bai)
+    # One event per moved case, in the new commune's chain, naming the case.
+    moved = AuditEvent.objects.filter(event=MOVED_EVENT).order_by("case_id")
+    assert len(moved) == 2 and {e.case_id for e in moved} == {work.submitted.pk, work.draft.pk}
+    assert {(e.commune_id, e.data["from"]["name"], e.data["to"]["name"]) for e in moved} == {
+        (noi_bai.pk, "Phù Lỗ", "Nội Bài")
+    }
+    closing = AuditEvent.objects.get(event=CLOSED_EVENT, commune_id=phu_lo.pk)
+    assert closing.data["successor"] == {"code": "00433", "name": "Nội Bài"}
+    assert verify().ok
+    # Whoever acted in Phù Lỗ acts in Nội Bài: the leader's claimed task is theirs still.
+    forget_scope(users.leader)
+    assert noi_bai.pk in scope_for(users.leader).commune_ids
+    transition(work.submitted, "verify", actor=users.leader)
+    assert HousingCase.objects.get(pk=work.submitted.pk).state == HousingState.COMMUNE_VERIFIED
+
+
+def test_a_second_run_changes_nothing(work: SimpleNamespace) -> None:
+    load(MERGE)
+    reorganize(EFFECTIVE, actor=None)
+    events = AuditEvent.objects.count()
+    again = reorganize(EFFECTIVE, actor=None)
+    assert (again.closed, sum(again.moved.values()), again.events) == ([], 0, 0)
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_unit_split_by_villages_stops_the_run_with_nothing_moved(
+    work: SimpleNamespace, users: SimpleNamespace
+) -> None:
+    load(
+        MERGE
+        + "00400,Phù Linh,00433,Nội Bài,Một phần,Thôn Đông\n"
+        + "00400,Phù Linh,00382,Kim Anh,Một phần,Thôn Tây\n"
+    )
+    PersonFactory(commune=work.units["00400"])
+    with pytest.raises(InvalidData) as exc:
+        reorganize(EFFECTIVE, actor=None)
+    assert exc.value.code == "reorganization_unmapped"
+    assert exc.value.fields["units"] == ["Phù Linh: 1 người, 0 việc đang mở"]
+    assert commune_of(work.submitted) == "Phù Lỗ"
+    assert not AdministrativeUnit.objects.exclude(valid_to=None).exists()
+    assert not AuditEvent.objects.filter(event=MOVED_EVENT).exists()
+
+
+def test_the_command_runs_and_reports(work: SimpleNamespace, tmp_path: Any, capsys: Any) -> None:
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text(MERGE, encoding="utf-8")
+    with pytest.raises(CommandError, match="Chưa có bảng sắp xếp"):
+        call_command("reorganize", "--effective=2025-07-01")
+    args = ["--effective=2025-07-01", f"--mapping={mapping}", f"--decision={DECISION}"]
+    call_command("reorganize", *args)
+    out = capsys.readouterr().out
+    assert "Moved: Hỗ trợ nhà ở 2;" in out and "Closed 3 former units" in out
+    call_command("reorganize", "--effective=2025-07-01")
+    assert "Nothing to move" in capsys.readouterr().out
+
+
+def test_the_trail_reads_the_move_and_the_closing_in_vietnamese(work: SimpleNamespace) -> None:
+    from workflows.audit_presenter import EventPresenter
+
+    load(MERGE)
+    reorganize(EFFECTIVE, actor=None)
+    presenter = EventPresenter(None)
+    moved = presenter.row(AuditEvent.objects.filter(event=MOVED_EVENT).earliest("id"))
+    assert moved.event_label == "Chuyển sang đơn vị hành chính mới"
+    assert dict(moved.details) == {
+        "Từ đơn vị": "Phù Lỗ (00448)",
+        "Sang đơn vị": "Nội Bài (00433)",
+        "Quyết định": DECISION,
+    }
+    closing = presenter.row(AuditEvent.objects.filter(event=CLOSED_EVENT).earliest("id"))
+    assert closing.event_label == "Đơn vị hành chính kết thúc do sắp xếp"
+    assert dict(closing.details)["Đơn vị kế thừa"] == "Nội Bài (00433)"
