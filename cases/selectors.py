@@ -94,7 +94,7 @@ def _task_scope_q(user: Reader) -> Q:
     for role in scope.district_roles:
         q |= Q(owner_permission=role_permission(role))
     for role in COMMUNE_ROLES:
-        ids = scope.commune_roles.get(role)
+        ids = scope.acting(role)
         if ids:
             q |= Q(
                 owner_permission=role_permission(role),
@@ -215,7 +215,7 @@ def request_communes(request: HttpRequest) -> list[Any]:
 
 def officer_communes(request: HttpRequest) -> list[AdministrativeUnit]:
     """The user's communes where they are a commune officer (read once per request)."""
-    ids = scope_for(request.user).commune_roles.get(Role.COMMUNE_OFFICER, frozenset())
+    ids = scope_for(request.user).acting(Role.COMMUNE_OFFICER)
     return [c for c in request_communes(request) if c.pk in ids]
 
 

@@ -340,7 +340,7 @@ def bulk_transition(
     wanted = set(allowed_roles or ())
     allowed_all = bool(wanted & scope.district_roles)
     allowed_communes = sorted(
-        {cid for r, ids in scope.commune_roles.items() if r in wanted for cid in ids}
+        {cid for r in scope.commune_roles if r in wanted for cid in scope.acting(r)}
     )
     role = sorted(wanted & scope.all_roles())[0] if wanted & scope.all_roles() else ""
     table = model._meta.db_table

@@ -17,6 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.actors import Reader, User
@@ -103,6 +104,13 @@ class Scope:
 
     district_roles: frozenset[str] = frozenset()
     commune_roles: dict[str, frozenset[int]] = field(default_factory=dict)
+    # Communes a reorganisation has closed: their history is read, nobody
+    # acts there any more (their open work went to the successor).
+    closed_commune_ids: frozenset[int] = frozenset()
+
+    def acting(self, role: str) -> frozenset[int]:
+        """The communes where the user may act in `role` (not the closed ones)."""
+        return self.commune_roles.get(role, frozenset()) - self.closed_commune_ids
 
     @property
     def sees_all_communes(self) -> bool:
@@ -147,7 +155,8 @@ class Scope:
 
     def roles_in(self, commune_id: int) -> set[str]:
         roles = set(self.district_roles)
-        roles.update(r for r, ids in self.commune_roles.items() if commune_id in ids)
+        if commune_id not in self.closed_commune_ids:
+            roles.update(r for r, ids in self.commune_roles.items() if commune_id in ids)
         return roles
 
     def all_roles(self) -> set[str]:
@@ -211,25 +220,36 @@ def scope_for(user: Reader) -> Scope:
     # One query for all four ways to hold a role: global permission through a
     # group or directly (district roles, object_pk NULL), guardian object
     # permission on a commune row through a group or directly (commune roles).
+    # The commune's end date rides along: a commune closed by a reorganisation
+    # is read, not acted in.
+    units = unit_model()._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT g.codename, g.object_pk FROM ({role_grants_sql()}) g "
+            f"SELECT g.codename, g.object_pk, u.valid_to IS NOT NULL AND u.valid_to <= %s "
+            f"FROM ({role_grants_sql()}) g LEFT JOIN {units} u ON u.id::text = g.object_pk "
             "WHERE g.user_id = %s AND g.codename = ANY(%s)",
-            [*[_unit_content_type().pk] * 4, user.pk, list(role_by_codename)],
+            [
+                timezone.localdate(),
+                *[_unit_content_type().pk] * 4,
+                user.pk,
+                list(role_by_codename),
+            ],
         )
         rows = cur.fetchall()
     district = frozenset(
         role_by_codename[c]
-        for c, pk in rows
+        for c, pk, _closed in rows
         if pk is None and role_by_codename[c] in DISTRICT_ROLES
     )
-    rows = [(c, pk) for c, pk in rows if pk is not None]
     commune: dict[str, set[int]] = {}
-    for codename, pk in rows:
+    closed: set[int] = set()
+    for codename, pk, is_closed in rows:
         role = role_by_codename[codename]
-        if role in COMMUNE_ROLES:
+        if pk is not None and role in COMMUNE_ROLES:
             commune.setdefault(role, set()).add(int(pk))
-    scope = Scope(district, {r: frozenset(ids) for r, ids in commune.items()})
+            if is_closed:
+                closed.add(int(pk))
+    scope = Scope(district, {r: frozenset(ids) for r, ids in commune.items()}, frozenset(closed))
     setattr(user, "_caseflow_scope", scope)  # noqa: B010 (one read per request)
     return scope
 
@@ -304,7 +324,7 @@ def may_take_task(user: Reader, task: Any) -> bool:
         commune_id = int(task.owner_permission_obj_pk)
     except (TypeError, ValueError):
         return False
-    return commune_id in scope.commune_roles.get(role, frozenset())
+    return commune_id in scope.acting(role)
 
 
 def may_create_case(user: Reader, commune_id: int) -> bool:

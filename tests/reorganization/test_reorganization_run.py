@@ -8,25 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from cases.demo.base import seed_units
-from cases.housing.models import HousingCase, HousingState
+from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
+from cases.housing.services import housing_case_create
 from cases.models import AdministrativeUnit, Person
 from cases.reorganization.mapping import load_mapping, read_mapping
 from cases.reorganization.plan import reorganization_plan
 from cases.reorganization.run import CLOSED_EVENT, MOVED_EVENT, reorganize
+from cases.selectors import cases_for_user
 from notifications.models import Notification
 from tests.factories import PersonFactory
 from workflows import flows
 from workflows.audit import verify
+from workflows.audit_presenter import EventPresenter
 from workflows.engine import transition
-from workflows.exceptions import InvalidData
+from workflows.exceptions import InvalidData, NotPermitted
 from workflows.models import AuditEvent
-from workflows.permissions import forget_scope, scope_for
+from workflows.permissions import forget_scope, may_create_case, scope_for
 
 pytestmark = pytest.mark.django_db
 EFFECTIVE = dt.date(2025, 7, 1)
@@ -138,8 +141,6 @@ def test_the_command_runs_and_reports(work: SimpleNamespace, tmp_path: Any, caps
 
 
 def test_the_trail_reads_the_move_and_the_closing_in_vietnamese(work: SimpleNamespace) -> None:
-    from workflows.audit_presenter import EventPresenter
-
     load(MERGE)
     reorganize(EFFECTIVE, actor=None)
     presenter = EventPresenter(None)
@@ -153,3 +154,22 @@ def test_the_trail_reads_the_move_and_the_closing_in_vietnamese(work: SimpleName
     closing = presenter.row(AuditEvent.objects.filter(event=CLOSED_EVENT).earliest("id"))
     assert closing.event_label == "Đơn vị hành chính kết thúc do sắp xếp"
     assert dict(closing.details)["Đơn vị kế thừa"] == "Nội Bài (00433)"
+
+
+def test_the_former_unit_is_read_not_acted_in(work: SimpleNamespace, users: Any) -> None:
+    load(MERGE)
+    reorganize(EFFECTIVE, actor=None)
+    noi_bai = AdministrativeUnit.objects.get(code="00433", valid_from=EFFECTIVE)
+    phu_lo = work.units["00448"]
+    forget_scope(users.officer)
+    scope = scope_for(users.officer)
+    # Phù Lỗ's history: still read (its closed case), but no role acts there.
+    assert work.closed.pk in set(cases_for_user(users.officer).values_list("pk", flat=True))
+    assert scope.roles_in(phu_lo.pk) == set() and "commune_officer" in scope.roles_in(noi_bai.pk)
+    assert not may_create_case(users.officer, phu_lo.pk)
+    person = cast(Person, PersonFactory(commune=noi_bai))
+    with pytest.raises(NotPermitted):
+        housing_case_create(
+            actor=users.officer, commune=phu_lo, applicant=person,
+            program=HousingProgram.MERIT, kind=HousingKind.NEW_BUILD, requested_amount=1,
+        )  # fmt: skip
