@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from cases.demo.base import seed_units
 from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
@@ -173,3 +174,28 @@ def test_the_former_unit_is_read_not_acted_in(work: SimpleNamespace, users: Any)
             actor=users.officer, commune=phu_lo, applicant=person,
             program=HousingProgram.MERIT, kind=HousingKind.NEW_BUILD, requested_amount=1,
         )  # fmt: skip
+
+
+def test_a_failure_mid_way_leaves_nothing_moved(work: SimpleNamespace) -> None:
+    """The database refuses to move Minh Trí's people (a trigger made for the
+    test), after Phù Lỗ's work was carried: the whole run is undone."""
+    load(MERGE)
+    minh_tri = work.units["00382"]
+    assert work.units["00448"].pk < minh_tri.pk  # the run carries Phù Lỗ first
+    PersonFactory(commune=minh_tri)
+    events = AuditEvent.objects.count()
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE FUNCTION refuse_move() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused for the test'; END $$ LANGUAGE plpgsql"
+        )
+        cur.execute(
+            "CREATE TRIGGER refuse_move BEFORE UPDATE OF commune_id ON cases_person FOR EACH "
+            f"ROW WHEN (OLD.commune_id = {int(minh_tri.pk)}) EXECUTE FUNCTION refuse_move()"
+        )
+    with pytest.raises(Exception, match="refused for the test"):
+        reorganize(EFFECTIVE, actor=None)
+    assert commune_of(work.submitted) == commune_of(work.draft) == "Phù Lỗ"
+    assert Person.objects.filter(commune=work.units["00448"]).exists()
+    assert not AdministrativeUnit.objects.exclude(valid_to=None).exists()
+    assert AuditEvent.objects.count() == events
