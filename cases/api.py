@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
-from cases import selectors, serializers, services
+from cases import commune_serializers, selectors, serializers, services
 from workflows import engine, flows, onestop
 from workflows.actors import signed_in
 from workflows.exceptions import InvalidData, NotFound, NotPermitted, TransitionNotAllowed
@@ -132,17 +132,17 @@ class CaseDocumentUploadView(ApiView):
 
 
 @extend_schema(
-    parameters=[serializers.CommuneFilterSerializer],
-    responses={200: serializers.CommuneDetailSerializer(many=True), 400: E, 401: E, 403: E},
+    parameters=[commune_serializers.CommuneFilterSerializer],
+    responses={200: commune_serializers.CommuneDetailSerializer(many=True), 400: E, 401: E, 403: E},
 )
 class CommuneListView(ApiView, generics.ListAPIView):
     """The communes the caller works in (every commune for district roles),
     with their dates and the units they came from and went to."""
 
-    serializer_class = serializers.CommuneDetailSerializer
+    serializer_class = commune_serializers.CommuneDetailSerializer
 
     def get_queryset(self) -> Any:
-        filters = validated_query(serializers.CommuneFilterSerializer, self.request)
+        filters = validated_query(commune_serializers.CommuneFilterSerializer, self.request)
         return selectors.communes_with_history(
             self.request.user, active_on=filters.get("active_on")
         )

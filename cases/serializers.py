@@ -9,21 +9,19 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.commune_serializers import CommuneCodeField
 from cases.models import (
-    AdministrativeUnit,
     Case,
     Category,
     Document,
     MeritSubtype,
     Person,
-    UnitChange,
 )
 from cases.selectors import communes_for_user, people_for_user
 from cases.validators import NationalIdSerializerField
@@ -58,118 +56,6 @@ class ErrorSerializer(serializers.Serializer):
 
 
 # --- registry -------------------------------------------------------------------
-
-
-class CommuneCodeField(serializers.SlugRelatedField):
-    """A commune given by its official code; the unit valid today wins.
-
-    Codes are public reference data (the administrative map), so any commune
-    resolves here; whether the caller may act in it is the service's question
-    (403), not a 'does not exist' (400).
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("slug_field", "code")
-        if not kwargs.get("read_only"):
-            kwargs.setdefault(
-                "queryset",
-                AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE),
-            )
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> AdministrativeUnit:
-        if not isinstance(data, str) or not data or "\x00" in data:
-            self.fail("invalid")
-        today = timezone.localdate()
-        queryset = self.get_queryset()
-        assert queryset is not None
-        unit = (
-            queryset.filter(code=data)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
-            .order_by("-valid_from")
-            .first()
-        )
-        if unit is None:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
-        return unit
-
-
-class CommuneSerializer(serializers.ModelSerializer):
-    # Plain string, not an enum: "kind" is also the housing kind, and one
-    # enum name must not stand for two choice sets in the schema.
-    kind = serializers.CharField(
-        read_only=True, help_text="xa (commune), thi_tran (township) or phuong (ward)."
-    )
-
-    class Meta:
-        model = AdministrativeUnit
-        fields = ["code", "name", "kind"]
-
-
-class UnitChangeSerializer(serializers.Serializer):
-    """A unit before or after a reorganisation, and how it changed."""
-
-    code = serializers.CharField()
-    name = serializers.CharField()
-    # Plain string, not an enum: "kind" names other choice sets in the schema.
-    kind = serializers.CharField(
-        help_text="merge, split (the villages listed go), rename or abolish (its level)."
-    )
-    villages = serializers.ListField(child=serializers.CharField())
-    effective = serializers.DateField()
-    decision = serializers.CharField()
-    unverified = serializers.BooleanField(help_text="A mapping still to be confirmed.")
-
-
-def _change_row(change: UnitChange, unit: AdministrativeUnit) -> dict[str, Any]:
-    return {
-        "code": unit.code,
-        "name": unit.name,
-        "kind": change.kind,
-        "villages": change.villages,
-        "effective": change.effective,
-        "decision": change.decision,
-        "unverified": change.unverified,
-    }
-
-
-class CommuneDetailSerializer(CommuneSerializer):
-    """A commune with its dates and the units it came from and went to
-    (`predecessors`, `successors`: read from prefetched changes)."""
-
-    predecessors = serializers.SerializerMethodField()
-    successors = serializers.SerializerMethodField()
-
-    class Meta(CommuneSerializer.Meta):
-        fields = [
-            *CommuneSerializer.Meta.fields,
-            "level",
-            "valid_from",
-            "valid_to",
-            "predecessors",
-            "successors",
-        ]
-
-    @extend_schema_field(UnitChangeSerializer(many=True))
-    def get_predecessors(self, unit: AdministrativeUnit) -> list[dict[str, Any]]:
-        changes = sorted(unit.changes_in.all(), key=lambda c: (c.effective, c.predecessor.code))
-        return [_change_row(c, c.predecessor) for c in changes]
-
-    @extend_schema_field(UnitChangeSerializer(many=True))
-    def get_successors(self, unit: AdministrativeUnit) -> list[dict[str, Any]]:
-        changes = sorted(
-            (c for c in unit.changes_out.all() if c.successor is not None),
-            key=lambda c: (c.effective, c.successor.code),  # type: ignore[union-attr]
-        )
-        return [_change_row(c, c.successor) for c in changes]  # type: ignore[arg-type]
-
-
-class CommuneFilterSerializer(serializers.Serializer):
-    active_on = serializers.DateField(
-        required=False,
-        input_formats=["iso-8601"],
-        help_text="YYYY-MM-DD: only the units in force that day.",
-    )
 
 
 class PersonSerializer(serializers.ModelSerializer):

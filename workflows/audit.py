@@ -162,8 +162,7 @@ def append_many(
     if not rows:
         return 0
     varying = {"chain", "seq", "commune_id", "object_id", "from_state", "prev_hash"}
-    if cases:
-        varying.add("case_id")
+    varying |= {"case_id"} if cases else set()
     occurred = template.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     fixed = {
         name: (occurred if name == "occurred_at" else getattr(template, name))

@@ -23,7 +23,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
@@ -75,12 +74,6 @@ def prompt_working_days() -> int:
     return int(getattr(settings, "ONE_STOP_PROMPT_WORKING_DAYS", 1))
 
 
-def _procedures_in_force(process: str, on: dt.date) -> QuerySet[OneStopProcedure]:
-    return OneStopProcedure.objects.filter(process=process, effective_from__lte=on).order_by(
-        "-effective_from"
-    )
-
-
 def register_on_transition(
     spec: ProcessSpec, case: Any, name: str, *, on: dt.date | None = None
 ) -> OneStopRecord | None:
@@ -93,9 +86,9 @@ def register_on_transition(
     today = on or timezone.localdate()
     if name in rules.receipt:
         # One read: the procedure in force with the office's declared days.
-        procedure = with_declared_days(
-            _procedures_in_force(case.process, today), (today, today + DECLARED_REACH)
-        ).first()
+        in_force = OneStopProcedure.objects.filter(process=case.process, effective_from__lte=today)
+        span = (today, today + DECLARED_REACH)
+        procedure = with_declared_days(in_force.order_by("-effective_from"), span).first()
         if procedure is None:
             return None
         appointment = add_declared_working_days(

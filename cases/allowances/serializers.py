@@ -26,13 +26,12 @@ from cases.allowances.models import (
     UnpaidReason,
 )
 from cases.allowances.selectors import entitlements_for_user
+from cases.commune_serializers import CommuneCodeField, CommuneSerializer
 from cases.models import Person
 from cases.selectors import case_document_checklist
 from cases.serializers import (
     ApplicantField,
     AvailableTransitionSerializer,
-    CommuneCodeField,
-    CommuneSerializer,
     DocumentSerializer,
     PersonBriefSerializer,
     RequiredDocumentSerializer,

@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.commune_serializers import CommuneCodeField, CommuneSerializer
 from cases.housing.models import (
     Disbursement,
     HousingCase,
@@ -19,8 +20,6 @@ from cases.selectors import case_document_checklist
 from cases.serializers import (
     ApplicantField,
     AvailableTransitionSerializer,
-    CommuneCodeField,
-    CommuneSerializer,
     DocumentSerializer,
     OneStopSerializer,
     PersonBriefSerializer,

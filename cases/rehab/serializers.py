@@ -8,7 +8,7 @@ from typing import Any, cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers as drf
 
-from cases import serializers
+from cases import commune_serializers, serializers
 from cases.models import Case, Person
 from cases.rehab.models import (
     CheckinResult,
@@ -104,7 +104,7 @@ class RehabPersonInputSerializer(drf.Serializer):
     address = NormalizedSerializerField(
         max_length=255, required=False, allow_blank=True, default=""
     )
-    commune = serializers.CommuneCodeField(help_text="Official commune code, e.g. 00448.")
+    commune = commune_serializers.CommuneCodeField(help_text="Official commune code, e.g. 00448.")
 
 
 class ReferralCreateSerializer(RehabPersonInputSerializer):
@@ -277,7 +277,7 @@ class RehabCaseDetailSerializer(drf.Serializer):
     waiting_for = drf.SerializerMethodField(
         help_text="The role whose step it is; empty when the case is closed."
     )
-    commune = serializers.CommuneSerializer()
+    commune = commune_serializers.CommuneSerializer()
     applicant = RehabApplicantSerializer(help_text="Full data: this answer is a logged read.")
     procedure_version = ProcedureVersionSerializer()
     route = drf.CharField()
