@@ -9,6 +9,7 @@ from cases.allowances import urls as allowances_urls
 from cases.gifts import urls as gifts_urls
 from cases.housing import urls as housing_urls
 from cases.rehab import urls as rehab_urls
+from cases.reorganization import urls as reorganization_urls
 from cases.reporting import urls as reporting_urls
 from cases.views import audit as audit_views
 from cases.views import exports as export_views
@@ -18,6 +19,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Login, logout, password, second factor, the administrator's security pages.
     *accounts_urls.urlpatterns,
+    # The administrator's page of the reorganisation of units (01/07/2025).
+    *reorganization_urls.urlpatterns,
     path("tasks/", views.TaskListView.as_view(scope="inbox"), name="inbox"),
     path("tasks/queue/", views.TaskListView.as_view(scope="queue"), name="queue"),
     path("tasks/<int:pk>/claim/", views.TaskActionView.as_view(action="claim"), name="task_claim"),

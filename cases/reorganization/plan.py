@@ -52,12 +52,21 @@ class PlanLine:
     successor: Unit | None
     count: int
 
+    @property
+    def section_label(self) -> str:
+        return str(SECTIONS[self.section])
+
 
 @dataclass
 class Plan:
     effective: dt.date
     changes: list[UnitChange]
     lines: list[PlanLine] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        """The mapping's former units are all closed: the run has happened."""
+        return bool(self.changes) and all(c.predecessor.valid_to for c in self.changes)
 
     @property
     def unmapped(self) -> list[PlanLine]:
@@ -109,7 +118,8 @@ def reorganization_plan(effective: dt.date) -> Plan:
     )
     plan = Plan(effective=effective, changes=changes)
     formers, targets = targets_of(changes)
-    ids = sorted(formers)
+    # A former unit the run has closed has nothing left to move.
+    ids = sorted(pk for pk, unit in formers.items() if unit.valid_to is None)
     if not ids:
         return plan
 
@@ -120,8 +130,11 @@ def reorganization_plan(effective: dt.date) -> Plan:
 
     for spec, model, terminal in open_work_models():
         rows = model._default_manager.filter(commune_id__in=ids).exclude(state__in=terminal)
-        for row in rows.values("commune_id", "state").annotate(n=Count("pk")).order_by():
-            add("open", spec.label, spec.state_label(row["state"]), row["commune_id"], row["n"])
+        # Drug rehab is sensitive: how many records move, not in which step.
+        keys = ("commune_id",) if spec.sensitive else ("commune_id", "state")
+        for row in rows.values(*keys).annotate(n=Count("pk")).order_by():
+            state = "" if spec.sensitive else spec.state_label(row["state"])
+            add("open", spec.label, state, row["commune_id"], row["n"])
         if not _has_field(model, "flow_process"):
             continue
         commune = model._default_manager.filter(flow_process_id=OuterRef("process_id"))

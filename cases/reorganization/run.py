@@ -43,6 +43,7 @@ from notifications.models import Notification
 from workflows import audit
 from workflows.actors import User
 from workflows.exceptions import InvalidData
+from workflows.formatting import number
 from workflows.services import roles_carry
 
 Unit = AdministrativeUnit
@@ -82,7 +83,7 @@ def _refuse_unmapped(pending: dict[int, Unit], targets: dict[int, Unit | None]) 
             work[commune_id] += 1
     stuck = [
         _("%(unit)s: %(people)s people, %(work)s open items")
-        % {"unit": pending[pk].name, "people": people[pk], "work": work[pk]}
+        % {"unit": pending[pk].name, "people": number(people[pk]), "work": number(work[pk])}
         for pk in split
         if people[pk] or work[pk]
     ]

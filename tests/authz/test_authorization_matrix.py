@@ -277,6 +277,12 @@ RULES: dict[str, list[Rule]] = {
     "home": [Rule("GET", expect(302))],
     # The administrator's landing page (staff only; the others hold case roles).
     "admin_home": [Rule("GET", SECURITY_ADMIN(200))],
+    # The reorganisation of units: the administrator only (a POST without its
+    # date is refused with the form: 400).
+    "reorganization": [
+        Rule("GET", SECURITY_ADMIN(200)),
+        Rule("POST", SECURITY_ADMIN(400)),
+    ],
     # --- web UI
     "inbox": [Rule("GET", web(200))],
     "queue": [Rule("GET", web(200))],

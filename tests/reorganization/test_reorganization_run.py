@@ -13,6 +13,7 @@ from typing import Any, cast
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 
 from cases.demo.base import seed_units
 from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
@@ -23,6 +24,7 @@ from cases.reorganization.plan import reorganization_plan
 from cases.reorganization.run import CLOSED_EVENT, MOVED_EVENT, reorganize
 from cases.selectors import cases_for_user
 from notifications.models import Notification
+from tests.conftest import sign_in
 from tests.factories import PersonFactory
 from workflows import flows
 from workflows.audit import verify
@@ -199,3 +201,24 @@ def test_a_failure_mid_way_leaves_nothing_moved(work: SimpleNamespace) -> None:
     assert Person.objects.filter(commune=work.units["00448"]).exists()
     assert not AdministrativeUnit.objects.exclude(valid_to=None).exists()
     assert AuditEvent.objects.count() == events
+
+
+def test_the_administrator_reads_the_dry_run_and_runs_it_from_the_page(
+    work: SimpleNamespace, users: SimpleNamespace
+) -> None:
+    load(MERGE)
+    client = sign_in(Client(), users.admin)
+    page = client.get("/administration/reorganization/", {"effective": "01/07/2025"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Phù Lỗ (00448)" in html and "Nội Bài (00433)" in html
+    assert "Những gì sẽ chuyển (chạy thử)" in html
+    unconfirmed = client.post("/administration/reorganization/", {"effective": "01/07/2025"})
+    assert unconfirmed.status_code == 400 and commune_of(work.draft) == "Phù Lỗ"
+    done = client.post(
+        "/administration/reorganization/", {"effective": "01/07/2025", "confirm": "on"}
+    )
+    assert done.status_code == 200 and "3 đơn vị cũ đã kết thúc." in done.content.decode()
+    assert commune_of(work.draft) == "Nội Bài"
+    again = client.get("/administration/reorganization/", {"effective": "01/07/2025"})
+    assert "đã thực hiện xong" in again.content.decode()

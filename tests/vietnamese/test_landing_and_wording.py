@@ -42,6 +42,7 @@ def test_the_administrator_lands_on_their_own_page_and_is_named_by_role(users: A
         reverse("security_lockouts"),
         reverse("security_accounts"),
         reverse("audit_verify"),
+        reverse("reorganization"),
     }
     assert "Không có tài khoản hay địa chỉ nào bị khóa." in _text(landing)
 
