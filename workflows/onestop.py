@@ -44,11 +44,11 @@ from workflows.outbox import outbox
 from workflows.permissions import (
     COMMUNE_ROLES,
     Role,
-    _unit_content_type,
     role_codename,
     role_grants_sql,
     roles_for_case,
     scoped,
+    unit_content_type,
 )
 from workflows.registry import all_specs, spec_for
 from workflows.registry_models import case_model, case_processes
@@ -350,7 +350,7 @@ def apology_prompts_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         "event": PROMPT_EVENT,
         "officer": role_codename(Role.COMMUNE_OFFICER),
         "commune_codes": sorted(role_codename(r) for r in COMMUNE_ROLES),
-        "ct": _unit_content_type().pk,
+        "ct": unit_content_type().pk,
         "title": title,
         "title_past": title_past,
         "today": today,

@@ -172,7 +172,7 @@ class Scope:
 EMPTY_SCOPE = Scope()
 
 
-def _unit_content_type() -> ContentType:
+def unit_content_type() -> ContentType:
 
     return ContentType.objects.get_for_model(unit_model())
 
@@ -230,7 +230,7 @@ def scope_for(user: Reader) -> Scope:
             "WHERE g.user_id = %s AND g.codename = ANY(%s)",
             [
                 timezone.localdate(),
-                *[_unit_content_type().pk] * 4,
+                *[unit_content_type().pk] * 4,
                 user.pk,
                 list(role_by_codename),
             ],
@@ -346,7 +346,7 @@ def role_holders_sql(role: str, commune_id: int | None) -> tuple[str, list[Any]]
     (on `commune_id`, for commune roles)."""
     # Only the two ways a role of its kind can be held (the query runs for
     # every transition's outbox rows: half the union plans and reads half).
-    ct = _unit_content_type().pk
+    ct = unit_content_type().pk
     if role in COMMUNE_ROLES:
         grants = OBJECT_GRANTS_SQL.format(ct="%s")
         where, params = "g.object_pk = %s", [ct, ct, role_codename(role), str(commune_id)]

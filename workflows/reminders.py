@@ -40,9 +40,9 @@ from workflows.permissions import (
     COMMUNE_ROLES,
     REHAB_ROLES,
     Role,
-    _unit_content_type,
     role_codename,
     role_grants_sql,
+    unit_content_type,
 )
 
 T = ReminderSent.Threshold
@@ -163,7 +163,7 @@ def reminders_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     calendar = WorkingCalendar.load(today - reach, today + reach)
     windows = threshold_windows(today, calendar, before, escalate_after)
     common: dict[str, Any] = {
-        "ct": _unit_content_type().pk,
+        "ct": unit_content_type().pk,
         "open": OPEN_STATUSES,
         "commune_codes": sorted(role_codename(r) for r in COMMUNE_ROLES),
         "leader": role_codename(Role.COMMUNE_LEADER),

@@ -137,30 +137,28 @@ def read_mapping(file_name: str, content: bytes) -> list[MappingRow]:
     return rows
 
 
-def _former_unit(row: MappingRow, effective: dt.date, errors: list[str]) -> Unit | None:
-    """The unit the row's old code names before the date, its name checked
-    (codes are reused by the new units)."""
-    eve = effective - dt.timedelta(days=1)
-    found = list(
-        Unit.objects.filter(Unit.in_force_on(eve), code=row.old_code).exclude(
-            level=Unit.Level.PROVINCE
-        )
-    )
-    if not found:
-        message = _("no unit has the code %(code)s.") % {"code": row.old_code}
-        errors.append(_error(row.number, message))
-        return None
-    unit = found[0]
-    if fold_text(unit.name) != fold_text(row.old_name):
-        errors.append(
-            _error(
-                row.number,
-                _("the code %(code)s is %(unit)s, not %(name)s.")
-                % {"code": row.old_code, "unit": unit.name, "name": row.old_name},
+def _former_units(rows: list[MappingRow], effective: dt.date, errors: list[str]) -> dict[int, Unit]:
+    """Row number -> the unit its old code names the day before the date (one
+    query, `AdministrativeUnit.by_code`), its name checked: codes are reused
+    by the new units."""
+    named = Unit.by_code(sorted({r.old_code for r in rows}), on=effective - dt.timedelta(days=1))
+    found: dict[int, Unit] = {}
+    for row in rows:
+        unit = named.get(row.old_code)
+        if unit is None or unit.level == Unit.Level.PROVINCE:
+            message = _("no unit has the code %(code)s.") % {"code": row.old_code}
+            errors.append(_error(row.number, message))
+        elif fold_text(unit.name) != fold_text(row.old_name):
+            errors.append(
+                _error(
+                    row.number,
+                    _("the code %(code)s is %(unit)s, not %(name)s.")
+                    % {"code": row.old_code, "unit": unit.name, "name": row.old_name},
+                )
             )
-        )
-        return None
-    return unit
+        else:
+            found[row.number] = unit
+    return found
 
 
 def _check_rows(
@@ -235,7 +233,7 @@ def load_mapping(
     if not decision:
         raise InvalidData(_("Name the decision the mapping comes from."), code="decision_required")
     errors: list[str] = []
-    formers = {r.number: u for r in rows if (u := _former_unit(r, effective, errors)) is not None}
+    formers = _former_units(rows, effective, errors)
     names = _check_rows(rows, formers, errors)
     if errors:
         raise _mapping_errors(errors)

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from workflows.permissions import (
     Role,
     role_codename,
     role_grants_sql,
+    unit_content_type,
 )
 from workflows.registry import all_specs, routed_specs
 from workflows.task_status import OPEN_TASK
@@ -177,11 +177,7 @@ def _grants(plan: Plan, ids: list[int], add: Any) -> None:
             f"SELECT g.object_pk, g.codename, count(DISTINCT g.user_id) "
             f"FROM ({role_grants_sql()}) g "
             "WHERE g.object_pk = ANY(%s) AND g.codename = ANY(%s) GROUP BY 1, 2",
-            [*[_unit_content_type_id()] * 4, [str(i) for i in ids], list(by_codename)],
+            [*[unit_content_type().pk] * 4, [str(i) for i in ids], list(by_codename)],
         )
         for object_pk, codename, n in cur.fetchall():
             add("grants", ROLE_LABELS[by_codename[codename]], "", int(object_pk), n)
-
-
-def _unit_content_type_id() -> int:
-    return ContentType.objects.get_for_model(Unit).pk

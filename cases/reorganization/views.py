@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -18,7 +17,7 @@ from django.views import View
 from cases.models import UnitChange
 from cases.reorganization.plan import SECTIONS, reorganization_plan
 from cases.reorganization.run import reorganize
-from cases.views.base import error_page
+from cases.views.base import staff_only
 from workflows.actors import signed_in
 from workflows.exceptions import InvalidData
 from workflows.forms import VnDateField
@@ -48,12 +47,7 @@ class ReorganizationView(View):
     template = "reorganization/plan.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (user.is_staff or user.is_superuser):
-            return error_page(request, _("This page is for the administrator."), 403)
-        return super().dispatch(request, *args, **kwargs)
+        return staff_only(request) or super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = ReorganizationForm(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.forms import BaseForm
@@ -274,3 +275,14 @@ class ActionForm:
         # Behind a <details> fold: dangerous or in need of a reason.
         self.folded = tspec.danger or tspec.reason_required
         self.form = form
+
+
+def staff_only(request: HttpRequest) -> HttpResponse | None:
+    """The answer for a visitor who is not the administrator (a staff
+    account): the login page when anonymous, else 403; None for staff."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not (user.is_staff or user.is_superuser):
+        return error_page(request, _("This page is for the administrator."), 403)
+    return None

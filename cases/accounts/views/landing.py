@@ -4,14 +4,12 @@ check). The administrator holds no case role, so the case pages are not theirs."
 
 from __future__ import annotations
 
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views import View
 
 from cases.accounts import selectors, services
-from cases.views.base import error_page
+from cases.views.base import staff_only
 from workflows.audit_check import may_verify
 
 
@@ -22,11 +20,10 @@ class AdminHomeView(View):
     http_method_names = ["get"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        refused = staff_only(request)
+        if refused is not None:
+            return refused
         user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (user.is_staff or user.is_superuser):
-            return error_page(request, _("This page is for the administrator."), 403)
         security = services.may_manage_security(user)
         context = {
             "security": security,

@@ -7,10 +7,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from cases.reorganization.mapping import load_mapping, read_mapping
+from cases.reorganization.cli import command_error, load_file
 from workflows.exceptions import InvalidData
 
 
@@ -36,16 +36,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["file"]
         try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}") from None
-        try:
-            rows = read_mapping(path.name, content)
             with transaction.atomic():
-                result = load_mapping(
-                    rows,
+                rows, result = load_file(
+                    options["file"],
                     effective=options["effective"],
                     decision=options["decision"],
                     unverified=options["unverified"],
@@ -53,8 +47,7 @@ class Command(BaseCommand):
                 if options["dry_run"]:
                     transaction.set_rollback(True)
         except InvalidData as exc:
-            lines = [str(exc.message)] + [f"  {e}" for e in exc.fields.get("rows", [])]
-            raise CommandError("\n".join(lines)) from None
+            raise command_error(exc) from None
         verb = "would be" if options["dry_run"] else "were"
         new = ", ".join(f"{u.code} {u.name}" for u in result.units_created) or "none"
         self.stdout.write(

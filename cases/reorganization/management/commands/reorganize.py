@@ -7,10 +7,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from cases.reorganization.mapping import load_mapping, read_mapping
+from cases.reorganization.cli import command_error, load_file
 from cases.reorganization.plan import SECTIONS, Plan, reorganization_plan
 from cases.reorganization.run import RunResult, reorganize
 from workflows.exceptions import InvalidData
@@ -45,13 +45,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 if options["mapping"]:
-                    path: Path = options["mapping"]
-                    try:
-                        content = path.read_bytes()
-                    except OSError as exc:
-                        raise CommandError(f"{path}: {exc.strerror}") from None
-                    load_mapping(
-                        read_mapping(path.name, content),
+                    load_file(
+                        options["mapping"],
                         effective=effective,
                         decision=options["decision"],
                         unverified=options["unverified"],
@@ -68,8 +63,7 @@ class Command(BaseCommand):
                         )
                     )
         except InvalidData as exc:
-            details = [f"  {e}" for values in exc.fields.values() for e in values]
-            raise CommandError("\n".join([str(exc.message), *details])) from None
+            raise command_error(exc) from None
         self.stdout.write(output)
 
 
@@ -107,7 +101,7 @@ def report(plan: Plan) -> str:
                 f"{line.successor.name} ({line.successor.code})"
             )
         detail = f" — {line.detail}" if line.detail else ""
-        out.append(f"  {SECTIONS[line.section]}: {line.what}{detail}: {line.count}")
+        out.append(f"  {line.section_label}: {line.what}{detail}: {line.count}")
     if plan.unmapped:
         out.append(
             "Cannot be mapped (unit split by villages; the people's village is not on record):"
@@ -115,7 +109,7 @@ def report(plan: Plan) -> str:
         for line in plan.unmapped:
             detail = f" — {line.detail}" if line.detail else ""
             out.append(
-                f"  {line.former.name} ({line.former.code}): {SECTIONS[line.section]}: "
+                f"  {line.former.name} ({line.former.code}): {line.section_label}: "
                 f"{line.what}{detail}: {line.count}"
             )
     totals = ", ".join(f"{SECTIONS[s]} {plan.total(s)}" for s in SECTIONS)
