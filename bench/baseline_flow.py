@@ -34,7 +34,7 @@ from viewflow.workflow.models import Process
 from cases.housing.models import HousingState
 from cases.models import Case
 from workflows import flows as ours
-from workflows.permissions import Role
+from workflows.permissions import Role, role_permission
 
 S = HousingState
 
@@ -59,13 +59,13 @@ class BaselineHousingFlow(flow.Flow):
         .Case(this.disburse_final, ours.state_in(S.COMPLETION_ACCEPTED))
         .Default(this.end)
     )
-    prepare = ours.human_task(Role.COMMUNE_OFFICER)
-    verify = ours.human_task(Role.COMMUNE_LEADER)
-    review = ours.human_task(Role.DISTRICT_SPECIALIST)
-    approve = ours.human_task(Role.OFFICE_HEAD)
-    disburse_advance = ours.human_task(Role.ACCOUNTANT)
-    accept_completion = ours.human_task(Role.COMMUNE_OFFICER)
-    disburse_final = ours.human_task(Role.ACCOUNTANT)
+    prepare = ours.human_task(role_permission(Role.COMMUNE_OFFICER))
+    verify = ours.human_task(role_permission(Role.COMMUNE_LEADER))
+    review = ours.human_task(role_permission(Role.DISTRICT_SPECIALIST))
+    approve = ours.human_task(role_permission(Role.OFFICE_HEAD))
+    disburse_advance = ours.human_task(role_permission(Role.ACCOUNTANT))
+    accept_completion = ours.human_task(role_permission(Role.COMMUNE_OFFICER))
+    disburse_final = ours.human_task(role_permission(Role.ACCOUNTANT))
     end = flow.End()
 
     def start_case(self, activation: Any, case: Case) -> Process:

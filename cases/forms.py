@@ -121,6 +121,9 @@ class PersonForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), choices=Person.Sex.choices, widget=forms.RadioSelect)
     national_id = NationalIdField(label=_("National ID number (CCCD)"))
     commune = forms.TypedChoiceField(label=_("Commune"), coerce=int)
+    village = NormalizedFormField(
+        label=_("Village (thôn, tổ dân phố)"), max_length=120, required=False
+    )
     address = NormalizedFormField(label=_("Address"), max_length=255, required=False)
     categories = forms.MultipleChoiceField(
         label=_("Categories"),

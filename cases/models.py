@@ -79,6 +79,9 @@ class AdministrativeUnit(models.Model):
         permissions = [
             ("role_commune_officer", _("Commune social-affairs officer")),
             ("role_commune_leader", _("Commune People's Committee leader")),
+            ("role_commune_specialist", _("Commune culture–society specialist")),
+            ("role_commune_chairman", _("Commune People's Committee chairman")),
+            ("role_commune_accountant", _("Commune accountant")),
             ("role_district_specialist", _("District specialist")),
             ("role_office_head", _("Head of the office")),
             ("role_accountant", _("Accountant")),
@@ -93,6 +96,25 @@ class AdministrativeUnit(models.Model):
             self.kind, ""
         )
         return f"{prefix} {self.name}".strip()
+
+    @classmethod
+    def devolved_sql(cls) -> str:
+        """SQL of one row: the highest unit id, and the ids of the communes
+        with no district above them (the two-level government's, whose own
+        staff do the district's steps)."""
+        t = cls._meta.db_table
+        return (
+            f"SELECT (SELECT max(id) FROM {t}) AS top, ARRAY(SELECT u.id FROM {t} u "
+            f"LEFT JOIN {t} p ON p.id = u.parent_id WHERE u.level = 'commune' "
+            "AND p.level IS DISTINCT FROM 'district') AS ids"
+        )
+
+    @classmethod
+    def lineage_sql(cls) -> str:
+        """SQL of (predecessor_id, successor_id), every line of every
+        reorganisation: the staff of a successor read its predecessors' history."""
+        table = UnitChange._meta.db_table
+        return f"SELECT predecessor_id, successor_id FROM {table} WHERE successor_id IS NOT NULL"
 
     @classmethod
     def by_code(
@@ -241,6 +263,11 @@ class Person(models.Model):
     )
     address = NormalizedCharField(_("address"), max_length=255, blank=True)
     commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="people")
+    # The village (thôn, tổ dân phố) within the commune: a unit split by
+    # villages sends each person to the successor that took their village.
+    village = NormalizedCharField(
+        _("village (thôn, tổ dân phố)"), max_length=120, blank=True, default="", db_default=""
+    )
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
@@ -294,6 +321,43 @@ class Person(models.Model):
         return birth_date_display(self.date_of_birth, self.birth_year_only)
 
 
+class PersonAddress(models.Model):
+    """Where a person lived from a date: written when they are registered and
+    when a reorganisation moves their commune (the national-ID registry is
+    not touched). The latest row is the person's address now."""
+
+    class Reason(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        REORGANIZATION = "reorganization", _("Administrative units reorganised")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
+    commune = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, related_name="+")
+    village = NormalizedCharField(
+        _("village (thôn, tổ dân phố)"), max_length=120, blank=True, default="", db_default=""
+    )
+    address = NormalizedCharField(_("address"), max_length=255, blank=True)
+    since = models.DateField(_("from"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    previous_commune = models.ForeignKey(
+        AdministrativeUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("previous commune"),
+    )
+    decision = NormalizedCharField(_("decision"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("address history")
+        verbose_name_plural = _("address history")
+        ordering = ["person", "since", "pk"]
+        indexes = [models.Index(fields=["person", "since"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.commune} ({vn_date(self.since)})"
+
+
 def birth_date_display(date_of_birth: dt.date | None, year_only: bool) -> str:
     """For values read without a Person (exports from .values()): the same text."""
     if date_of_birth is None:
@@ -309,6 +373,10 @@ class Case(FSMModelMixin, models.Model):
         REHAB_COMPULSORY = "rehab_compulsory", _("Compulsory drug rehab referral")
         REHAB_VOLUNTARY = "rehab_voluntary", _("Voluntary drug rehab")
         ALLOWANCE = "allowance", _("Monthly allowance decision")
+
+    # A reorganisation splitting a commune by villages sends a case where its
+    # applicant's village went (`cases.reorganization.portions`).
+    COMMUNE_BY_PERSON = "applicant"
 
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     process = models.CharField(_("process"), max_length=20, choices=Process.choices)

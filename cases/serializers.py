@@ -74,6 +74,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "sex",
             "national_id",
             "commune",
+            "village",
             "address",
             "categories",
             "merit_subtype",
@@ -90,6 +91,10 @@ class PersonCreateSerializer(serializers.Serializer):
     sex = serializers.ChoiceField(choices=Person.Sex.choices)
     national_id = NationalIdSerializerField()  # consistent with date of birth and sex
     commune = CommuneCodeField(help_text="Official commune code, e.g. 00448.")
+    village = NormalizedSerializerField(
+        max_length=120, required=False, allow_blank=True, default="",
+        help_text="Village (thôn, tổ dân phố) within the commune.",
+    )
     address = NormalizedSerializerField(
         max_length=255, required=False, allow_blank=True, default=""
     )

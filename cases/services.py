@@ -12,9 +12,18 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import AdministrativeUnit, Case, Category, Document, DocumentRequirement, Person
+from cases.models import (
+    AdministrativeUnit,
+    Case,
+    Category,
+    Document,
+    DocumentRequirement,
+    Person,
+    PersonAddress,
+)
 from cases.uploads.documents import EXTENSIONS, SIGNATURES, sniff_document
 from cases.uploads.refusals import Refusal, refused
 from cases.validators import national_id_errors
@@ -22,9 +31,9 @@ from workflows import audit
 from workflows.actors import User
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.permissions import (
-    DOCUMENT_ROLES,
     REHAB_COMMUNE_ROLES,
     SENSITIVE_PROCESSES,
+    document_roles,
     may_manage_registry,
     may_upload_document,
     roles_for_case,
@@ -58,14 +67,16 @@ def person_insert(
     date_of_birth: dt.date,
     sex: str,
     address: str = "",
+    village: str = "",
     categories: list[str] | None = None,
     merit_subtype: str = "",
     rehab_only: bool = False,
     actor_role: str = "",
 ) -> Person | None:
-    """The one way a person enters a registry: the row and its audit event in
-    one transaction. None when the same national ID entered that registry a
-    moment ago (the caller says what that means). Checks are the caller's."""
+    """The one way a person enters a registry: the row, the first line of
+    their address history and the audit event in one transaction. None when
+    the same national ID entered that registry a moment ago (the caller says
+    what that means). Checks are the caller's."""
     try:
         with transaction.atomic():
             person = Person.objects.create(
@@ -75,9 +86,18 @@ def person_insert(
                 national_id=national_id,
                 commune=commune,
                 address=address,
+                village=village,
                 categories=list(categories or []),
                 merit_subtype=merit_subtype,
                 rehab_only=rehab_only,
+            )
+            PersonAddress.objects.create(
+                person=person,
+                commune=commune,
+                village=village,
+                address=address,
+                since=timezone.localdate(),
+                reason=PersonAddress.Reason.REGISTERED,
             )
             audit.record(
                 actor=actor,
@@ -102,6 +122,7 @@ def person_create(
     national_id: str,
     commune: AdministrativeUnit,
     address: str = "",
+    village: str = "",
     categories: list[str] | None = None,
     merit_subtype: str = "",
 ) -> Person:
@@ -129,6 +150,7 @@ def person_create(
         date_of_birth=date_of_birth,
         sex=sex,
         address=address,
+        village=village,
         categories=categories,
         merit_subtype=merit_subtype,
     )
@@ -253,7 +275,8 @@ def documents_upload(*, actor: User, case: Case, files: list[DocumentFile]) -> l
     audit event per file; a failure while storing removes the files already
     written, so nothing is left half-stored."""
     roles = roles_for_case(actor, case)
-    if not roles & (REHAB_COMMUNE_ROLES if case.process in SENSITIVE_PROCESSES else DOCUMENT_ROLES):
+    sensitive = case.process in SENSITIVE_PROCESSES
+    if not roles & (REHAB_COMMUNE_ROLES if sensitive else document_roles(case.commune_id)):
         raise NotPermitted(_("You cannot add documents to this case."))
     if not may_upload_document(actor, case):
         raise _no_documents_now()

@@ -352,6 +352,9 @@ IMPORT_PARSER_MEMORY_BYTES = int(os.environ.get("IMPORT_PARSER_MEMORY_BYTES", 10
 IMPORT_PARSER_CPU_SECONDS = int(os.environ.get("IMPORT_PARSER_CPU_SECONDS", 30))
 IMPORT_PARSER_TIMEOUT_SECONDS = float(os.environ.get("IMPORT_PARSER_TIMEOUT_SECONDS", 60))
 
+# The demo replays the 2025 reorganisation after its 2024 history (tests of
+# the 2024 world alone turn it off).
+DEMO_REORGANIZATION = True
 # The monthly allowances demo (`seed_demo`) replays 2024's payrolls in these
 # communes (codes; None: all of them, [] : none). The people and the report's
 # figures are the same whatever the choice; fewer communes, fewer payrolls.

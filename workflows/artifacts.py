@@ -275,7 +275,7 @@ def task_objects(
             task_id=task_id,
             object_id=object_id,
             is_case=case_id is not None,
-            spec=registry.spec_named(code, route or ""),
+            spec=registry.spec_at(code, route or "", commune.pk if commune else None),
             commune=commune,
             name=name or "",
             state=state or "",

@@ -36,7 +36,7 @@ from workflows.models import AuditEvent
 from workflows.permissions import (
     ROLE_LABELS,
 )
-from workflows.registry import all_specs, routed_specs, row_labels, spec_for
+from workflows.registry import all_specs, routed_specs, row_labels, spec_at
 from workflows.registry_models import case_processes, document_requirement_model
 
 # --- how an event reads: one presenter for the table and the exports ---------------
@@ -59,10 +59,12 @@ def _specs_by_name() -> tuple[dict[str, Any], dict[str, str]]:
     return transitions, states
 
 
-def _spec_of_case(case: Any) -> Any:
-
+def _spec_of_case(case: Any, commune_id: int | None = None) -> Any:
+    """The spec of the case's route where the event happened: an event
+    before a reorganisation reads as the district route named it."""
     try:
-        return spec_for(case)
+        route = str(getattr(case, "route", "") or "")
+        return spec_at(str(case.process), route, commune_id or case.commune_id)
     except (KeyError, StopIteration):
         return None
 
@@ -192,7 +194,7 @@ class EventPresenter:
     def spec_of(self, ev: AuditEvent) -> Any:
         """The spec of the event's case, or of the process object it is about."""
         if ev.case_id is not None:
-            return _spec_of_case(ev.case)
+            return _spec_of_case(ev.case, ev.commune_id)
         return self.object_specs.get(ev.object_type)
 
     def row(self, ev: AuditEvent, spec: Any = None) -> EventRow:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -28,8 +29,8 @@ from workflows.deadlines import deadline_create_for_task
 from workflows.exceptions import NotPermitted, TransitionNotAllowed
 from workflows.permissions import may_take_task, role_permission
 from workflows.registry import flow_for, spec_for
-from workflows.registry_models import unit_model
-from workflows.specs import ProcessSpec, Step
+from workflows.registry_models import devolved_unit, unit_model
+from workflows.specs import DEVOLVED_ROUTE, ProcessSpec, Step
 from workflows.task_status import OPEN_TASK
 
 Condition = Callable[[Any], bool]
@@ -98,11 +99,11 @@ def process_commune(process: Process) -> Any:
     )
 
 
-def human_task(role: str, title: Any = None) -> Any:
+def human_task(permission: Any, title: Any = None) -> Any:
     return (
         flow.View(OpenCaseView.as_view())
         .Annotation(title=title)
-        .Permission(role_permission(role), obj=process_commune)
+        .Permission(permission, obj=process_commune)
         .onCreate(lambda activation: deadline_create_for_task(activation.task))
         .Next(this.route)
     )
@@ -113,16 +114,49 @@ def _start_case(self: Any, activation: Any, case: Any) -> Process:
     return activation.process
 
 
-def _nodes(specs: Sequence[ProcessSpec]) -> dict[str, tuple[Step, dict[str, tuple[str, ...]]]]:
-    """Every step of every route, by node name, with its states on each route."""
-    nodes: dict[str, tuple[Step, dict[str, tuple[str, ...]]]] = {}
+Node = tuple[Step, dict[str, tuple[str, ...]], dict[str, str]]
+
+
+def _nodes(specs: Sequence[ProcessSpec]) -> dict[str, Node]:
+    """Every step of every route, by node name, with its states and its role
+    on each route. Only the commune route of a devolved process may give a
+    step to another role (`workflows.devolution`)."""
+    nodes: dict[str, Node] = {}
     for spec in specs:
         for step in spec.steps:
-            first, by_route = nodes.setdefault(step.name, (step, {}))
-            if (first.role, str(first.title)) != (step.role, str(step.title)):
+            first, by_route, roles = nodes.setdefault(step.name, (step, {}, {}))
+            same = (first.role, str(first.title)) == (step.role, str(step.title))
+            if not same and spec.route != DEVOLVED_ROUTE:
                 raise ValueError(f"step {step.name} differs between the routes of {spec.code}")
             by_route[str(spec.route)] = tuple(str(s) for s in step.states)
+            roles[str(spec.route)] = step.role
     return nodes
+
+
+def _task_route(activation: Any) -> str:
+    """The route whose roles a new task waits for: the commune route in a
+    commune of the two-level government."""
+    commune_id = _artifact_value(activation, "commune_id")
+    return DEVOLVED_ROUTE if devolved_unit(commune_id) else ""
+
+
+@dataclass(frozen=True)
+class RoutePermission:
+    """The permission a task of a step a commune role took over waits for:
+    that of the role of the route its object follows."""
+
+    roles: dict[str, str]  # route -> role
+
+    def __call__(self, activation: Any) -> str:
+        return role_permission(self.roles[_task_route(activation)])
+
+
+def _permission(roles: dict[str, str]) -> Any:
+    """The permission a step's task waits for: its role's, or, for a step a
+    commune role took over, the role of the route the object follows."""
+    if len(set(roles.values())) == 1:
+        return role_permission(next(iter(roles.values())))
+    return RoutePermission(roles)
 
 
 def flow_from_spec(
@@ -136,11 +170,11 @@ def flow_from_spec(
     (process and task rows) find it; `doc` is its title and description."""
     switch = flow.Switch()
     attrs: dict[str, Any] = {}
-    for node, (step, by_route) in _nodes(specs).items():
+    for node, (step, by_route, roles) in _nodes(specs).items():
         everywhere = len(by_route) == len(specs) and len(set(by_route.values())) == 1
         condition = state_in(*step.states) if everywhere else on_route(by_route)
         switch = switch.Case(getattr(this, node), condition)
-        attrs[node] = human_task(step.role, step.title)
+        attrs[node] = human_task(_permission(roles), step.title)
     return type(
         name,
         (flow.Flow,),

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from workflows.actors import Reader, User
 from workflows.exceptions import NotFound
 from workflows.registry import spec_for
-from workflows.registry_models import unit_model
+from workflows.registry_models import devolved_unit, note_devolved_units, unit_model
 
 M = TypeVar("M", bound=Model)
 
@@ -31,6 +31,12 @@ M = TypeVar("M", bound=Model)
 class Role(StrEnum):
     COMMUNE_OFFICER = "commune_officer"
     COMMUNE_LEADER = "commune_leader"
+    # The two-level government (from 01/07/2025): the commune's culture–society
+    # division does what the district office did, the commune chairman signs,
+    # the commune's accountant pays (`workflows.devolution`).
+    COMMUNE_SPECIALIST = "commune_specialist"
+    COMMUNE_CHAIRMAN = "commune_chairman"
+    COMMUNE_ACCOUNTANT = "commune_accountant"
     DISTRICT_SPECIALIST = "district_specialist"
     OFFICE_HEAD = "office_head"
     ACCOUNTANT = "accountant"
@@ -46,7 +52,15 @@ class Role(StrEnum):
 
 # Roles held on commune rows, and roles held district-wide.
 COMMUNE_ROLES = frozenset(
-    {Role.COMMUNE_OFFICER, Role.COMMUNE_LEADER, Role.COMMUNE_REHAB, Role.COMMUNE_POLICE}
+    {
+        Role.COMMUNE_OFFICER,
+        Role.COMMUNE_LEADER,
+        Role.COMMUNE_SPECIALIST,
+        Role.COMMUNE_CHAIRMAN,
+        Role.COMMUNE_ACCOUNTANT,
+        Role.COMMUNE_REHAB,
+        Role.COMMUNE_POLICE,
+    }
 )
 DISTRICT_ROLES = frozenset(
     {Role.DISTRICT_SPECIALIST, Role.OFFICE_HEAD, Role.ACCOUNTANT, Role.AUDITOR, Role.DISTRICT_REHAB}
@@ -60,6 +74,9 @@ GENERAL_DISTRICT_ROLES = DISTRICT_ROLES - REHAB_DISTRICT_ROLES
 ROLE_LABELS = {
     Role.COMMUNE_OFFICER: _("Commune officer"),
     Role.COMMUNE_LEADER: _("Commune leader"),
+    Role.COMMUNE_SPECIALIST: _("Commune culture–society specialist"),
+    Role.COMMUNE_CHAIRMAN: _("Commune chairman"),
+    Role.COMMUNE_ACCOUNTANT: _("Commune accountant"),
     Role.DISTRICT_SPECIALIST: _("District specialist"),
     Role.OFFICE_HEAD: _("Head of office"),
     Role.ACCOUNTANT: _("Accountant"),
@@ -69,6 +86,21 @@ ROLE_LABELS = {
     Role.DISTRICT_REHAB: _("District rehab staff"),
     Role.ADMIN: _("Administrator"),
 }
+# The two-level government (from 01/07/2025): the district role whose steps
+# each commune role takes over (`workflows.devolution`).
+DEVOLVED_ROLES: dict[str, str] = {
+    Role.DISTRICT_SPECIALIST: Role.COMMUNE_SPECIALIST,
+    Role.OFFICE_HEAD: Role.COMMUNE_CHAIRMAN,
+    Role.ACCOUNTANT: Role.COMMUNE_ACCOUNTANT,
+}
+
+
+def step_role(role: str, commune_id: int) -> str:
+    """The role that does `role`'s work for this commune: the commune role
+    that took over a district role in the two-level government, else itself."""
+    return DEVOLVED_ROLES.get(role, role) if devolved_unit(commune_id) else role
+
+
 UNIT_APP = "cases"
 # Processes whose cases only rehab roles may see (drug rehab: health and
 # law-enforcement data, sensitive under the personal-data law).
@@ -104,8 +136,9 @@ class Scope:
 
     district_roles: frozenset[str] = frozenset()
     commune_roles: dict[str, frozenset[int]] = field(default_factory=dict)
-    # Communes a reorganisation has closed: their history is read, nobody
-    # acts there any more (their open work went to the successor).
+    # Communes read and not acted in: those a reorganisation has closed
+    # (their open work went to the successor), and the predecessors of the
+    # communes held (their staff read their history).
     closed_commune_ids: frozenset[int] = frozenset()
 
     def acting(self, role: str) -> frozenset[int]:
@@ -221,21 +254,38 @@ def scope_for(user: Reader) -> Scope:
     # group or directly (district roles, object_pk NULL), guardian object
     # permission on a commune row through a group or directly (commune roles).
     # The commune's end date rides along: a commune closed by a reorganisation
-    # is read, not acted in.
-    units = unit_model()._meta.db_table
+    # is read, not acted in. So are the units a reorganisation made a commune
+    # out of (its predecessors, and theirs): its staff read their history.
+    unit = unit_model()
+    units = unit._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT g.codename, g.object_pk, u.valid_to IS NOT NULL AND u.valid_to <= %s "
-            f"FROM ({role_grants_sql()}) g LEFT JOIN {units} u ON u.id::text = g.object_pk "
-            "WHERE g.user_id = %s AND g.codename = ANY(%s)",
+            f"WITH RECURSIVE g AS (SELECT g.codename, g.object_pk FROM ({role_grants_sql()}) g "
+            "WHERE g.user_id = %s AND g.codename = ANY(%s)), "
+            f"line AS ({unit.lineage_sql()}), "
+            "back(codename, unit_id) AS ("
+            " SELECT g.codename, l.predecessor_id FROM g JOIN line l"
+            " ON l.successor_id::text = g.object_pk"
+            " UNION SELECT b.codename, l.predecessor_id FROM back b JOIN line l"
+            " ON l.successor_id = b.unit_id) "
+            "SELECT g.codename, g.object_pk, u.valid_to IS NOT NULL AND u.valid_to <= %s "
+            f"FROM g LEFT JOIN {units} u ON u.id::text = g.object_pk "
+            "UNION ALL SELECT codename, unit_id::text, TRUE FROM back "
+            # The two-level government's communes, for the engine's routes.
+            "UNION ALL SELECT NULL, coalesce(d.top, 0)::text || ':' || "
+            f"array_to_string(d.ids, ','), NULL FROM ({unit.devolved_sql()}) d",
             [
-                timezone.localdate(),
                 *[unit_content_type().pk] * 4,
                 user.pk,
                 list(role_by_codename),
+                timezone.localdate(),
             ],
         )
         rows = cur.fetchall()
+    [units_row] = [r for r in rows if r[0] is None]
+    rows.remove(units_row)
+    top, _colon, devolved = units_row[1].partition(":")
+    note_devolved_units(int(top or 0), [int(i) for i in devolved.split(",") if i])
     district = frozenset(
         role_by_codename[c]
         for c, pk, _closed in rows
@@ -343,13 +393,15 @@ def is_admin(user: Reader) -> bool:
 
 def role_holders_sql(role: str, commune_id: int | None) -> tuple[str, list[Any]]:
     """SQL (and positional params) selecting the ids of users who hold `role`
-    (on `commune_id`, for commune roles)."""
+    (on `commune_id`, or on any commune if None, for commune roles)."""
     # Only the two ways a role of its kind can be held (the query runs for
     # every transition's outbox rows: half the union plans and reads half).
     ct = unit_content_type().pk
     if role in COMMUNE_ROLES:
         grants = OBJECT_GRANTS_SQL.format(ct="%s")
         where, params = "g.object_pk = %s", [ct, ct, role_codename(role), str(commune_id)]
+        if commune_id is None:
+            where, params = "TRUE", params[:-1]
     else:
         grants = GLOBAL_GRANTS_SQL.format(ct="%s")
         where, params = "TRUE", [ct, ct, role_codename(role)]
@@ -387,7 +439,13 @@ def available_transitions(user: Reader, case: Any) -> list[Any]:
 DOCUMENT_STATES = frozenset(
     {"draft", "returned", "submitted", "commune_verified", "partially_disbursed"}
 )
-DOCUMENT_ROLES = frozenset({Role.COMMUNE_OFFICER, Role.DISTRICT_SPECIALIST})
+
+
+def document_roles(commune_id: int) -> frozenset[str]:
+    """Who adds documents to a general case of this commune: its officers,
+    and the specialists who review it (the district's, or the commune's in
+    the two-level government)."""
+    return frozenset({Role.COMMUNE_OFFICER, step_role(Role.DISTRICT_SPECIALIST, commune_id)})
 
 
 # Rehab dossiers take documents while compiled or registered, from the commune.
@@ -401,5 +459,5 @@ def may_upload_document(user: Reader, case: Any, *, state: str | None = None) ->
             roles_for_case(user, case) & REHAB_COMMUNE_ROLES
         )
     return (state or case.state) in DOCUMENT_STATES and bool(
-        roles_for_case(user, case) & DOCUMENT_ROLES
+        roles_for_case(user, case) & document_roles(case.commune_id)
     )

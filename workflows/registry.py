@@ -12,12 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.registry_models import case_processes
-from workflows.specs import ProcessSpec
+from workflows.registry_models import case_processes, devolved_unit
+from workflows.specs import DEVOLVED_ROUTE, ProcessSpec
 
 _specs: dict[str, ProcessSpec] = {}
 _routed: dict[tuple[str, str], ProcessSpec] = {}
 _flows: dict[str, type[Any] | None] = {}
+_devolved: dict[str, ProcessSpec] = {}
 _rows: dict[str, RowLabels] = {}
 
 
@@ -45,15 +46,23 @@ def row_labels(object_type: str) -> RowLabels | None:
 
 
 def register(
-    spec: ProcessSpec, *, flow: type[Any] | None, routes: Iterable[ProcessSpec] = ()
+    spec: ProcessSpec,
+    *,
+    flow: type[Any] | None,
+    routes: Iterable[ProcessSpec] = (),
+    devolved: ProcessSpec | None = None,
 ) -> None:
     """Make a process known to the engine: its current spec, its viewflow flow
     (None for objects that change state by decision with nobody's task waiting,
-    such as an entitlement) and, for a versioned process, the spec of every route."""
+    such as an entitlement), for a versioned process the spec of every route,
+    and for a process the district worked on, its commune route in the
+    two-level government (`workflows.devolution`)."""
     _specs[spec.code] = spec
     _flows[spec.code] = flow
     for route in routes:
         _routed[(route.code, route.route)] = route
+    if devolved is not None:
+        _devolved[spec.code] = devolved
 
 
 def all_specs() -> dict[str, ProcessSpec]:
@@ -63,14 +72,17 @@ def all_specs() -> dict[str, ProcessSpec]:
 
 
 def routed_specs() -> list[ProcessSpec]:
-    """The spec of every route of every versioned process."""
-    return list(_routed.values())
+    """The spec of every route of every versioned process, and the commune
+    routes of the processes the district worked on."""
+    return [*_routed.values(), *_devolved.values()]
 
 
 def route_specs(code: str) -> list[ProcessSpec]:
-    """Every route of a process (one for processes without versions)."""
+    """Every route of a process (one for processes without versions; the
+    district and the commune route of a devolved one)."""
     routed = [s for (c, _r), s in _routed.items() if c == code]
-    return routed or [s for c, s in _specs.items() if c == code]
+    devolved = [_devolved[code]] if code in _devolved else []
+    return (routed or [s for c, s in _specs.items() if c == code]) + devolved
 
 
 def route_choices() -> list[tuple[str, Any]]:
@@ -96,15 +108,28 @@ def flow_code(flow_class: type[Any]) -> str | None:
 
 
 def spec_for(obj: Any) -> ProcessSpec:
-    """By the case's process (and route), or by the object's model for other processes."""
+    """By the case's process (and route), or by the object's model for other
+    processes; the commune route where the object's commune has no district."""
     process = getattr(obj, "process", None)
     if process:
-        return spec_named(str(process), str(getattr(obj, "route", "") or ""))
-    return next(s for s in _specs.values() if isinstance(obj, s.model))
+        code = str(process)
+    else:
+        code = next(s.code for s in _specs.values() if isinstance(obj, s.model))
+    return spec_at(code, str(getattr(obj, "route", "") or ""), getattr(obj, "commune_id", None))
+
+
+def spec_at(code: str, route: str, commune_id: int | None) -> ProcessSpec:
+    """The spec governing an object of process `code` on `route` (its bound
+    procedure version, if any) in the commune `commune_id`."""
+    if not route and code in _devolved and commune_id is not None and devolved_unit(commune_id):
+        return _devolved[code]
+    return spec_named(code, route)
 
 
 def spec_named(code: str, route: str = "") -> ProcessSpec:
     """The spec of a process by its code, of the route's version when it has one."""
+    if route == DEVOLVED_ROUTE and code in _devolved:
+        return _devolved[code]
     return _routed.get((code, route)) or _specs[code]
 
 

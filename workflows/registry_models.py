@@ -9,6 +9,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.db import connection
 
 
 def case_model() -> Any:
@@ -29,3 +30,33 @@ def document_requirement_model() -> Any:
 def case_processes() -> list[tuple[str, Any]]:
     """The case processes (value, label): the choices of a case's `process`."""
     return list(case_model().Process.choices)
+
+
+# (highest unit id seen, the communes of the two-level government among them).
+_devolved: tuple[int, frozenset[int]] | None = None
+
+
+def devolved_unit(unit_id: int) -> bool:
+    """Is this a commune of the two-level government (no district above it,
+    from 01/07/2025), whose steps its own staff do (`workflows.devolution`)?
+
+    Every user's scope query reads them along (`permissions.scope_for`), so
+    a request asks nothing more; read here otherwise, and again when a unit
+    newer than any seen comes up. Saving a unit forgets what was read."""
+    if _devolved is None or unit_id > _devolved[0]:
+        with connection.cursor() as cur:
+            cur.execute(unit_model().devolved_sql())
+            top, ids = cur.fetchone()
+        note_devolved_units(max(top or 0, unit_id), ids)
+    assert _devolved is not None
+    return unit_id in _devolved[1]
+
+
+def note_devolved_units(top: int, ids: list[int]) -> None:
+    global _devolved
+    _devolved = (top, frozenset(ids))
+
+
+def forget_devolved_units(**_kwargs: Any) -> None:
+    global _devolved
+    _devolved = None

@@ -222,3 +222,25 @@ def role_revoke(
             user.save(update_fields=["is_staff"])
     forget_scope(user)
     return user
+
+
+def district_roles_end(*, actor: User | None, roles: Iterable[str], note: str = "") -> int:
+    """The district level is abolished: whoever holds one of these district
+    roles holds it no more (one `role_revoke` event each). Returns how many."""
+    ended = 0
+    for role in sorted(roles):
+        group = Group.objects.filter(name=str(role)).first()
+        if group is None or role not in DISTRICT_ROLES:
+            continue
+        for user in list(group.user_set.all()):
+            user.groups.remove(group)
+            audit.record(
+                actor=actor,
+                event="role_revoke",
+                object_type="auth.user",
+                object_id=str(user.pk),
+                data={"username": user.username, "group": group.name, "note": note},
+            )
+            forget_scope(user)
+            ended += 1
+    return ended

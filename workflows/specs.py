@@ -12,11 +12,15 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from workflows.exceptions import InvalidData
 from workflows.registry_models import case_model
 
 Errors = dict[str, list[Any]]
+# The route of a process's version done by the commune in the two-level
+# government (`workflows.devolution`); its district version's route is "".
+DEVOLVED_ROUTE = "commune"
 # One contract for a process's hooks. A check refuses by raising a DomainError
 # (field errors through `refuse`, anything else with its own code) and returns
 # nothing; an effect (`apply`) runs after the state changed, in the same
@@ -110,6 +114,19 @@ class ProcessSpec:
     def acting_role(self) -> dict[str, str]:
         """The role that must act next, by waiting state (from the steps)."""
         return {str(state): step.role for step in self.steps for state in step.states}
+
+    def step_title(self, name: str) -> Any:
+        """The title of the step `name` (a viewflow node's name) on this route."""
+        return next((step.title for step in self.steps if step.name == name), name)
+
+    @property
+    def route_label(self) -> str:
+        """The route (procedure version) as people call it."""
+        if self.route == DEVOLVED_ROUTE:
+            return str(_("Commune (two-level government, from 01/07/2025)"))
+        if not self.route:
+            return str(_("District office (until 30/06/2025)"))
+        return f"{_('Route')} {self.route}"
 
     @property
     def is_case(self) -> bool:

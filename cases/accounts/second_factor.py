@@ -26,7 +26,9 @@ from cases.accounts import services
 from workflows.actors import User
 from workflows.permissions import Role, scope_for
 
-SECOND_FACTOR_ROLES = frozenset({Role.OFFICE_HEAD, Role.ACCOUNTANT})
+SECOND_FACTOR_ROLES = frozenset(
+    {Role.OFFICE_HEAD, Role.ACCOUNTANT, Role.COMMUNE_CHAIRMAN, Role.COMMUNE_ACCOUNTANT}
+)
 RECOVERY_CODES = 10
 DEVICE_NAME = "authenticator"
 
@@ -38,7 +40,7 @@ def requires_second_factor(user: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return needs_second_factor(
-        user, holds_role=lambda: bool(scope_for(user).district_roles & SECOND_FACTOR_ROLES)
+        user, holds_role=lambda: bool(scope_for(user).all_roles() & SECOND_FACTOR_ROLES)
     )
 
 

@@ -15,6 +15,10 @@ class AllowancesConfig(AppConfig):
         from cases.allowances.flow import AllowanceCaseFlow, PayrollFlow, RecuperationListFlow
         from cases.allowances.spec import (
             CASE_SPEC,
+            COMMUNE_CASE_SPEC,
+            COMMUNE_ENTITLEMENT_SPEC,
+            COMMUNE_PAYROLL_SPEC,
+            COMMUNE_RECUPERATION_SPEC,
             ENTITLEMENT_SPEC,
             LINE_LABELS,
             PAYROLL_SPEC,
@@ -22,10 +26,12 @@ class AllowancesConfig(AppConfig):
         )
         from workflows import registry
 
-        registry.register(CASE_SPEC, flow=AllowanceCaseFlow)
-        registry.register(PAYROLL_SPEC, flow=PayrollFlow)
-        registry.register(RECUPERATION_SPEC, flow=RecuperationListFlow)
-        registry.register(ENTITLEMENT_SPEC, flow=None)
+        registry.register(CASE_SPEC, flow=AllowanceCaseFlow, devolved=COMMUNE_CASE_SPEC)
+        registry.register(PAYROLL_SPEC, flow=PayrollFlow, devolved=COMMUNE_PAYROLL_SPEC)
+        registry.register(
+            RECUPERATION_SPEC, flow=RecuperationListFlow, devolved=COMMUNE_RECUPERATION_SPEC
+        )
+        registry.register(ENTITLEMENT_SPEC, flow=None, devolved=COMMUNE_ENTITLEMENT_SPEC)
         registry.register_rows("allowances.payrollline", LINE_LABELS)
 
         # Long payroll lists are built in the background (cases.exports).

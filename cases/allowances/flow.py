@@ -1,11 +1,19 @@
 """The viewflow flows of the allowance processes, built from their specs."""
 
 from cases.allowances.models import AllowanceCase, Payroll, RecuperationList
-from cases.allowances.spec import CASE_SPEC, PAYROLL_SPEC, RECUPERATION_SPEC
+from cases.allowances.spec import (
+    CASE_SPEC,
+    COMMUNE_CASE_SPEC,
+    COMMUNE_PAYROLL_SPEC,
+    COMMUNE_RECUPERATION_SPEC,
+    PAYROLL_SPEC,
+    RECUPERATION_SPEC,
+)
 from workflows.flows import flow_from_spec
 
 AllowanceCaseFlow = flow_from_spec(
     CASE_SPEC,
+    COMMUNE_CASE_SPEC,
     name="AllowanceCaseFlow",
     module=__name__,
     artifact_model=AllowanceCase,
@@ -17,6 +25,7 @@ AllowanceCaseFlow = flow_from_spec(
 
 PayrollFlow = flow_from_spec(
     PAYROLL_SPEC,
+    COMMUNE_PAYROLL_SPEC,
     name="PayrollFlow",
     module=__name__,
     artifact_model=Payroll,
@@ -28,6 +37,7 @@ PayrollFlow = flow_from_spec(
 
 RecuperationListFlow = flow_from_spec(
     RECUPERATION_SPEC,
+    COMMUNE_RECUPERATION_SPEC,
     name="RecuperationListFlow",
     module=__name__,
     artifact_model=RecuperationList,

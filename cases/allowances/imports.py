@@ -39,6 +39,7 @@ from cases.uploads.refusals import Refusal, refused
 from cases.uploads.spreadsheet import Sheet, collector_paused, read_sheet
 from cases.uploads.table import Table, find_table, read_csv
 from workflows.actors import User
+from workflows.devolution import step_role
 from workflows.exceptions import DomainError, InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.formatting import number
 from workflows.permissions import Role, scope_for
@@ -132,7 +133,9 @@ def _bad_header(row: int | None, keys: set[str]) -> InvalidData:
 
 
 def _require_accountant(actor: User, payroll: Payroll) -> None:
-    if Role.ACCOUNTANT not in scope_for(actor).roles_in(payroll.commune_id):
+    if step_role(Role.ACCOUNTANT, payroll.commune_id) not in scope_for(actor).roles_in(
+        payroll.commune_id
+    ):
         raise NotPermitted(_("Only an accountant can record payment results."))
 
 

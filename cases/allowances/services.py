@@ -30,6 +30,7 @@ from cases.allowances.rates import month_start
 from cases.models import AdministrativeUnit, Case, Person
 from workflows import audit, flows
 from workflows.actors import User
+from workflows.devolution import step_role
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.formatting import month_label
 from workflows.permissions import Role, may_create_case, scope_for
@@ -37,7 +38,12 @@ from workflows.specs import refuse
 
 LN = LineState
 PAYROLL_TYPE = "allowances.payroll"
-ACCOUNTANT = frozenset({Role.ACCOUNTANT})
+
+
+def _accountant(payroll: Payroll) -> frozenset[str]:
+    """Who pays this commune's payroll: the district accountant, or the
+    commune's in the two-level government."""
+    return frozenset({step_role(Role.ACCOUNTANT, payroll.commune_id)})
 
 
 # --- decision dossiers -------------------------------------------------------------
@@ -168,7 +174,7 @@ def payroll_generate(*, actor: User, commune: AdministrativeUnit, month: dt.date
 
 
 def _require_accountant(actor: User, payroll: Payroll) -> None:
-    if not ACCOUNTANT & scope_for(actor).roles_in(payroll.commune_id):
+    if not _accountant(payroll) & scope_for(actor).roles_in(payroll.commune_id):
         raise NotPermitted(_("Only an accountant can record payment results."))
 
 
@@ -217,7 +223,7 @@ def payroll_results_record(
                 payroll_lines_among(locked, ids),
                 "record_paid",
                 actor=actor,
-                roles=ACCOUNTANT,
+                roles=_accountant(locked),
                 values={"paid_on": day},
                 refresh=False,
             )
@@ -228,7 +234,7 @@ def payroll_results_record(
                 payroll_lines_among(locked, ids),
                 "record_unpaid",
                 actor=actor,
-                roles=ACCOUNTANT,
+                roles=_accountant(locked),
                 values={"unpaid_reason": reason},
                 refresh=False,
             )
@@ -236,7 +242,7 @@ def payroll_results_record(
         totals_refresh(locked)
         audit.record(
             actor=actor,
-            actor_role=Role.ACCOUNTANT,
+            actor_role=step_role(Role.ACCOUNTANT, locked.commune_id),
             commune_id=locked.commune_id,
             object_type=PAYROLL_TYPE,
             object_id=str(locked.pk),
@@ -262,7 +268,7 @@ def payroll_unpaid_settle(
             lines.filter(pk__in=carry),
             "carry",
             actor=actor,
-            roles=ACCOUNTANT,
+            roles=_accountant(locked),
             refresh=False,
         )
         returned = move_lines(
@@ -270,7 +276,7 @@ def payroll_unpaid_settle(
             lines.filter(pk__in=give_back),
             "return_unpaid",
             actor=actor,
-            roles=ACCOUNTANT,
+            roles=_accountant(locked),
             refresh=False,
         )
         totals_refresh(locked)

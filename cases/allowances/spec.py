@@ -40,6 +40,7 @@ from cases.models import Case
 from workflows.actors import User
 from workflows.artifacts import month_text, phrase
 from workflows.audit_labels import document_label
+from workflows.devolution import devolve
 from workflows.exceptions import InvalidData, SeparationOfDuties
 from workflows.formatting import money, month_label, number
 from workflows.permissions import Role
@@ -409,3 +410,17 @@ RECUPERATION_SPEC = ProcessSpec(
         ]
     },
 )
+
+
+# In the two-level government (from 01/07/2025) the commune decides, reviews,
+# approves and pays what the district office did.
+COMMUNE_CASE_SPEC = devolve(
+    CASE_SPEC,
+    titles={
+        "review": _("Review (commune culture–society division)"),
+        "decide": _("Decide (commune chairman)"),
+    },
+)
+COMMUNE_ENTITLEMENT_SPEC = devolve(ENTITLEMENT_SPEC)
+COMMUNE_PAYROLL_SPEC = devolve(PAYROLL_SPEC)
+COMMUNE_RECUPERATION_SPEC = devolve(RECUPERATION_SPEC)

@@ -130,14 +130,14 @@ def seed_configuration(year: int) -> None:
         )
 
 
-def seed_users() -> dict[str, object]:
+def seed_users(people: list[tuple[str, Role, list[str], str]] | None = None) -> dict[str, object]:
+    """The demo's users (DEMO_USERS unless told), each with their role."""
+    people = DEMO_USERS if people is None else people
     users = {}
     existing = set(
-        User.objects.filter(username__in=[u for u, *_ in DEMO_USERS]).values_list(
-            "username", flat=True
-        )
+        User.objects.filter(username__in=[u for u, *_ in people]).values_list("username", flat=True)
     )
-    for username, role, communes, name in DEMO_USERS:
+    for username, role, communes, name in people:
         users[username] = role_grant(
             actor=None,
             username=username,

@@ -4,6 +4,7 @@ cases waiting at each step."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -58,64 +59,79 @@ PEOPLE: list[tuple[str, dt.date, str, str, str, list[str], str]] = [
 ]
 
 
-def seed_housing(units: dict[str, AdministrativeUnit], users: dict[str, Any]) -> bool:
-    """People, a replayed history and open housing cases at each step; False
-    (and nothing written) when the demo's housing cases are there already."""
+@dataclass(frozen=True)
+class Cast:
+    """Who does each step of a demo dossier in one commune: its officer and
+    leader, and who reviews, approves and pays (the district office's staff,
+    or the commune's own in the two-level government)."""
+
+    commune: AdministrativeUnit
+    officer: Any
+    leader: Any
+    specialist: Any
+    head: Any
+    accountant: Any
+
+
+def seed_housing(cast: dict[str, Cast]) -> bool:
+    """People, a replayed history and open housing cases at each step, in
+    the two communes of `cast` ("00448": the first, "00382": the second);
+    False (and nothing written) when the demo's housing cases are there."""
     if HousingCase.objects.exclude(decision_date__year=2024).exists():
         return False
     people = {}
     for name, dob, sex, nid, code, cats, sub in PEOPLE:
-        officer = users["canbo_phulo" if code == "00448" else "canbo_minhtri"]
         people[nid] = Person.objects.filter(
             national_id=nid, rehab_only=False
         ).first() or person_create(
-            actor=officer,
+            actor=cast[code].officer,
             full_name=name,
             date_of_birth=dob,
             sex=sex,
             national_id=nid,
-            commune=units[code],
-            address=f"Thôn Đông, {units[code]}",
+            commune=cast[code].commune,
+            village="Thôn Đông",
+            address=f"Thôn Đông, {cast[code].commune}",
             categories=cats,
             merit_subtype=sub,
         )
-    u = users
-    seed_history(units, people, u)
-    # A draft waiting for documents, in Phù Lỗ.
+    a, b = cast["00448"], cast["00382"]
+    seed_history(cast, people)
+    # A draft waiting for documents, in the first commune.
     housing_case_create(
-        actor=u["canbo_phulo"],
-        commune=units["00448"],
+        actor=a.officer,
+        commune=a.commune,
         applicant=people["001162004567"],
         program=HousingProgram.POOR,
         kind=HousingKind.REPAIR,
         requested_amount=30_000_000,
         description="Mái nhà dột nát, tường nứt.",
     )
-    # Submitted, waiting for the Phù Lỗ leader.
+    # Submitted, waiting for the first commune's leader.
     c2 = housing_case_create(
-        actor=u["canbo_phulo"],
-        commune=units["00448"],
+        actor=a.officer,
+        commune=a.commune,
         applicant=people["001048001234"],
         program=HousingProgram.MERIT,
         kind=HousingKind.NEW_BUILD,
         requested_amount=80_000_000,
         description="Nhà tạm, xuống cấp nghiêm trọng.",
     )
-    upload_all_documents(u["canbo_phulo"], c2)
-    engine.transition(c2, "submit", actor=u["canbo_phulo"])
-    # In Minh Trí, verified by the commune: waiting for the district specialist.
+    upload_all_documents(a.officer, c2)
+    engine.transition(c2, "submit", actor=a.officer)
+    # In the second, verified by the commune: waiting for the review.
     c3 = housing_case_create(
-        actor=u["canbo_minhtri"],
-        commune=units["00382"],
+        actor=b.officer,
+        commune=b.commune,
         applicant=people["001155002468"],
         program=HousingProgram.MERIT,
         kind=HousingKind.REPAIR,
         requested_amount=20_000_000,
         description="Cần sửa chữa mái và nền nhà.",
     )
-    upload_all_documents(u["canbo_minhtri"], c3)
-    engine.transition(c3, "submit", actor=u["canbo_minhtri"])
-    engine.transition(c3, "verify", actor=u["lanhdao_minhtri"])
+    upload_all_documents(b.officer, c3)
+    engine.transition(c3, "submit", actor=b.officer)
+    engine.transition(c3, "verify", actor=b.leader)
     return True
 
 
@@ -148,7 +164,7 @@ def _on(day: dt.date) -> Any:
     return time_machine.travel(when, tick=False)
 
 
-def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person], u: Any) -> None:
+def seed_history(cast: dict[str, Cast], people: dict[str, Person]) -> None:
     """Replay earlier dossiers through the engine at their own dates (the
     audit trail, tasks, deadlines and register carry those dates), then one
     dossier that has waited at the district past its due date (it shows as
@@ -160,11 +176,8 @@ def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person]
         seed_configuration(year)
     cases: list[HousingCase] = []
     for code, nid, ago, days, outcome, apology in HISTORY:
-        officer, leader = (
-            (u["canbo_phulo"], u["lanhdao_phulo"])
-            if code == "00448"
-            else (u["canbo_minhtri"], u["lanhdao_minhtri"])
-        )
+        who = cast[code]
+        officer, leader = who.officer, who.leader
         person = people[nid]
         programs: dict[str, HousingProgram] = {
             Category.MERIT: HousingProgram.MERIT,
@@ -177,7 +190,7 @@ def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person]
         with _on(received):
             case = housing_case_create(
                 actor=officer,
-                commune=units[code],
+                commune=who.commune,
                 applicant=person,
                 program=program,
                 kind=HousingKind.REPAIR,
@@ -193,7 +206,7 @@ def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person]
             with _on(calendar.add_working_days(appointment, -1)):
                 apology_issue(
                     case,
-                    actor=u["chuyenvien"],
+                    actor=who.specialist,
                     new_due_on=calendar.add_working_days(appointment, 5),
                     reason="Chờ kết quả thẩm định thực địa của Phòng.",
                 )
@@ -202,17 +215,17 @@ def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person]
                 engine.transition(
                     case,
                     "reject",
-                    actor=u["chuyenvien"],
+                    actor=who.specialist,
                     reason="Hộ đã được hỗ trợ nhà ở từ chương trình khác.",
                 )
             else:
                 engine.transition(
-                    case, "review", actor=u["chuyenvien"], data={"assessed_amount": amount}
+                    case, "review", actor=who.specialist, data={"assessed_amount": amount}
                 )
                 engine.transition(
                     case,
                     "approve",
-                    actor=u["truongphong"],
+                    actor=who.head,
                     data={
                         "decision_number": f"{len(cases) + 101}/QĐ-UBND",
                         "decision_date": result,
@@ -226,7 +239,7 @@ def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person]
                     engine.transition(
                         case,
                         "disburse",
-                        actor=u["ketoan"],
+                        actor=who.accountant,
                         data={"amount": amount // 2, "paid_on": paid},
                     )
                 accepted = calendar.add_working_days(result, 18)
@@ -239,27 +252,28 @@ def seed_history(units: dict[str, AdministrativeUnit], people: dict[str, Person]
                     engine.transition(
                         case,
                         "disburse",
-                        actor=u["ketoan"],
+                        actor=who.accountant,
                         data={"amount": amount - amount // 2, "paid_on": paid},
                     )
         cases.append(case)
-    # Received 25 working days ago and verified by the commune: the district
-    # review (7 working days) is overdue.
+    # Received 25 working days ago and verified by the commune: the review
+    # (7 working days) is overdue.
+    b = cast["00382"]
     received = calendar.add_working_days(today, -25)
     with _on(received):
         late = housing_case_create(
-            actor=u["canbo_minhtri"],
-            commune=units["00382"],
+            actor=b.officer,
+            commune=b.commune,
             applicant=people["001158002288"],
             program=HousingProgram.MERIT,
             kind=HousingKind.REPAIR,
             requested_amount=15_000_000,
             description="Tường nhà nứt sau mưa bão.",
         )
-        upload_all_documents(u["canbo_minhtri"], late)
-        engine.transition(late, "submit", actor=u["canbo_minhtri"])
+        upload_all_documents(b.officer, late)
+        engine.transition(late, "submit", actor=b.officer)
     with _on(calendar.add_working_days(received, 2)):
-        engine.transition(late, "verify", actor=u["lanhdao_minhtri"])
+        engine.transition(late, "verify", actor=b.leader)
     # Long read: the outbox rows of the replay (written with the database's
     # clock, not the replayed one) would only clutter today's bells and mail.
     Notification.objects.filter(case__in=[*cases, late]).delete()

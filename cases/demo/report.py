@@ -67,11 +67,15 @@ BTTE_SERIAL = 290_000
 def seed_report_data(units: dict[str, AdministrativeUnit], users: dict[str, Any]) -> str:
     """Both parts, each only if it is not there yet."""
     done = []
-    actors = commune_actors(units, users)
-    if not HousingCase.objects.filter(decision_date__range=H1_2024).exists():
+    housing = not HousingCase.objects.filter(decision_date__range=H1_2024).exists()
+    btte = not Campaign.objects.filter(code=BTTE).exists()
+    # The communes' actors only when something is missing (after the 2025
+    # reorganisation the former units' codes name units no longer in force).
+    actors = commune_actors(units, users) if housing or btte else {}
+    if housing:
         seed_housing_h1_2024(units, users, actors)
         done.append("housing H1 2024")
-    if not Campaign.objects.filter(code=BTTE).exists():
+    if btte:
         seed_btte_campaign(units, users, actors)
         done.append("Quỹ BTTE gifts")
     return ", ".join(done) or "report demo already present"

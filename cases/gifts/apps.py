@@ -12,10 +12,10 @@ class GiftsConfig(AppConfig):
     def ready(self) -> None:
         # Models (and so the spec and flow) may be imported only once the app registry is ready.
         from cases.gifts.flow import GiftListFlow
-        from cases.gifts.spec import ROW_LABELS, SPEC
+        from cases.gifts.spec import COMMUNE_SPEC, ROW_LABELS, SPEC
         from workflows import registry
 
-        registry.register(SPEC, flow=GiftListFlow)
+        registry.register(SPEC, flow=GiftListFlow, devolved=COMMUNE_SPEC)
         registry.register_rows("cases.giftrecipient", ROW_LABELS)
 
         # Long signature lists are built in the background (cases.exports).

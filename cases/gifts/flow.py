@@ -1,11 +1,12 @@
 """The gift list's viewflow process (one per commune list), built from its spec."""
 
 from cases.gifts.models import GiftList
-from cases.gifts.spec import SPEC
+from cases.gifts.spec import COMMUNE_SPEC, SPEC
 from workflows.flows import flow_from_spec
 
 GiftListFlow = flow_from_spec(
     SPEC,
+    COMMUNE_SPEC,
     name="GiftListFlow",
     module=__name__,
     artifact_model=GiftList,

@@ -32,6 +32,7 @@ from cases.gifts.models import (
 from workflows.actors import User
 from workflows.artifacts import phrase
 from workflows.audit_labels import document_label
+from workflows.devolution import devolve
 from workflows.engine import bulk_transition
 from workflows.exceptions import InvalidData, SeparationOfDuties
 from workflows.formatting import money, number, vn_date
@@ -273,5 +274,15 @@ SPEC = ProcessSpec(
             T("close", _("Close the list"), {"*": LEADER}),
             T("return_for_correction", _("Return for correction"), REVIEWERS, reason_required=True),
         ]
+    },
+)
+
+
+# In the two-level government (from 01/07/2025) the commune does the district's steps.
+COMMUNE_SPEC = devolve(
+    SPEC,
+    titles={
+        "review": _("Review the list (commune culture–society division)"),
+        "approve": _("Approve the list (commune chairman)"),
     },
 )

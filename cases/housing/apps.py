@@ -13,7 +13,7 @@ class HousingConfig(AppConfig):
         # Django requires the app registry to be ready before models (and so the
         # spec and flow that use them) are imported.
         from cases.housing.flow import HousingFlow
-        from cases.housing.spec import SPEC
+        from cases.housing.spec import COMMUNE_SPEC, SPEC
         from workflows import registry
 
-        registry.register(SPEC, flow=HousingFlow)
+        registry.register(SPEC, flow=HousingFlow, devolved=COMMUNE_SPEC)

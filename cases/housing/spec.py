@@ -16,6 +16,7 @@ from cases.housing.models import Budget, Disbursement, HousingCap, HousingCase, 
 from cases.models import Case
 from cases.selectors import missing_documents
 from workflows.actors import User
+from workflows.devolution import devolve
 from workflows.exceptions import InvalidData
 from workflows.formatting import money
 from workflows.permissions import Role
@@ -308,5 +309,15 @@ SPEC = ProcessSpec(
                 apply=apply_cancel,
             ),
         ]
+    },
+)
+
+
+# In the two-level government (from 01/07/2025) the commune does the district's steps.
+COMMUNE_SPEC = devolve(
+    SPEC,
+    titles={
+        "review": _("Review (commune culture–society division)"),
+        "approve": _("Approve (commune chairman)"),
     },
 )

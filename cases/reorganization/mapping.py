@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +38,8 @@ REQUIRED = {"old_code", "old_name", "new_code", "new_name", "extent"}
 WHOLE = {"toan bo", "whole", "all"}
 PART = {"mot phan", "part"}
 MAX_BYTES = 2 * 1024 * 1024
+# The Sóc Sơn mapping shipped as demo data (not verified against the resolution).
+DEMO_MAPPING = Path(__file__).resolve().parent / "data" / "soc_son_2025_demo.csv"
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 former unit of the mapping in force from a date, the open work of every
 registered process (by process and state), the open tasks (claimed or
 waiting), the commune roles held there, the notifications not yet read; and
-what cannot be mapped: the work of a unit split by villages, whose people
-have no village on record yet. One query per process and per kind of row,
-whatever the number of rows."""
+the people registered there; and what cannot be mapped (`portions`): in a
+unit split by villages, people whose village is not on record or not in the
+mapping, their work, and lists that belong to no one person. One query per
+process and per kind of row, whatever the number of rows."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
 
-from cases.models import AdministrativeUnit, UnitChange
+from cases.models import AdministrativeUnit, Person, UnitChange
+from cases.reorganization.portions import Portion, is_split, portions_of, target_expression
 from notifications.models import Notification
 from workflows.permissions import (
     COMMUNE_ROLES,
@@ -34,6 +36,7 @@ from workflows.task_status import OPEN_TASK
 
 Unit = AdministrativeUnit
 SECTIONS = {
+    "people": gettext_lazy("People on record"),
     "open": gettext_lazy("Open work"),
     "tasks": gettext_lazy("Open tasks"),
     "grants": gettext_lazy("Commune roles held"),
@@ -48,13 +51,20 @@ class PlanLine:
     detail: str  # the state, or whether a task is claimed
     former: Unit
     # Where it goes; None: it cannot be mapped (a unit split by villages, and
-    # its people's village is not on record).
+    # the person's village is not on record or not in the mapping).
     successor: Unit | None
     count: int
 
     @property
     def section_label(self) -> str:
         return str(SECTIONS[self.section])
+
+    @property
+    def text(self) -> str:
+        """ "Open work: Housing support — Submitted", as people read it."""
+        what = f": {self.what}" if self.what else ""
+        detail = f" — {self.detail}" if self.detail else ""
+        return f"{self.section_label}{what}{detail}"
 
 
 @dataclass
@@ -76,21 +86,7 @@ class Plan:
         return sum(line.count for line in self.lines if line.section == section)
 
 
-def targets_of(changes: list[UnitChange]) -> tuple[dict[int, Unit], dict[int, Unit | None]]:
-    """(former units by id, where each one's work goes: its one successor, or
-    None for a unit split by villages)."""
-    formers: dict[int, Unit] = {}
-    targets: dict[int, Unit | None] = {}
-    for change in changes:
-        formers[change.predecessor_id] = change.predecessor
-        if change.kind == UnitChange.Kind.SPLIT:
-            targets[change.predecessor_id] = None
-        elif change.predecessor_id not in targets:
-            targets[change.predecessor_id] = change.successor
-    return formers, targets
-
-
-def _has_field(model: type[Any], name: str) -> bool:
+def has_field(model: type[Any], name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 
 
@@ -103,7 +99,7 @@ def open_work_models() -> list[tuple[Any, Any, frozenset[str]]]:
     seen, found = set(), []
     for spec in all_specs().values():
         model = spec.model
-        if model in seen or not _has_field(model, "commune"):
+        if model in seen or not has_field(model, "commune"):
             continue
         seen.add(model)
         found.append((spec, model, frozenset(terminal[model] | set(spec.terminal))))
@@ -117,32 +113,46 @@ def reorganization_plan(effective: dt.date) -> Plan:
         UnitChange.objects.filter(effective=effective).select_related("predecessor", "successor")
     )
     plan = Plan(effective=effective, changes=changes)
-    formers, targets = targets_of(changes)
+    formers, portions = portions_of(changes)
     # A former unit the run has closed has nothing left to move.
     ids = sorted(pk for pk, unit in formers.items() if unit.valid_to is None)
     if not ids:
         return plan
+    successors = {p.successor.pk: p.successor for parts in portions.values() for p in parts}
 
-    def add(section: str, what: Any, detail: Any, former_id: int, count: int) -> None:
-        plan.lines.append(
-            PlanLine(section, str(what), str(detail), formers[former_id], targets[former_id], count)
-        )
+    def add(section: str, what: Any, detail: Any, row: Any, count: int) -> None:
+        """A line for `row`'s former unit (`commune_id`) and successor (`target`)."""
+        former, target = formers[row["commune_id"]], successors.get(row["target"])
+        plan.lines.append(PlanLine(section, str(what), str(detail), former, target, count))
 
+    people = (
+        Person.objects.filter(commune_id__in=ids)
+        .annotate(target=target_expression(Person, portions))
+        .values("commune_id", "target")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in people:
+        add("people", "", "", row, row["n"])
     for spec, model, terminal in open_work_models():
+        target = target_expression(model, portions)
         rows = model._default_manager.filter(commune_id__in=ids).exclude(state__in=terminal)
         # Drug rehab is sensitive: how many records move, not in which step.
-        keys = ("commune_id",) if spec.sensitive else ("commune_id", "state")
-        for row in rows.values(*keys).annotate(n=Count("pk")).order_by():
+        keys = ("commune_id", "target") if spec.sensitive else ("commune_id", "target", "state")
+        for row in rows.annotate(target=target).values(*keys).annotate(n=Count("pk")).order_by():
             state = "" if spec.sensitive else spec.state_label(row["state"])
-            add("open", spec.label, state, row["commune_id"], row["n"])
-        if not _has_field(model, "flow_process"):
+            add("open", spec.label, state, row, row["n"])
+        if not has_field(model, "flow_process"):
             continue
-        commune = model._default_manager.filter(flow_process_id=OuterRef("process_id"))
+        of_task = model._default_manager.filter(flow_process_id=OuterRef("process_id"))
         tasks = (
             Task.objects.filter(status__in=OPEN_TASK, flow_task_type="HUMAN")
-            .annotate(commune=Subquery(commune.values("commune_id")[:1]))
-            .filter(commune__in=ids)
-            .values("commune")
+            .annotate(
+                commune_id=Subquery(of_task.values("commune_id")[:1]),
+                target=Subquery(of_task.annotate(t=target).values("t")[:1]),
+            )
+            .filter(commune_id__in=ids)
+            .values("commune_id", "target")
             .annotate(
                 claimed=Count("pk", filter=Q(owner__isnull=False)),
                 waiting=Count("pk", filter=Q(owner__isnull=True)),
@@ -152,25 +162,35 @@ def reorganization_plan(effective: dt.date) -> Plan:
         for row in tasks:
             for detail, n in ((_("claimed"), row["claimed"]), (_("waiting"), row["waiting"])):
                 if n:
-                    add("tasks", spec.label, detail, row["commune"], n)
-    _grants(plan, ids, add)
+                    add("tasks", spec.label, detail, row, n)
+    _grants(plan, ids, portions, add)
+    # Notifications go with a whole unit; a split unit's stay where they are.
+    whole = [pk for pk in ids if not is_split(portions.get(pk, []))]
     unread = (
-        Notification.objects.filter(commune_id__in=ids, read_at__isnull=True)
+        Notification.objects.filter(commune_id__in=whole, read_at__isnull=True)
         .values("commune_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for row in unread:
-        add("notifications", _("Notifications"), "", row["commune_id"], row["n"])
+    for note in unread:
+        goes_to = portions[note["commune_id"]][0].successor.pk
+        add("notifications", _("Notifications"), "", {**note, "target": goes_to}, note["n"])
     order = list(SECTIONS)
     plan.lines.sort(
-        key=lambda line: (line.former.code, order.index(line.section), line.what, line.detail)
+        key=lambda line: (
+            line.former.code,
+            line.successor.code if line.successor else "~",  # what cannot be mapped last
+            order.index(line.section),
+            line.what,
+            line.detail,
+        )
     )
     return plan
 
 
-def _grants(plan: Plan, ids: list[int], add: Any) -> None:
-    """Users holding each commune role on a former unit (one query)."""
+def _grants(plan: Plan, ids: list[int], portions: dict[int, list[Portion]], add: Any) -> None:
+    """Users holding each commune role on a former unit (one query): carried
+    to its successor, or to each successor of a split unit."""
     by_codename = {role_codename(r): r for r in Role if r in COMMUNE_ROLES}
     with connection.cursor() as cur:
         cur.execute(
@@ -180,4 +200,6 @@ def _grants(plan: Plan, ids: list[int], add: Any) -> None:
             [*[unit_content_type().pk] * 4, [str(i) for i in ids], list(by_codename)],
         )
         for object_pk, codename, n in cur.fetchall():
-            add("grants", ROLE_LABELS[by_codename[codename]], "", int(object_pk), n)
+            for part in portions.get(int(object_pk), []):
+                row = {"commune_id": int(object_pk), "target": part.successor.pk}
+                add("grants", ROLE_LABELS[by_codename[codename]], "", row, n)

@@ -22,6 +22,7 @@ from cases.reporting.report import (
 )
 from cases.reporting.report_documents import report_export
 from cases.reporting.report_text import body, default_texts, summary_vi
+from cases.reporting.units import Grouping
 from workflows.actors import signed_in
 from workflows.values import ApiDateField
 
@@ -32,6 +33,14 @@ class ReportQuerySerializer(drf.Serializer):
         required=False, help_text="YYYY-MM-DD. Default: the last half-year that ended."
     )
     end = ApiDateField(required=False)
+    grouping = drf.ChoiceField(
+        choices=Grouping.values,
+        default=Grouping.CURRENT.value,
+        help_text="The lines of `communes` across a reorganisation of units: `current` puts a "
+        "former commune's figures under the unit in force at the period's end (a unit split "
+        "by villages keeps its own line, `split`: true), `historical` each figure under the "
+        "unit it was recorded in. Totals are the same.",
+    )
     format = drf.ChoiceField(choices=["json", "docx", "xlsx"], default="json")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -59,9 +68,10 @@ class SixMonthReportView(ApiView):
             400: E,
             **ERRORS_READ,
         },
-        description="The six-month report of a district for a period: gifts delivered by "
-        "campaign and funding source, housing support approved by program and kind, drug-rehab "
-        "referrals (district totals), one-stop on-time rate, and the body paragraphs. "
+        description="The six-month report of a district (its communes and the units that took "
+        "them over) for a period: gifts delivered by campaign and funding source, housing "
+        "support approved by program and kind, drug-rehab referrals (district totals), one-stop "
+        "on-time rate, the figures by commune (`grouping`), and the body paragraphs. "
         "Office head, specialists and auditors; the .docx for the office head and specialists. "
         "Each file download is recorded in the audit trail (event report_download).",
     )
@@ -75,12 +85,14 @@ class SixMonthReportView(ApiView):
         if q["format"] != "json":
             exported = report_export(
                 actor=signed_in(request), district=district, start=q["start"], end=q["end"],
-                fmt=q["format"],
+                fmt=q["format"], grouping=q["grouping"],
             )  # fmt: skip
             response = HttpResponse(exported.content, content_type=exported.content_type)
             response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
             return response
-        data = six_month_report(request.user, district=district, start=q["start"], end=q["end"])
+        data = six_month_report(
+            request.user, district=district, start=q["start"], end=q["end"], grouping=q["grouping"]
+        )
         return Response(
             {
                 **data.as_json(),

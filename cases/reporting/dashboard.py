@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -39,10 +39,13 @@ from cases.housing.models import (
     HousingProgram,
     HousingState,
 )
-from cases.models import AdministrativeUnit, Case
+from cases.models import Case
 from cases.rehab.models import ReferralState, VoluntaryState
 from cases.rehab.selectors import rehab_cases_for_user
 from cases.reporting.dashboard_allowances import AllowancePaid, allowances_paid
+from cases.reporting.dashboard_communes import CommuneRow, commune_figures
+from cases.reporting.dashboard_communes import by_commune as by_commune  # read here too
+from cases.reporting.units import Grouping
 from cases.selectors import cases_for_user
 from workflows.actors import Reader
 from workflows.models import TaskDeadline
@@ -138,15 +141,6 @@ class MonthRow:
 
 
 @dataclass(frozen=True)
-class CommuneRow:
-    commune_id: int
-    name: str
-    cases: int
-    approved: int
-    disbursed: int
-
-
-@dataclass(frozen=True)
 class GiftSourceRow:
     source: str
     gifts: int
@@ -162,6 +156,7 @@ class Dashboard:
     year: int
     months_from: dt.date
     months_to: dt.date  # exclusive
+    grouping: str = Grouping.CURRENT.value  # of the by-commune tables
     district_budget: bool = False
     general: bool = False
     rehab: bool = False
@@ -357,35 +352,6 @@ def disbursements_by_month(user: Reader, start: dt.date, end: dt.date) -> list[M
     return out
 
 
-def by_commune(
-    user: Reader, start: dt.date | None = None, end: dt.date | None = None
-) -> list[CommuneRow]:
-    """Every commune the user sees (zeros too) with its general cases and the
-    housing amounts approved and paid: one query. With `start`/`end`, only the
-    cases created in [start, end)."""
-    scope = scope_for(user)
-    if not scope.sees_general:
-        return []
-    general = ~Q(cases__process__in=SENSITIVE_PROCESSES)
-    if start and end:
-        general &= Q(cases__created_at__date__gte=start, cases__created_at__date__lt=end)
-    qs = scoped(
-        AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE), user, field="id"
-    )
-    rows = (
-        qs.annotate(
-            n=Count("cases", filter=general),
-            approved=Sum("cases__housingcase__approved_amount", filter=general),
-            paid=Sum("cases__housingcase__disbursed_amount", filter=general),
-        )
-        .values("id", "name", "n", "approved", "paid")
-        .order_by("name")
-    )
-    return [
-        CommuneRow(r["id"], r["name"], r["n"], r["approved"] or 0, r["paid"] or 0) for r in rows
-    ]
-
-
 def gifts_by_source(user: Reader, year: int) -> list[GiftSourceRow]:
     """Gifts delivered in `year` in the communes the user sees, by funding
     source (State President, City, District, Commune, private), every source
@@ -414,25 +380,39 @@ def gifts_by_source(user: Reader, year: int) -> list[GiftSourceRow]:
 
 
 def dashboard_for(
-    user: Reader, *, year: int | None = None, today: dt.date | None = None
+    user: Reader,
+    *,
+    year: int | None = None,
+    today: dt.date | None = None,
+    grouping: str = Grouping.CURRENT,
 ) -> Dashboard:
     """Every section the user's roles entitle them to. `year` picks the budget
     year, the gifts' year, and the period of the payments and of the cases by
     state and by commune (default: this year's budgets and gifts, the last 12
-    months)."""
+    months); `grouping` the lines of the by-commune tables across a
+    reorganisation of communes (`cases.reporting.units`)."""
     today = today or timezone.localdate()
     scope = scope_for(user)
     start, end = period(year, today)
-    dash = Dashboard(year=year or today.year, months_from=start, months_to=end)
+    dash = Dashboard(
+        year=year or today.year,
+        months_from=start,
+        months_to=end,
+        grouping=Grouping(grouping).value,
+    )
     if scope.sees_general:
         dash.general = True
         dash.by_state = cases_by_process_state(user, start, end)
         dash.overdue = overdue_tasks(user, today=today)
         dash.budget, dash.district_budget = budget_by_program_source(user, dash.year)
         dash.months = disbursements_by_month(user, start, end)
-        dash.communes = by_commune(user, start, end)
+        communes = commune_figures(user, start, end)
         dash.gifts = gifts_by_source(user, dash.year)
-        dash.allowances = allowances_paid(user, start, end)
+        # The payments by commune follow the same lines: a line that holds
+        # only payments is shown too.
+        dash.allowances = allowances_paid(user, start, end, communes.regroup(dash.grouping))
+        paid_in = [r.key for r in dash.allowances.by_commune if isinstance(r.key, int)]
+        dash.communes = communes.rows(dash.grouping, also=paid_in)
     if scope.sees_rehab:
         dash.rehab = True
         dash.rehab_by_state = rehab_cases_by_process_state(user)

@@ -1,7 +1,12 @@
 """The dashboard's allowance figures: amounts paid and people paid per month
 and regime, and per commune and regime, in the dashboard's period and the
 user's scope (`cases.allowances.paid_figures`: a line counts in the month it
-was paid). Two queries; the tables and charts follow `dashboard_output`."""
+was paid). Two queries; the tables and charts follow `dashboard_output`.
+
+By commune, the lines are those of the by-commune table
+(`cases.reporting.dashboard_communes`): across a reorganisation a former
+commune's payments may go on its successor's line, counted there in SQL so
+that a person paid in both (their allowance moved with the merge) counts once."""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from cases.allowances.models import Regime
-from cases.allowances.paid_figures import PaidRow, paid_by_commune, paid_by_month
+from cases.allowances.paid_figures import PaidRow, paid_by_commune, paid_by_month, paid_lines
 from cases.reporting.charts import PALETTE, WIDE, Series, bar_chart, compact_money
+from cases.reporting.dashboard_communes import CommuneRow, former_note
 from cases.reporting.dashboard_table import Table
 from workflows.actors import Reader
 
@@ -28,10 +35,39 @@ class AllowancePaid:
     by_commune: list[PaidRow] = field(default_factory=list)
 
 
-def allowances_paid(user: Reader, start: dt.date, end: dt.date) -> AllowancePaid:
-    """Payments in [start, end) (the dashboard's period, end exclusive)."""
+def allowances_paid(
+    user: Reader, start: dt.date, end: dt.date, regroup: dict[int, int] | None = None
+) -> AllowancePaid:
+    """Payments in [start, end) (the dashboard's period, end exclusive); by
+    commune, each commune of `regroup` (unit id -> line's unit id) counted
+    on its line."""
     last = end - dt.timedelta(days=1)
-    return AllowancePaid(paid_by_month(user, start, last), paid_by_commune(user, start, last))
+    by_commune = (
+        _paid_by_line(user, start, last, regroup) if regroup else paid_by_commune(user, start, last)
+    )
+    return AllowancePaid(paid_by_month(user, start, last), by_commune)
+
+
+def _paid_by_line(
+    user: Reader, start: dt.date, last: dt.date, regroup: dict[int, int]
+) -> list[PaidRow]:
+    """`paid_by_commune`, keyed by line: one query."""
+    members: dict[int, list[int]] = {}
+    for unit, line in regroup.items():
+        members.setdefault(line, []).append(unit)
+    key = Case(
+        *(When(commune_id__in=ids, then=Value(line)) for line, ids in members.items()),
+        default=F("commune_id"),
+        output_field=IntegerField(),
+    )
+    rows = (
+        paid_lines(user, start, last)
+        .annotate(line=key)
+        .values("line", "regime")
+        .annotate(people=Count("person_id", distinct=True), amount=Sum("amount"))
+        .order_by("line", "regime")
+    )
+    return [PaidRow(r["line"], r["regime"], r["people"], r["amount"] or 0) for r in rows]
 
 
 def _by_key(rows: list[PaidRow]) -> dict[Any, dict[str, PaidRow]]:
@@ -86,7 +122,7 @@ def _series(rows: list[list[Any]]) -> list[Series]:
     ]
 
 
-def allowance_tables(paid: AllowancePaid, months: list[dt.date], communes: list[Any],
+def allowance_tables(paid: AllowancePaid, months: list[dt.date], communes: list[CommuneRow],
                      period: str) -> list[Table]:  # fmt: skip
     """The two tables (with their charts): by month (every month of the
     period, zeros too) and by commune (every commune the user sees)."""
@@ -112,7 +148,9 @@ def allowance_tables(paid: AllowancePaid, months: list[dt.date], communes: list[
         ),
     )
     by_commune = _by_key(paid.by_commune)
-    commune_rows = [[c.name, *_cells(by_commune.get(c.commune_id, {}))] for c in communes]
+    commune_rows: list[list[Any]] = [
+        [c.label, *_cells(by_commune.get(c.commune_id, {}))] for c in communes
+    ]
     title = _("Allowances paid by commune, %(period)s") % {"period": period}
     commune_table = Table(
         key="allowances_communes",
@@ -123,6 +161,7 @@ def allowance_tables(paid: AllowancePaid, months: list[dt.date], communes: list[
         rows=commune_rows,
         money=MONEY,
         total=_total(commune_rows, people=True),
+        note=former_note(communes),
         chart=bar_chart(
             title=title,
             desc=_("Monthly allowances paid in the period in each commune by regime, in đồng."),

@@ -37,6 +37,7 @@ from cases.reporting.dashboard import (
     process_labels,
 )
 from cases.reporting.dashboard_allowances import allowance_tables
+from cases.reporting.dashboard_communes import former_note
 from cases.reporting.dashboard_table import Table
 from workflows import formatting
 
@@ -258,7 +259,7 @@ def _communes_table(dash: Dashboard) -> Table:
         title=title,
         sheet=_("Cases by commune"),
         headers=[_("Commune"), _("Cases"), _("Approved"), _("Disbursed")],
-        rows=[[c.name, c.cases, c.approved, c.disbursed] for c in rows],
+        rows=[[c.label, c.cases, c.approved, c.disbursed] for c in rows],
         money={2, 3},
         total=[
             _("Total"),
@@ -268,10 +269,11 @@ def _communes_table(dash: Dashboard) -> Table:
         ]
         if rows
         else None,
+        note=former_note(rows),
         chart=bar_chart(
             title=title,
             desc=_("Number of cases created in the period in each commune."),
-            labels=[c.name for c in rows],
+            labels=[c.label for c in rows],
             series=[Series(_("Cases"), [c.cases for c in rows])],
             width=WIDE,
         ),

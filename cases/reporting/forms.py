@@ -1,6 +1,6 @@
-"""Forms of the six-month report page: the period and district (GET, the
-preview and the .xlsx annex) and what the office writes around the figures
-(POST, the .docx)."""
+"""Forms of the six-month report page: the period, district and grouping of
+the communes (GET, the preview and the .xlsx annex) and what the office
+writes around the figures (POST, the .docx)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,28 @@ from cases.forms import VnDateField
 from cases.reporting.report import default_issued_on, districts, last_half_year, period_problems
 from cases.reporting.report_documents import DEFAULT_RECIPIENTS, ReportOptions
 from cases.reporting.report_text import EDITABLE, default_texts
+from cases.reporting.units import Grouping
 from workflows.text import NormalizedFormField
+
+
+def grouping_field() -> forms.ChoiceField:
+    """How per-commune figures are grouped across a reorganisation (empty: current)."""
+    return forms.ChoiceField(
+        label=_("Figures by commune"),
+        choices=Grouping.choices,
+        required=False,
+        help_text=_(
+            "Across a reorganisation of communes: a former commune's figures under the "
+            "commune that took it over, or each figure under the unit it was recorded in."
+        ),
+    )
 
 
 class ReportPeriodForm(forms.Form):
     district = forms.TypedChoiceField(label=_("District"), coerce=int)
     start = VnDateField(label=_("From date"))
     end = VnDateField(label=_("To date"))
+    grouping = grouping_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -36,10 +51,14 @@ class ReportPeriodForm(forms.Form):
         data = query.copy()
         data.setdefault("start", start.strftime("%d/%m/%Y"))
         data.setdefault("end", end.strftime("%d/%m/%Y"))
+        data.setdefault("grouping", Grouping.CURRENT.value)
         first = next(iter(districts()), None)
         if first is not None:
             data.setdefault("district", str(first.pk))
         return cls(data)
+
+    def clean_grouping(self) -> str:
+        return self.cleaned_data.get("grouping") or Grouping.CURRENT.value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,13 +99,20 @@ class ReportDocumentForm(ReportPeriodForm):
 
     @classmethod
     def initial_for(
-        cls, *, district: Any, start: dt.date, end: dt.date, signer_name: str
+        cls,
+        *,
+        district: Any,
+        start: dt.date,
+        end: dt.date,
+        signer_name: str,
+        grouping: str = Grouping.CURRENT,
     ) -> dict[str, Any]:
         texts = default_texts(start, end)
         return {
             "district": district.pk if district else None,
             "start": start,
             "end": end,
+            "grouping": Grouping(grouping).value,
             "number": "…/BC-LĐTBXH",
             "place": district.name if district else "",
             "issued_on": default_issued_on(end, timezone.localdate()),

@@ -31,6 +31,13 @@ What counts, and why:
   the period, by regime (people and amount), and recuperation trips sent in
   the period against the year's quota: `cases.reporting.report_allowances`.
 
+Which communes: the district's and those that took them over after a
+reorganisation (`cases.reporting.units.district_area`), so the report of a
+period spanning 01/07/2025 counts the work of the former communes and of the
+new ones. The per-commune lines follow the user's `grouping`: the units in
+force at the period's end (a former commune's figures under its successor)
+or the unit each figure was recorded in; the totals are the same either way.
+
 Plans issued, trainings: the system holds no data on them yet, so they are
 editable text whose defaults take the seed report's wording with "…" where
 its figures were.
@@ -43,7 +50,6 @@ drafted by the office head and the specialists only.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
@@ -60,7 +66,17 @@ from cases.housing.models import (
 )
 from cases.models import AdministrativeUnit, Category
 from cases.rehab.models import RehabReferral, VoluntaryRehab
-from cases.reporting.report_allowances import AllowanceFigures, allowance_figures
+from cases.reporting.report_allowances import allowance_figures
+from cases.reporting.report_data import (
+    SOURCE_ORDER,
+    CampaignFigures,
+    CommuneRow,
+    HousingFigures,
+    OneStopFigures,
+    ReportData,
+    Tally,
+)
+from cases.reporting.units import Grouping, Line, UnitMap, district_area
 from workflows import formatting
 from workflows.actors import Reader
 from workflows.exceptions import NotFound, NotPermitted
@@ -73,7 +89,6 @@ CHILD = Category.CHILD_SPECIAL
 # Housing cases that hold an approval in force (a cancelled one does not).
 DECIDED_STATES = [*APPROVED_OPEN, HousingState.CLOSED]
 COMMUNE_LEVEL_SOURCES = (GiftSource.COMMUNE, GiftSource.PRIVATE)
-SOURCE_ORDER = list(GiftSource.values)
 # The documents are Vietnamese administrative papers whatever the UI language.
 SOURCE_TEXT: dict[str, str] = {
     GiftSource.PRESIDENT: "quà của Chủ tịch nước",
@@ -170,135 +185,29 @@ def default_issued_on(end: dt.date, today: dt.date) -> dt.date:
     return end
 
 
-# --- figures -----------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    gifts: int = 0
-    amount: int = 0
-
-    def add(self, gifts: int, amount: int) -> None:
-        self.gifts += gifts
-        self.amount += amount
-
-
-@dataclass
-class CampaignFigures:
-    campaign_id: int
-    name: str
-    children_only: bool
-    total: Tally = field(default_factory=Tally)
-    by_source: dict[str, Tally] = field(default_factory=dict)
-    commune_level: Tally = field(default_factory=Tally)
-    commune_private: Tally = field(default_factory=Tally)
-    children: Tally = field(default_factory=Tally)
-    by_donor: dict[str, Tally] = field(default_factory=dict)
-
-    def sources(self) -> list[tuple[str, Tally]]:
-        return [(s, self.by_source[s]) for s in SOURCE_ORDER if s in self.by_source]
-
-
-@dataclass
-class HousingFigures:
-    households: int = 0
-    amount: int = 0
-    by_kind: dict[str, Tally] = field(default_factory=dict)
-
-    def kind(self, kind: str) -> Tally:
-        return self.by_kind.get(kind, Tally())
-
-
-@dataclass
-class OneStopFigures:
-    resolved: int = 0
-    on_time: int = 0
-    late: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.on_time / self.resolved if self.resolved else None
-
-
-@dataclass
-class CommuneRow:
-    """One commune's line of the annex (gifts and housing; never rehab)."""
-
-    code: str
-    name: str
-    gifts: Tally = field(default_factory=Tally)
-    housing: Tally = field(default_factory=Tally)
-    onestop: OneStopFigures = field(default_factory=OneStopFigures)
-
-
-@dataclass
-class ReportData:
-    district_id: int
-    district_name: str
-    start: dt.date
-    end: dt.date
-    campaigns: list[CampaignFigures]
-    children_campaigns: list[CampaignFigures]
-    gifts_by_source: dict[str, Tally]
-    housing: dict[str, HousingFigures]
-    rehab_compulsory: int
-    rehab_voluntary: int
-    onestop: OneStopFigures
-    communes: list[CommuneRow]
-    allowances: AllowanceFigures = field(default_factory=AllowanceFigures)
-
-    @property
-    def gifts_total(self) -> Tally:
-        out = Tally()
-        for c in [*self.campaigns, *self.children_campaigns]:
-            out.add(c.total.gifts, c.total.amount)
-        return out
-
-    def program(self, program: str) -> HousingFigures:
-        return self.housing.get(program, HousingFigures())
-
-    @property
-    def poor_housing(self) -> HousingFigures:
-        """Poor and near-poor together, as §3 of the report counts them."""
-        out = HousingFigures()
-        for program in (HousingProgram.POOR, HousingProgram.NEAR_POOR):
-            fig = self.program(program)
-            out.households += fig.households
-            out.amount += fig.amount
-            for kind, t in fig.by_kind.items():
-                out.by_kind.setdefault(kind, Tally()).add(t.gifts, t.amount)
-        return out
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain figures (amounts in đồng) for the API."""
-        out = asdict(self)
-        del out["allowances"]
-        out.update(self.allowances.as_json())
-        out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
-        out["gifts_total"] = asdict(self.gifts_total)
-        out["onestop"]["on_time_rate"] = self.onestop.on_time_rate
-        for row in out["communes"]:
-            row["onestop"]["on_time_rate"] = (
-                row["onestop"]["on_time"] / row["onestop"]["resolved"]
-                if row["onestop"]["resolved"]
-                else None
-            )
-        return out
+# --- figures (what they hold: `cases.reporting.report_data`) ------------------------
 
 
 def six_month_report(
-    user: Reader, *, district: AdministrativeUnit, start: dt.date, end: dt.date
+    user: Reader,
+    *,
+    district: AdministrativeUnit,
+    start: dt.date,
+    end: dt.date,
+    grouping: str = Grouping.CURRENT,
 ) -> ReportData:
-    """Every figure of the report the system holds, for `district` between
-    `start` and `end` (both included). Ten queries whatever the data size.
+    """Every figure of the report the system holds, for `district` (its
+    communes and their successors) between `start` and `end` (both included),
+    the per-commune lines by `grouping`. Ten queries whatever the data size.
     Raises NotFound / NotPermitted for users who may not read it."""
     require_report_access(user)
-    communes = {
-        c.pk: CommuneRow(c.code, c.name)
-        for c in AdministrativeUnit.objects.filter(parent_id=district.pk).order_by("code")
-    }
-    in_district = Q(commune__parent_id=district.pk)
-    campaigns, children_campaigns, by_source = _gifts(district, start, end, communes)
+    area = district_area(district)
+    units = {pk: CommuneRow(u.code, u.name) for pk, u in area.units.items()}
+    in_district = Q(commune_id__in=area.ids)
+    campaigns, children_campaigns, by_source = _gifts(in_district, start, end, units)
+    housing = _housing(in_district, start, end, units)
+    onestop = _onestop(in_district, start, end, units)
+    communes, lines = _commune_lines(area, units, Grouping(grouping), start, end)
     return ReportData(
         district_id=district.pk,
         district_name=district.name,
@@ -307,25 +216,46 @@ def six_month_report(
         campaigns=campaigns,
         children_campaigns=children_campaigns,
         gifts_by_source=by_source,
-        housing=_housing(in_district, start, end, communes),
+        housing=housing,
         rehab_compulsory=RehabReferral.objects.filter(
             in_district, filed_on__range=(start, end)
         ).count(),
         rehab_voluntary=VoluntaryRehab.objects.filter(
             in_district, decision_date__range=(start, end)
         ).count(),
-        onestop=_onestop(in_district, start, end, communes),
-        communes=list(communes.values()),
-        allowances=allowance_figures(user, district=district, start=start, end=end),
+        onestop=onestop,
+        communes=communes,
+        allowances=allowance_figures(
+            user, district=district, communes=area.ids, start=start, end=end
+        ),
+        grouping=Grouping(grouping).value,
+        lines=lines,
     )
 
 
+def _commune_lines(
+    area: UnitMap, units: dict[int, CommuneRow], grouping: Grouping, start: dt.date, end: dt.date
+) -> tuple[list[CommuneRow], list[Line]]:
+    """Each unit's figures added up on its line (`UnitMap.lines`): the line of
+    every unit in force in the period is shown (zeros too), and so is that of
+    every unit holding a figure, so the lines always add up to the totals."""
+    with_figures = [
+        pk for pk, r in units.items() if r.gifts.gifts or r.housing.gifts or r.onestop.resolved
+    ]
+    lines = area.lines(grouping, start, end, with_figures=with_figures)
+    rows = []
+    for line in lines:
+        row = ReportData.add_up([units[m.id] for m in line.members])
+        rows.append(CommuneRow(line.unit.code, line.unit.name, row.gifts, row.housing, row.onestop))
+    return rows, lines
+
+
 def _gifts(
-    district: AdministrativeUnit, start: dt.date, end: dt.date, communes: dict[int, CommuneRow]
+    in_district: Q, start: dt.date, end: dt.date, communes: dict[int, CommuneRow]
 ) -> tuple[list[CampaignFigures], list[CampaignFigures], dict[str, Tally]]:
     grouped = (
         GiftRecipient.objects.filter(
-            commune__parent_id=district.pk,
+            in_district,
             state=GiftRecipientState.DELIVERED,
             delivered_on__range=(start, end),
         )

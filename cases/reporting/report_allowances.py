@@ -11,8 +11,14 @@ What counts:
   payroll's month: see `cases.allowances.paid_figures`.
 - **Recuperation**: trips sent (`sent_on`) in the period in the district's
   communes, against the quota of the year(s) the period touches: the
-  district's quota, or its communes' own where the district has none
-  (`cases.allowances.figures.recuperation_figures`).
+  district's quota, or its communes' own where the district has none (the
+  rule of `cases.allowances.figures.recuperation_figures`).
+
+"The district's communes" are its area (`cases.reporting.units`): its own
+communes and those that took them over, which the province parents after
+01/07/2025. The allowances' own reads find a district's communes by their
+parent, so the area's figures are read here, from the same scoped rows
+(`cases.allowances.paid_figures.paid_lines`) and the same models.
 """
 
 from __future__ import annotations
@@ -21,11 +27,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from cases.allowances.figures import recuperation_figures
-from cases.allowances.paid_figures import PaidByRegime, paid_by_regime
+from django.db.models import Count, Q, Sum
+
+from cases.allowances.models import Recuperation, RecuperationQuota
+from cases.allowances.paid_figures import Paid, PaidByRegime, paid_lines
 from cases.models import AdministrativeUnit
 from workflows import formatting
 from workflows.actors import Reader
+from workflows.permissions import scope_for, scoped
 
 BILLION = 1_000_000_000
 MILLION = 1_000_000
@@ -52,15 +61,52 @@ class AllowanceFigures:
 
 
 def allowance_figures(
-    user: Reader, *, district: AdministrativeUnit, start: dt.date, end: dt.date
+    user: Reader,
+    *,
+    district: AdministrativeUnit,
+    communes: list[int],
+    start: dt.date,
+    end: dt.date,
 ) -> AllowanceFigures:
-    """Three queries: the payments by regime, the trips sent, the quotas."""
-    recuperation = recuperation_figures(user, start, end, district=district)
-    return AllowanceFigures(
-        paid=paid_by_regime(user, start, end, district_id=district.pk),
-        recuperation_sent=recuperation["sent"],
-        recuperation_quota=recuperation["quota"],
+    """Three queries: the payments by regime, the trips sent, the quotas;
+    in `communes` (the district's area) as far as the user sees them."""
+    rows = (
+        paid_lines(user, start, end)
+        .filter(commune_id__in=communes)
+        .values("regime")
+        .annotate(people=Count("person_id", distinct=True), amount=Sum("amount"))
+        .order_by()
     )
+    sent, quota = _recuperation(user, district, communes, start, end)
+    return AllowanceFigures(
+        paid=PaidByRegime({r["regime"]: Paid(r["people"], r["amount"] or 0) for r in rows}),
+        recuperation_sent=sent,
+        recuperation_quota=quota,
+    )
+
+
+def _recuperation(
+    user: Reader, district: AdministrativeUnit, communes: list[int], start: dt.date, end: dt.date
+) -> tuple[int, int]:
+    """Trips sent in the period, and the quotas of the years it touches: the
+    district's, and a commune's own for a year the district has none (no
+    double count; a commune formed after the district was abolished has its
+    own). Commune roles get their communes' own quotas only."""
+    seen = scoped(AdministrativeUnit.objects.filter(id__in=communes), user, field="id")
+    sent = Recuperation.objects.filter(
+        commune_id__in=seen.values("id"), sent_on__range=(start, end)
+    ).count()
+    areas = Q(area_id__in=seen.values("id"))
+    if scope_for(user).sees_all_communes:
+        areas |= Q(area_id=district.pk)
+    rows = list(
+        RecuperationQuota.objects.filter(
+            areas, year__in=list(range(start.year, end.year + 1))
+        ).values_list("year", "area_id", "quota")
+    )
+    district_years = {year for year, area, _q in rows if area == district.pk}
+    quota = sum(q for year, area, q in rows if area == district.pk or year not in district_years)
+    return sent, quota
 
 
 def money_vi(amount: int) -> str:

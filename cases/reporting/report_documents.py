@@ -33,6 +33,7 @@ from cases.reporting.report import (
     six_month_report,
 )
 from cases.reporting.report_text import Block, body, default_texts, summary_vi
+from cases.reporting.units import Grouping, Line, grouping_vi
 from workflows import audit
 from workflows.actors import User
 from workflows.exceptions import NotFound
@@ -194,27 +195,41 @@ def report_xlsx(data: ReportData, district: AdministrativeUnit, place_date: str)
         ["Tổng cộng", "", sum(r[2] for r in housing), sum(r[3] for r in housing)],
     )  # fmt: skip
     o = data.onestop
+    # Across a reorganisation the per-commune sheets say which units their
+    # lines follow, and each line what it stands for (a last column).
+    by, note = (f", tổng hợp {grouping_vi(data.grouping, data.end)}", [C("Ghi chú", 70)]) \
+        if data.reorganized else ("", [])  # fmt: skip
+    lines = data.commune_lines
+
+    def noted(cells: list[Any], line: Line | None) -> list[Any]:
+        """The cells, and the line's note when the sheet has the column (none on a total)."""
+        if not note:
+            return cells
+        return [*cells, line.note_vi() if line else ""]
+
     sheet(
         "Một cửa",
-        "Hồ sơ trả kết quả trong kỳ qua bộ phận một cửa, theo xã",
+        f"Hồ sơ trả kết quả trong kỳ qua bộ phận một cửa, theo xã{by}",
         [C("Mã", 20), C("Xã, thị trấn", 50), C("Đã trả kết quả", 30, od.RIGHT),
-         C("Đúng hạn", 25, od.RIGHT), C("Trễ hạn", 25, od.RIGHT)],
-        [[c.code, c.name, c.onestop.resolved, c.onestop.on_time, c.onestop.late]
-         for c in data.communes if c.onestop.resolved],
-        set(), ["", "Tổng cộng", o.resolved, o.on_time, o.late],
+         C("Đúng hạn", 25, od.RIGHT), C("Trễ hạn", 25, od.RIGHT), *note],
+        [noted([c.code, c.name, c.onestop.resolved, c.onestop.on_time, c.onestop.late], line)
+         for c, line in lines if c.onestop.resolved],
+        set(), noted(["", "Tổng cộng", o.resolved, o.on_time, o.late], None),
     )  # fmt: skip
     sheet(
         "Theo xã",
-        "Quà đã trao và hỗ trợ nhà ở được phê duyệt, theo xã",
+        f"Quà đã trao và hỗ trợ nhà ở được phê duyệt, theo xã{by}",
         [C("Mã", 20), C("Xã, thị trấn", 50), C("Số suất quà", 25, od.RIGHT),
          C("Tiền quà (đồng)", 40, od.RIGHT), C("Số hộ được hỗ trợ nhà", 30, od.RIGHT),
-         C("Tiền hỗ trợ nhà (đồng)", 40, od.RIGHT)],
-        [[c.code, c.name, c.gifts.gifts, c.gifts.amount, c.housing.gifts, c.housing.amount]
-         for c in data.communes],
+         C("Tiền hỗ trợ nhà (đồng)", 40, od.RIGHT), *note],
+        [noted([c.code, c.name, c.gifts.gifts, c.gifts.amount, c.housing.gifts,
+                c.housing.amount], line)
+         for c, line in lines],
         {4, 6},
-        ["", "Tổng cộng", sum(c.gifts.gifts for c in data.communes),
-         sum(c.gifts.amount for c in data.communes), sum(c.housing.gifts for c in data.communes),
-         sum(c.housing.amount for c in data.communes)],
+        noted(["", "Tổng cộng", sum(c.gifts.gifts for c in data.communes),
+               sum(c.gifts.amount for c in data.communes),
+               sum(c.housing.gifts for c in data.communes),
+               sum(c.housing.amount for c in data.communes)], None),
     )  # fmt: skip
     return ox.to_bytes(wb)
 
@@ -307,15 +322,17 @@ def report_export(
     end: dt.date,
     fmt: str,
     options: ReportOptions | None = None,
+    grouping: str = Grouping.CURRENT,
 ) -> ExportedFile:
     """The report (.docx: office head and specialists) or its annex (.xlsx:
-    auditors too) for `district` and the period; writes a "report_download"
-    audit event. Raises NotFound for an unknown format."""
+    auditors too) for `district` and the period, the per-commune lines by
+    `grouping`; writes a "report_download" audit event. Raises NotFound for
+    an unknown format."""
     if fmt not in FORMATS:
         raise NotFound()
     require_report_access(actor, draft=fmt == "docx")
     options = options_with_defaults(options or ReportOptions(), district, start, end)
-    data = six_month_report(actor, district=district, start=start, end=end)
+    data = six_month_report(actor, district=district, start=start, end=end, grouping=grouping)
     assert options.issued_on is not None
     if fmt == "docx":
         content = report_docx(data, district, options)
@@ -333,6 +350,7 @@ def report_export(
                 "district": district.code,
                 "start": start.isoformat(),
                 "end": end.isoformat(),
+                "grouping": data.grouping,
                 "number": options.number,
             },
         )

@@ -28,6 +28,8 @@ from cases.reporting.report import (
     percent_vi,
 )
 from cases.reporting.report_allowances import money_vi
+from cases.reporting.units import Grouping, grouping_vi
+from workflows.formatting import vn_date
 
 NEW, REPAIR = HousingKind.NEW_BUILD, HousingKind.REPAIR
 
@@ -383,6 +385,26 @@ def onestop_sentence(data: ReportData) -> str:
     )
 
 
+def reorganization_sentence(data: ReportData) -> str | None:
+    """For a period spanning a reorganisation of the communes: that the
+    figures cover the former communes and the new ones, and which units the
+    annex's per-commune figures follow (None otherwise)."""
+    day = data.reorganized_on
+    if day is None or not data.reorganized:
+        return None
+    how = grouping_vi(data.grouping, data.end)
+    if data.grouping == Grouping.CURRENT:
+        how += ": số liệu của xã, thị trấn cũ được tính vào xã tiếp nhận"
+        split = [line.unit.title_vi for line in data.lines if line.split]
+        if split:
+            how += f"; {', '.join(split)} chia tách theo thôn nên giữ dòng riêng"
+    return (
+        f"Từ ngày {vn_date(day)}, các đơn vị hành chính cấp xã trên địa bàn được sắp xếp lại; "
+        "số liệu của báo cáo gồm số liệu của các xã, thị trấn trước sắp xếp và của các xã "
+        f"sau sắp xếp. Số liệu theo xã tại phụ lục được tổng hợp {how}."
+    )
+
+
 # --- the body ---------------------------------------------------------------------------------
 
 # Block kinds: "h1" (I., II.), "h2" (1., 2.), "h3" (2.1.), "text" (editable), "figure".
@@ -411,6 +433,9 @@ def body(data: ReportData, texts: dict[str, str]) -> list[Block]:
     out.append(Block("h2", "1. Công tác tham mưu, chỉ đạo"))
     text("direction")
     out.append(Block("h2", "2. Thực hiện các nhiệm vụ chuyên môn"))
+    reorganized = reorganization_sentence(data)
+    if reorganized:  # the figures below cover the former communes and the new ones
+        fig(reorganized)
     out.append(Block("h3", f"2.1. Công tác phục vụ {names}"))
     text("gifts_intro")
     fig(*gift_sentences(data))

@@ -125,7 +125,8 @@ def current_roles(context: Any) -> str:
         names = {c.pk: c.name for c in request_communes(request)}
         names.update((c.pk, c.name) for c in rehab_communes_for_user(user))
         for role, ids in sorted(scope.commune_roles.items()):
-            where = ", ".join(sorted(names[i] for i in ids if i in names))
+            # Where they act; a reorganised commune's predecessors are only read.
+            where = ", ".join(sorted(names[i] for i in scope.acting(role) or ids if i in names))
             parts.append(f"{ROLE_LABELS[role]} ({where})" if where else str(ROLE_LABELS[role]))
     if not parts and (getattr(user, "is_superuser", False) or is_admin(user)):
         return str(ROLE_LABELS[Role.ADMIN])

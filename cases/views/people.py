@@ -92,6 +92,7 @@ class PersonCreateView(CaseflowView):
             national_id=data["national_id"].strip(),
             commune=form.communes[data["commune"]],
             address=data["address"],
+            village=data["village"],
             categories=data["categories"],
             merit_subtype=data["merit_subtype"] or "",
         )

@@ -34,7 +34,9 @@ class TaskRow:
         self.name = self.url = self.badge = self.kind = ""
         self.commune = None
         if obj is not None:
-            # Each process has its own page (rehab cases: the rehab page) and labels.
+            # Each process has its own page (rehab cases: the rehab page) and
+            # labels; a step is named as its object's route names it.
+            self.step = obj.spec.step_title(node.name) if node else self.step
             self.name, self.url, self.commune = obj.name, obj.url, obj.commune
             self.badge = spec_badge(obj.spec, obj.state)
             self.kind = obj.spec.label

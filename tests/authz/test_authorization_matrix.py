@@ -9,11 +9,17 @@ it. Django's admin is covered by its index and our configuration changelists
 The case under test is in commune A, in state "submitted" (waiting for the
 commune A leader). Principals: officer/leader of commune A (own), officer/leader
 of commune B (other), the four district roles, an admin with no case role, and
-an anonymous visitor; for drug rehab also the rehab officer and the head of
-police of commune A (rehab, police) and of commune B (rehab_b, police_b) and
-district rehab staff (district_rehab, holding the export permission). Rehab
-roles see no general case, list or person (404), and every other role gets
-404 on every rehab page and endpoint. The rehab referral under test is commune
+an anonymous visitor; the commune roles of the two-level government (the
+culture–society specialist, the chairman, the accountant) of commune A
+(specialist_c, chairman, accountant_c) and of commune B (…_b): A and B are
+under the district, so the district route applies and these roles read their
+commune's general work like its other staff and act on none of it (they act
+in a commune with no district above it: tests/authz/test_reorganized_units.py);
+for drug rehab also the rehab officer and the head of police of commune A
+(rehab, police) and of commune B (rehab_b, police_b) and district rehab staff
+(district_rehab, holding the export permission). Rehab roles see no general
+case, list or person (404), and every other role gets 404 on every rehab page
+and endpoint. The rehab referral under test is commune
 A's, on the 2025 route, in draft (waiting for the head of police). Every write
 is rolled back after its request.
 
@@ -46,6 +52,9 @@ from tests.conftest import api_token, sign_in
 from workflows.calendar import add_working_days
 from workflows.models import OneStopRecord
 
+# The people of tests/conftest.py's `users` and `rehab_users` (other suites sign
+# in as each of them: tests/vietnamese), and the commune staff of the two-level
+# government, made in the matrix's world only (tests/authz/conftest.py).
 PRINCIPALS = [
     "anon",
     "officer",
@@ -63,8 +72,19 @@ PRINCIPALS = [
     "police_b",
     "district_rehab",
 ]
-OWN = {"officer", "leader"}
-OTHER = {"officer_b", "leader_b"}
+COMMUNE_STAFF_OWN = {"specialist_c", "chairman", "accountant_c"}
+COMMUNE_STAFF_OTHER = {"specialist_c_b", "chairman_b", "accountant_c_b"}
+MATRIX_PRINCIPALS = [
+    *PRINCIPALS,
+    "specialist_c",
+    "chairman",
+    "accountant_c",
+    "specialist_c_b",
+    "chairman_b",
+    "accountant_c_b",
+]
+OWN = {"officer", "leader"} | COMMUNE_STAFF_OWN
+OTHER = {"officer_b", "leader_b"} | COMMUNE_STAFF_OTHER
 DISTRICT = {"specialist", "head", "accountant", "auditor"}
 REHAB_OWN = {"rehab", "police"}
 REHAB_OTHER = {"rehab_b", "police_b"}
@@ -74,7 +94,7 @@ ROLES = GENERAL | REHAB
 
 
 def expect(default: int, **overrides: int) -> dict[str, int]:
-    return {p: overrides.get(p, default) for p in PRINCIPALS}
+    return {p: overrides.get(p, default) for p in MATRIX_PRINCIPALS}
 
 
 def web(default: int, **overrides: int) -> dict[str, int]:
@@ -94,17 +114,20 @@ def not_rehab(table: dict[str, int]) -> dict[str, int]:
     return table
 
 
+OTHER_NOT_FOUND = {p: 404 for p in OTHER}
+
+
 def case_read(ok: int, *, kind: Callable[..., dict[str, int]]) -> dict[str, int]:
     """Own commune and district roles read it; another commune gets 404
     (never revealing that the case exists)."""
-    return not_rehab(kind(ok, officer_b=404, leader_b=404))
+    return not_rehab(kind(ok, **OTHER_NOT_FOUND))
 
 
 def only(
     ok: int, who: set[str], *, kind: Callable[..., dict[str, int]], refused: int = 403
 ) -> dict[str, int]:
     """Only `who` may act; other commune → 404, other roles → `refused`."""
-    table = not_rehab(kind(refused, officer_b=404, leader_b=404))
+    table = not_rehab(kind(refused, **OTHER_NOT_FOUND))
     table.update({p: ok for p in who})
     return table
 
@@ -940,7 +963,6 @@ RULES: dict[str, list[Rule]] = {
     "admin:cases_rehabsupportrate_changelist": [Rule("GET", ADMIN_ONLY)],
 }
 
-
 def walk(patterns: list[Any], prefix: str = "", ns: str = "") -> Iterator[tuple[str, str]]:
     for p in patterns:
         if isinstance(p, URLResolver):
@@ -1398,8 +1420,34 @@ def check_part(part: int, principal: str, matrix: SimpleNamespace, settings: Any
     assert checked == sum(len(RULES[name]) for _route, name in part_urls(part))
 
 
-@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("principal", MATRIX_PRINCIPALS)
 def test_authorization_matrix(
     principal: str, matrix_world: SimpleNamespace, db: Any, settings: Any
 ) -> None:
     check_part(0, principal, matrix_world, settings)
+
+
+def test_every_role_is_a_principal_in_its_commune_and_another(
+    matrix_world: SimpleNamespace, db: Any
+) -> None:
+    """A role added to `Role` fails here until the matrix signs in as it: a
+    district role once, a commune role in commune A (the world's) and in another."""
+    from workflows.permissions import COMMUNE_ROLES, Role, forget_scope, is_admin, scope_for
+
+    commune_a = matrix_world.world.case.commune_id
+    held: dict[str, set[int | None]] = {}
+    for principal in MATRIX_PRINCIPALS:
+        if principal == "anon":
+            continue
+        user = getattr(matrix_world.people, principal)
+        forget_scope(user)
+        scope = scope_for(user)
+        for role in scope.district_roles:
+            held.setdefault(role, set()).add(None)
+        for role, ids in scope.commune_roles.items():
+            held.setdefault(role, set()).update(ids)
+        if is_admin(user):
+            held.setdefault(Role.ADMIN, set()).add(None)
+    assert set(held) == set(Role)
+    for role in COMMUNE_ROLES:
+        assert commune_a in held[role] and held[role] - {commune_a}, role

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.authz.test_authorization_matrix import PRINCIPALS, check_part
+from tests.authz.test_authorization_matrix import MATRIX_PRINCIPALS, check_part
 
 PART = 2
 
 
-@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("principal", MATRIX_PRINCIPALS)
 def test_authorization_matrix_part_3(
     principal: str, matrix_world: SimpleNamespace, db: Any, settings: Any
 ) -> None:

@@ -9,8 +9,9 @@ from collections import defaultdict
 
 import pytest
 
+from workflows.flows import RoutePermission
 from workflows.permissions import role_permission
-from workflows.registry import all_specs, flow_for, has_flow, routed_specs
+from workflows.registry import all_specs, flow_for, has_flow, route_specs, routed_specs
 
 SPECS = {(s.code, str(s.route)): s for s in [*all_specs().values(), *routed_specs()]}
 
@@ -67,11 +68,17 @@ def test_a_process_without_a_flow_has_no_step_waiting(code):
 @pytest.mark.parametrize("code", sorted(c for c in all_specs() if has_flow(c)))
 def test_the_flow_has_one_task_per_step_with_the_steps_role(code):
     flow_class = flow_for(code)
-    routes = [s for s in SPECS.values() if s.code == code]
-    steps = {step.name: step for spec in routes for step in spec.steps}
+    routes = route_specs(code)
     nodes = flow_class._nodes_by_name
     tasks = {name for name, node in nodes.items() if type(node).__name__ == "View"}
-    assert tasks == set(steps)
-    for name, step in steps.items():
-        assert nodes[name]._owner_permission == role_permission(step.role)
-        assert str(nodes[name].task_title) == str(step.title)
+    assert tasks == {step.name for spec in routes for step in spec.steps}
+    for spec in routes:
+        for step in spec.steps:
+            # A step the commune took over waits for the role of the object's route.
+            permission = nodes[step.name]._owner_permission
+            if isinstance(permission, RoutePermission):
+                permission = role_permission(permission.roles[str(spec.route)])
+            assert permission == role_permission(step.role)
+    # The task's title is its first route's (the district's, where the commune took over).
+    for step in routes[0].steps:
+        assert str(nodes[step.name].task_title) == str(step.title)

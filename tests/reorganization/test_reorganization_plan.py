@@ -14,9 +14,10 @@ from django.core.management import call_command
 from cases.demo.base import seed_units
 from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
 from cases.housing.services import housing_case_create
-from cases.models import Person, UnitChange
+from cases.models import AdministrativeUnit, Person, PersonAddress, UnitChange
 from cases.reorganization.mapping import load_mapping, read_mapping
 from cases.reorganization.plan import reorganization_plan
+from cases.reorganization.run import reorganize
 from notifications.models import Notification
 from tests.factories import PersonFactory
 from workflows import flows
@@ -68,6 +69,7 @@ def test_the_plan_says_what_moves_where_and_what_cannot_be_mapped(work: SimpleNa
     plan = reorganization_plan(EFFECTIVE)
     unread = Notification.objects.filter(commune_id=work.units["00448"].pk, read_at=None).count()
     expected = {
+        ("people", "", "", "00433", Person.objects.filter(commune__code="00448").count()),
         ("open", "Hỗ trợ nhà ở", "Đã nộp", "00433", 1),
         ("open", "Hỗ trợ nhà ở", "Đang soạn", "00433", 1),
         ("tasks", "Hỗ trợ nhà ở", "đã có người nhận", "00433", 1),
@@ -77,15 +79,42 @@ def test_the_plan_says_what_moves_where_and_what_cannot_be_mapped(work: SimpleNa
         ("notifications", "Thông báo", "", "00433", unread),
     }
     assert lines_of(plan, "00448") == {line for line in expected if line[-1]}
-    # Minh Trí's officer and leader go to Kim Anh; Phù Linh is split: not mapped
-    # (its case, the case's task, its officer).
+    # Minh Trí's officer and leader go to Kim Anh; Phù Linh is split by
+    # villages and its person's village is not on record: not mapped (the
+    # person, their case, the case's task). Its officer serves both successors.
     assert ("grants", "Cán bộ LĐTBXH xã", "", "00382", 1) in lines_of(plan, "00382")
     assert {(x.former.code, x.section, x.count) for x in plan.unmapped} == {
+        ("00400", "people", 1),
         ("00400", "open", 1),
         ("00400", "tasks", 1),
-        ("00400", "grants", 1),
     }
-    assert all(x.former.code == "00400" for x in plan.unmapped)
+    assert {x.successor.code for x in plan.lines if x.section == "grants"
+            and x.former.code == "00400"} == {"00376", "00382"}  # fmt: skip
+
+
+def test_a_split_unit_sends_each_person_and_their_work_where_their_village_went(
+    work: SimpleNamespace,
+) -> None:
+    load_demo()
+    Person.objects.filter(pk=work.linh.applicant_id).update(village="Thôn Tây")
+    elsewhere = cast(Person, PersonFactory(commune=work.units["00400"], village="Thôn Đông"))
+    plan = reorganization_plan(EFFECTIVE)
+    assert not plan.unmapped
+    assert ("open", "Hỗ trợ nhà ở", "Đang soạn", "00382", 1) in lines_of(plan, "00400")
+    assert ("people", "", "", "00376", 1) in lines_of(plan, "00400")
+    result = reorganize(EFFECTIVE, actor=None)
+    linh = HousingCase.objects.select_related("commune", "applicant__commune").get(pk=work.linh.pk)
+    assert (linh.commune.name, linh.applicant.commune.name) == ("Kim Anh", "Kim Anh")
+    elsewhere.refresh_from_db()
+    assert elsewhere.commune.name == "Sóc Sơn"
+    # Each move is in the person's address history, the former unit named.
+    [moved] = PersonAddress.objects.filter(person=elsewhere, reason="reorganization")
+    assert (moved.previous_commune.name, moved.commune.name, moved.since) == (
+        "Phù Linh", "Sóc Sơn", EFFECTIVE,
+    )  # fmt: skip
+    phu_linh = AdministrativeUnit.objects.get(pk=work.units["00400"].pk)
+    assert phu_linh.valid_to == EFFECTIVE and phu_linh.successor is None
+    assert result.people == Person.objects.filter(addresses__reason="reorganization").count()
 
 
 def test_the_dry_run_writes_nothing(work: SimpleNamespace, capsys: Any) -> None:

@@ -232,9 +232,15 @@ def test_a_code_reused_by_the_merge_names_the_new_commune_from_its_day(units: di
         actor=None, username="canbo_kimanh", role="commune_officer", commune_codes=["00382"],
         password="Kim-Anh-2025!", full_name="Cán bộ Kim Anh",
     )  # fmt: skip
-    from workflows.permissions import scope_for
+    from workflows.permissions import Role, scope_for
 
-    assert scope_for(officer).commune_ids == frozenset({kim_anh.pk})
+    # Acts in Kim Anh only; reads the history of the units merged into it.
+    scope = scope_for(officer)
+    assert scope.acting(Role.COMMUNE_OFFICER) == frozenset({kim_anh.pk})
+    formers = set(kim_anh.changes_in.values_list("predecessor_id", flat=True))
+    assert units["00382"].pk in formers
+    assert scope.commune_ids == frozenset({kim_anh.pk, *formers})
+    assert scope.closed_commune_ids == frozenset(formers)
 
 
 def test_a_role_on_the_new_commune_is_not_a_role_on_the_former_one_of_the_same_code(
@@ -253,7 +259,7 @@ def test_a_role_on_the_new_commune_is_not_a_role_on_the_former_one_of_the_same_c
         actor=None, username="canbo_kimanh", role="commune_officer", commune_codes=["00382"],
         password="Kim-Anh-2025!", full_name="Cán bộ Kim Anh",
     )  # fmt: skip
-    assert scope_for(officer).commune_ids == frozenset({kim_anh.pk})
+    assert scope_for(officer).acting("commune_officer") == frozenset({kim_anh.pk})
     assert scope_for(minh_tri).commune_ids == frozenset({units["00382"].pk})
     role_revoke(
         actor=None, username="canbo_kimanh", role="commune_officer", commune_codes=["00382"]

@@ -12,9 +12,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from cases.demo.reorganization import EFFECTIVE as REORGANIZED
 from cases.demo.report import H1_2024
 from cases.housing.models import HousingCap
 from cases.models import AdministrativeUnit, Case
+from cases.reorganization.plan import open_work_models
 from notifications.models import Notification
 from tests.module_data import checked, written_once
 from workflows.audit import verify
@@ -42,10 +44,17 @@ def seeded(django_db_setup, django_db_blocker):
 
 def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(seeded, db, django_user_model):
     assert "created" in seeded.output
-    communes = AdministrativeUnit.objects.filter(level="commune")
+    # The 26 units of 2024, closed on 01/07/2025, and the 5 communes after them.
+    communes = AdministrativeUnit.objects.filter(level="commune", valid_from=None)
     assert communes.count() == 26
+    assert set(communes.values_list("valid_to", flat=True)) == {REORGANIZED}
     assert communes.get(code="00448").name == "Phù Lỗ"
     assert communes.get(code="00376").kind == "thi_tran"
+    new = AdministrativeUnit.objects.filter(level="commune", valid_from=REORGANIZED)
+    assert set(new.values_list("name", flat=True)) == {
+        "Đa Phúc", "Kim Anh", "Nội Bài", "Sóc Sơn", "Trung Giã",
+    }  # fmt: skip
+    noi_bai = new.get(code="00433")
     assert HousingCap.objects.count() == 6
     # Without the 33 dossiers decided in H1 2024 for the six-month report (cases.demo_report).
     housing = Case.objects.filter(process="housing").exclude(
@@ -60,20 +69,28 @@ def test_seed_demo_loads_soc_son_every_role_and_is_idempotent(seeded, db, django
         "draft": 1,
         "submitted": 1,
     }
+    # Phù Lỗ's officer serves Nội Bài now and reads Phù Lỗ's history.
     officer = django_user_model.objects.get(username="canbo_phulo")
-    assert scope_for(officer).commune_ids == {communes.get(code="00448").pk}
+    assert scope_for(officer).acting("commune_officer") == {noi_bai.pk}
+    assert communes.get(code="00448").pk in scope_for(officer).commune_ids
     assert scope_for(django_user_model.objects.get(username="thanhtra")).sees_all_communes
+    # The district's roles whose work passed to the communes ended with it.
+    assert not scope_for(django_user_model.objects.get(username="truongphong")).has_any_role
+    # No open work is left in a closed unit, whatever its process.
+    for _spec, model, terminal in open_work_models():
+        left = model._default_manager.filter(commune__valid_to__isnull=False)
+        assert not left.exclude(state__in=terminal).exists(), model
     assert verify().ok
 
     cases = Case.objects.count()
     call_command("seed_demo", stdout=StringIO())
     assert Case.objects.count() == cases
     assert housing.count() == 12
-    assert AdministrativeUnit.objects.filter(level="commune").count() == 26
+    assert AdministrativeUnit.objects.filter(level="commune").count() == 31
 
 
 def test_demo_history_feeds_the_kpi_and_an_overdue_escalated_task(seeded, db, django_user_model):
-    head = django_user_model.objects.get(username="truongphong")
+    auditor = django_user_model.objects.get(username="thanhtra")
     today = timezone.localdate()
     records = OneStopRecord.objects.filter(result_on__isnull=False, counted=True).exclude(
         case__housingcase__decision_date__range=H1_2024  # the six-month report's dossiers
@@ -83,20 +100,28 @@ def test_demo_history_feeds_the_kpi_and_an_overdue_escalated_task(seeded, db, dj
     assert sorted(r.is_late for r in records) == [False] * 6 + [True] * 2
     assert ApologyLetter.objects.count() == 1
     years = {r.result_on.year for r in records}
-    resolved = sum(onestop_kpi(head, year=y).total.resolved for y in years)
+    resolved = sum(onestop_kpi(auditor, year=y).total.resolved for y in years)
     assert resolved == 8
-    # The dossier waiting at the district is overdue, and the sweep escalates it.
+    # The dossier waiting for Kim Anh's culture–society division is overdue,
+    # and the sweep escalates it to the commune's leaders.
     overdue = TaskDeadline.objects.get(due_on__lt=today, task__status="NEW", process="housing")
     assert overdue.step == "review"
+    assert overdue.task.owner_permission == "cases.role_commune_specialist"
     reminders_sweep()
-    escalated = Notification.objects.get(event="escalation", case__process="housing")
-    assert escalated.recipient == head
+    # (Kim Anh's own leader, and the leaders of the units it was formed from,
+    # who serve it now.)
+    escalated = Notification.objects.filter(event="escalation", case__process="housing")
+    kim_anh = overdue.task.owner_permission_obj_pk
+    leaders = {n.recipient for n in escalated}
+    assert "lanhdao_kimanh" in {u.username for u in leaders}
+    for leader in leaders:
+        assert int(kim_anh) in scope_for(leader).acting("commune_leader")
     # The replayed history leaves nothing on today's bells or in the mailbox.
     assert not Notification.objects.filter(case__state__in=["closed", "rejected"]).exists()
     assert verify().ok
 
 
-def test_demo_logins_lists_every_demo_user(db):
+def test_demo_logins_lists_every_demo_user(seeded, db):
     out = StringIO()
     call_command("demo_logins", stdout=out)
     text = out.getvalue()
@@ -108,6 +133,13 @@ def test_demo_logins_lists_every_demo_user(db):
         "ketoan",
         "thanhtra",
         "quantri",
+        # The new communes' staff, after the replayed reorganisation.
+        "canbo_noibai",
+        "chuyenvien_noibai",
+        "chutich_noibai",
+        "ketoan_kimanh",
     ]:
         assert username in text
     assert "Demo@2024" in text
+    assert "00433 Nội Bài" in text
+    assert "until 30/06/2025 (district abolished)" in text

@@ -152,6 +152,9 @@ class Entitlement(FSMModelMixin, models.Model):
     the same month (a transfer or a change ends one the month before the next
     starts: no gap is checked by the services, no double month by PostgreSQL)."""
 
+    # A commune split by villages: the entitlement goes where its holder's village went.
+    COMMUNE_BY_PERSON = "person"
+
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="entitlements")
     regime = models.CharField(_("regime"), max_length=20, choices=Regime.choices)
     category = models.ForeignKey(

@@ -31,6 +31,7 @@ from cases.allowances.models import Payroll, PayrollState
 from cases.allowances.spec import PAYROLL_SPEC
 from cases.views.base import CaseflowMixin, CaseflowView
 from workflows.actors import signed_in
+from workflows.devolution import step_role
 from workflows.exceptions import InvalidData, NotFound, NotPermitted
 from workflows.formatting import number
 from workflows.forms import MonthField
@@ -123,7 +124,8 @@ class PaymentResultsImportView(CaseflowView):
 
     def get_payroll(self) -> Payroll:
         payroll = selectors.payroll_get(self.request.user, self.kwargs["pk"])
-        if Role.ACCOUNTANT not in scope_for(self.request.user).roles_in(payroll.commune_id):
+        accountant = step_role(Role.ACCOUNTANT, payroll.commune_id)
+        if accountant not in scope_for(self.request.user).roles_in(payroll.commune_id):
             raise NotPermitted(_("Only an accountant records payment results."))
         return payroll
 

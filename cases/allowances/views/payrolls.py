@@ -47,6 +47,7 @@ from cases.views.transitions import ActionPostMixin, TransitionPostMixin
 from workflows.actors import Reader, signed_in
 from workflows.audit_explorer import object_timeline
 from workflows.deadlines import open_step_deadline
+from workflows.devolution import step_role
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.formatting import month_label, number
 from workflows.idempotency import Outcome, form_once
@@ -90,7 +91,8 @@ def payroll_badge(state: str) -> str:
 
 
 def _is(user: Reader, role: str, payroll: Payroll) -> bool:
-    return role in scope_for(user).roles_in(payroll.commune_id)
+    """Does `user` hold `role` (or the commune role that took it over) here?"""
+    return step_role(role, payroll.commune_id) in scope_for(user).roles_in(payroll.commune_id)
 
 
 # --- the list and the month's generation ---------------------------------------------

@@ -14,6 +14,8 @@ from django.views import View
 
 from cases.reporting.dashboard import dashboard_for
 from cases.reporting.dashboard_output import dashboard_tables, dashboard_workbook
+from cases.reporting.forms import grouping_field
+from cases.reporting.units import Grouping
 from cases.views.base import CaseflowMixin, CaseflowView
 
 YEARS_BACK = 5
@@ -24,6 +26,7 @@ class DashboardForm(forms.Form):
     """Empty year: this year's budgets and the payments of the last 12 months."""
 
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
+    grouping = grouping_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,10 +40,14 @@ class DashboardForm(forms.Form):
     def chosen_year(self) -> int | None:
         return self.cleaned_data.get("year") if self.is_valid() else None
 
+    def chosen_grouping(self) -> str:
+        chosen = self.cleaned_data.get("grouping") if self.is_valid() else None
+        return chosen or Grouping.CURRENT.value
+
 
 def _tables(request: HttpRequest) -> tuple[DashboardForm, list[Any], Any]:
     form = DashboardForm(request.GET)
-    dash = dashboard_for(request.user, year=form.chosen_year())
+    dash = dashboard_for(request.user, year=form.chosen_year(), grouping=form.chosen_grouping())
     return form, dashboard_tables(dash), dash
 
 

@@ -46,7 +46,9 @@ class SixMonthReportView(CaseflowView):
             return context
         d = period.cleaned_data
         district = district_get(d["district"])
-        data = six_month_report(user, district=district, start=d["start"], end=d["end"])
+        data = six_month_report(
+            user, district=district, start=d["start"], end=d["end"], grouping=d["grouping"]
+        )
         texts = default_texts(d["start"], d["end"])
         if posted is not None:
             edited = {k: posted.data.get(f"text_{k}", "") for k in texts}
@@ -56,6 +58,7 @@ class SixMonthReportView(CaseflowView):
             start=d["start"],
             end=d["end"],
             signer_name=display_name(signed_in(self.request)),
+            grouping=d["grouping"],
         )
         context.update(
             data=data,
@@ -77,6 +80,7 @@ def period_query(form: ReportPeriodForm) -> str:
             "district": d["district"],
             "start": f"{d['start']:%d/%m/%Y}",
             "end": f"{d['end']:%d/%m/%Y}",
+            "grouping": d["grouping"],
         }
     )
 
@@ -114,6 +118,7 @@ class SixMonthReportFileView(SixMonthReportView):
                 end=d["end"],
                 fmt=self.fmt,
                 options=form.options(),
+                grouping=d["grouping"],
             )
         )
 

@@ -75,7 +75,8 @@ def run_report(result: RunResult) -> str:
         [
             f"Moved: {moved}; rows that follow their list {result.rows}; people "
             f"{result.people}; unread notifications {result.notifications}; roles carried "
-            f"{result.grants}.",
+            f"{result.grants}; open tasks moved {result.tasks}; district roles ended "
+            f"{result.roles_ended}.",
             f"Closed {len(result.closed)} former units; {result.events} audit events written.",
         ]
     )
@@ -100,18 +101,14 @@ def report(plan: Plan) -> str:
                 f"{line.former.name} ({line.former.code}) → "
                 f"{line.successor.name} ({line.successor.code})"
             )
-        detail = f" — {line.detail}" if line.detail else ""
-        out.append(f"  {line.section_label}: {line.what}{detail}: {line.count}")
+        out.append(f"  {line.text}: {line.count}")
     if plan.unmapped:
         out.append(
-            "Cannot be mapped (unit split by villages; the people's village is not on record):"
+            "Cannot be mapped (unit split by villages; the person's village is not on record "
+            "or not in the mapping, or a list of the unit is still open):"
         )
         for line in plan.unmapped:
-            detail = f" — {line.detail}" if line.detail else ""
-            out.append(
-                f"  {line.former.name} ({line.former.code}): {line.section_label}: "
-                f"{line.what}{detail}: {line.count}"
-            )
+            out.append(f"  {line.former.name} ({line.former.code}): {line.text}: {line.count}")
     totals = ", ".join(f"{SECTIONS[s]} {plan.total(s)}" for s in SECTIONS)
     out.append(f"Totals: {totals}; cannot be mapped {sum(x.count for x in plan.unmapped)}")
     out.append("Nothing was written (dry run).")
