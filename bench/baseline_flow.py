@@ -2,7 +2,8 @@
 
 `BaselineHousingFlow` has the node graph of `cases.housing.flow.HousingFlow`
 (StartHandle → state Switch → seven human View tasks with the same role
-permissions on the case's commune → End, `select_for_update_lock`), written
+permissions on the case's commune, by route where the commune took a step
+over → End, `select_for_update_lock`), written
 out by hand with the helpers HousingFlow is generated with
 (`workflows.flows.state_in`, `human_task`), but lives here so that nothing of
 ours is hooked into it: it is registered with no process (so its tasks get no
@@ -34,9 +35,16 @@ from viewflow.workflow.models import Process
 from cases.housing.models import HousingState
 from cases.models import Case
 from workflows import flows as ours
-from workflows.permissions import Role, role_permission
+from workflows.permissions import DEVOLVED_ROLES, Role, role_permission
+from workflows.specs import DEVOLVED_ROUTE
 
 S = HousingState
+
+
+def _waits_for(role: str) -> Any:
+    """A step the commune took over in the two-level government waits for the
+    role of the case's route, as HousingFlow's does."""
+    return ours.RoutePermission({"": role, DEVOLVED_ROUTE: DEVOLVED_ROLES[role]})
 
 
 class BaselineHousingFlow(flow.Flow):
@@ -61,11 +69,11 @@ class BaselineHousingFlow(flow.Flow):
     )
     prepare = ours.human_task(role_permission(Role.COMMUNE_OFFICER))
     verify = ours.human_task(role_permission(Role.COMMUNE_LEADER))
-    review = ours.human_task(role_permission(Role.DISTRICT_SPECIALIST))
-    approve = ours.human_task(role_permission(Role.OFFICE_HEAD))
-    disburse_advance = ours.human_task(role_permission(Role.ACCOUNTANT))
+    review = ours.human_task(_waits_for(Role.DISTRICT_SPECIALIST))
+    approve = ours.human_task(_waits_for(Role.OFFICE_HEAD))
+    disburse_advance = ours.human_task(_waits_for(Role.ACCOUNTANT))
     accept_completion = ours.human_task(role_permission(Role.COMMUNE_OFFICER))
-    disburse_final = ours.human_task(role_permission(Role.ACCOUNTANT))
+    disburse_final = ours.human_task(_waits_for(Role.ACCOUNTANT))
     end = flow.End()
 
     def start_case(self, activation: Any, case: Case) -> Process:

@@ -171,8 +171,10 @@ def floor_sql() -> list[tuple[str, list[Any]]]:
         if via:
             column = model._meta.get_field(via).column
             person = f" JOIN cases_person pp ON pp.id = t.{column}"
-        village = " AND (m.village IS NULL OR pp.village = m.village)" if via else (
-            " AND m.village IS NULL"
+        village = (
+            " AND (m.village IS NULL OR pp.village = m.village)"
+            if via
+            else (" AND m.village IS NULL")
         )
         scope = " AND t.process = %s" if spec.is_case else ""
         case_id = "id" if spec.is_case else "NULL::bigint"
