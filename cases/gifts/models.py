@@ -272,6 +272,8 @@ class GiftRecipient(FSMModelMixin, models.Model):
 
     class Meta:
         app_label = APP_LABEL
+        verbose_name = _("gift-list row")
+        verbose_name_plural = _("gift-list rows")
         indexes = [
             models.Index(fields=["commune", "state"]),
             models.Index(fields=["gift_list", "state"]),

@@ -14,8 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
@@ -38,6 +39,7 @@ Unit = AdministrativeUnit
 SECTIONS = {
     "people": gettext_lazy("People on record"),
     "open": gettext_lazy("Open work"),
+    "rows": gettext_lazy("Rows of the open lists"),
     "tasks": gettext_lazy("Open tasks"),
     "grants": gettext_lazy("Commune roles held"),
     "notifications": gettext_lazy("Notifications not yet read"),
@@ -88,6 +90,19 @@ class Plan:
 
 def has_field(model: type[Any], name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
+
+
+def followers(model: type[Any]) -> list[tuple[type[Any], str]]:
+    """(model, field) of the rows whose commune is that of their `model`
+    object (payroll lines, gift-list rows): a row model says so by naming the
+    field in `COMMUNE_FOLLOWS`. Other rows keep their unit (a paid line of an
+    entitlement that moved stays where it was paid)."""
+    found = []
+    for other in apps.get_models():
+        parent = getattr(other, "COMMUNE_FOLLOWS", None)
+        if parent and other._meta.get_field(parent).related_model is model:
+            found.append((other, parent))
+    return found
 
 
 def open_work_models() -> list[tuple[Any, Any, frozenset[str]]]:
@@ -142,6 +157,18 @@ def reorganization_plan(effective: dt.date) -> Plan:
         for row in rows.annotate(target=target).values(*keys).annotate(n=Count("pk")).order_by():
             state = "" if spec.sensitive else spec.state_label(row["state"])
             add("open", spec.label, state, row, row["n"])
+        # The rows of the open lists go with them (a split unit's list: not mapped).
+        for other, fk in followers(model):
+            goes = Subquery(rows.filter(pk=OuterRef(fk)).annotate(t=target).values("t")[:1])
+            of_list = (
+                other._default_manager.filter(**{f"{fk}__in": rows.values("pk")})
+                .values(former=F(f"{fk}__commune_id"), goes=goes)
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            for row in of_list:
+                where = {"commune_id": row["former"], "target": row["goes"]}
+                add("rows", other._meta.verbose_name_plural, "", where, row["n"])
         if not has_field(model, "flow_process"):
             continue
         of_task = model._default_manager.filter(flow_process_id=OuterRef("process_id"))

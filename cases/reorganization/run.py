@@ -38,7 +38,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,7 +45,7 @@ from viewflow.workflow.status import STATUS
 
 from cases.allowances.models import Payroll, PayrollState
 from cases.models import AdministrativeUnit, Person, PersonAddress, UnitChange
-from cases.reorganization.plan import has_field, open_work_models
+from cases.reorganization.plan import followers, has_field, open_work_models
 from cases.reorganization.portions import (
     Portion,
     is_split,
@@ -117,19 +116,6 @@ def _refuse_payroll_in_flight(pending: dict[int, Unit]) -> None:
             fields={"payrolls": names},
             code="reorganization_payroll_in_flight",
         )
-
-
-def _followers(model: type[Any]) -> list[tuple[type[Any], str]]:
-    """(model, field) of the rows whose commune is that of their `model`
-    object (payroll lines, gift-list rows): a row model says so by naming the
-    field in `COMMUNE_FOLLOWS`. Other rows keep their unit (a paid line of an
-    entitlement that moved stays where it was paid)."""
-    found = []
-    for other in apps.get_models():
-        parent = getattr(other, "COMMUNE_FOLLOWS", None)
-        if parent and other._meta.get_field(parent).related_model is model:
-            found.append((other, parent))
-    return found
 
 
 def reorganize(
@@ -248,7 +234,7 @@ class Move:
             # Set-based whatever the number of rows: the rows of the lists first
             # (chosen by the lists still in the former unit), then the objects,
             # one UPDATE ... RETURNING giving what the audit events need.
-            for other, fk in _followers(model):
+            for other, fk in followers(model):
                 result.rows += other._default_manager.filter(
                     **{f"{fk}__in": to_move.values("pk")}
                 ).update(commune_id=successor.pk)

@@ -14,6 +14,7 @@ from cases.allowances import services as allowances
 from cases.allowances.lines import payroll_lines
 from cases.demo.base import seed_units
 from cases.reorganization.mapping import load_mapping, read_mapping
+from cases.reorganization.plan import reorganization_plan
 from cases.reorganization.run import reorganize
 from tests.allowances.helpers import approve
 from workflows.engine import transition
@@ -38,6 +39,12 @@ def test_a_payroll_sent_for_payment_stops_the_run_unless_allowed(
     transition(approve(payroll, staff), "send", actor=staff.accountant)
     rows = read_mapping("mapping.csv", MAPPING.encode())
     load_mapping(rows, effective=EFFECTIVE, decision="Nghị quyết 1656/NQ-UBTVQH15")
+    # The dry run counts the payroll's lines with it.
+    plan = reorganization_plan(EFFECTIVE)
+    lines = [x for x in plan.lines if x.section == "rows"]
+    assert [(x.what, x.successor.name, x.count) for x in lines] == [
+        ("dòng bảng lương", "Nội Bài", payroll.line_count)
+    ]
     with pytest.raises(InvalidData) as exc:
         reorganize(EFFECTIVE, actor=None)
     assert exc.value.code == "reorganization_payroll_in_flight"
