@@ -92,7 +92,10 @@ class PersonCreateSerializer(serializers.Serializer):
     national_id = NationalIdSerializerField()  # consistent with date of birth and sex
     commune = CommuneCodeField(help_text="Official commune code, e.g. 00448.")
     village = NormalizedSerializerField(
-        max_length=120, required=False, allow_blank=True, default="",
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="Village (thôn, tổ dân phố) within the commune.",
     )
     address = NormalizedSerializerField(

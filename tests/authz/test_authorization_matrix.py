@@ -963,6 +963,7 @@ RULES: dict[str, list[Rule]] = {
     "admin:cases_rehabsupportrate_changelist": [Rule("GET", ADMIN_ONLY)],
 }
 
+
 def walk(patterns: list[Any], prefix: str = "", ns: str = "") -> Iterator[tuple[str, str]]:
     for p in patterns:
         if isinstance(p, URLResolver):

@@ -213,6 +213,7 @@ RULES: dict[str, tuple[str, Rule]] = {
     ),
 }
 
+
 @pytest.fixture(scope="module")
 def reorganized(django_db_setup: Any, django_db_blocker: Any) -> Iterator[SimpleNamespace]:
     """The world after the run, written once for the module and rolled back
