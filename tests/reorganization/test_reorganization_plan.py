@@ -88,7 +88,7 @@ def test_the_plan_says_what_moves_where_and_what_cannot_be_mapped(work: SimpleNa
         ("00400", "open", 1),
         ("00400", "tasks", 1),
     }
-    assert {x.successor.code for x in plan.lines if x.section == "grants"
+    assert {x.successor and x.successor.code for x in plan.lines if x.section == "grants"
             and x.former.code == "00400"} == {"00376", "00382"}  # fmt: skip
 
 
@@ -109,6 +109,7 @@ def test_a_split_unit_sends_each_person_and_their_work_where_their_village_went(
     assert elsewhere.commune.name == "Sóc Sơn"
     # Each move is in the person's address history, the former unit named.
     [moved] = PersonAddress.objects.filter(person=elsewhere, reason="reorganization")
+    assert moved.previous_commune is not None
     assert (moved.previous_commune.name, moved.commune.name, moved.since) == (
         "Phù Linh", "Sóc Sơn", EFFECTIVE,
     )  # fmt: skip

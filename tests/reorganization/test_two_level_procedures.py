@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import Group
 
 from cases.demo.base import seed_units
 from cases.housing.models import HousingCase, HousingState
-from cases.models import AdministrativeUnit
+from cases.models import AdministrativeUnit, Person
 from cases.reorganization.mapping import load_mapping, read_mapping
 from cases.reorganization.run import reorganize
 from tests.conftest import _grant, upload_all
@@ -147,7 +147,7 @@ def test_a_case_filed_in_a_new_commune_follows_the_commune_route_from_the_start(
     staff = commune_staff()
     officer = _grant("canbo_noibai", Role.COMMUNE_OFFICER, ["00433"])
     leader = _grant("lanhdao_noibai", Role.COMMUNE_LEADER, ["00433"])
-    person = PersonFactory(commune=noi_bai())
+    person = cast(Person, PersonFactory(commune=noi_bai()))
     case = housing_case_create(
         actor=officer, commune=noi_bai(), applicant=person, program="nguoi_co_cong",
         kind="new_build", requested_amount=60_000_000, description="Nhà tạm",
