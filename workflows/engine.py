@@ -34,7 +34,7 @@ from workflows.exceptions import (
 from workflows.formatting import display_name
 from workflows.models import AuditEvent
 from workflows.outbox import outbox
-from workflows.permissions import roles_for_case, scope_for
+from workflows.permissions import roles_for_case, scope_for, step_role
 from workflows.registry import all_specs, spec_for
 from workflows.specs import ProcessSpec, TransitionSpec
 
@@ -279,7 +279,9 @@ def bulk_transition(
     RETURNING id and the audit (no outbox rows: a list's own process tells
     people what to do). Every row not moved is reported with its reason
     (wrong_state, not_permitted, separation_of_duties, already_stamped);
-    `allowed_roles` empty means nobody may. `values` sets more fields of
+    `allowed_roles` empty means nobody may (roles of the district route: with
+    `commune_id`, a commune of the two-level government's own roles that took
+    them over, `permissions.step_role`). `values` sets more fields of
     every moved row (e.g. the delivery date). Query count does not depend on
     the number of rows.
 
@@ -338,6 +340,10 @@ def bulk_transition(
 
     scope = scope_for(actor)
     wanted = set(allowed_roles or ())
+    if commune_id is not None:
+        # Named as on the district route: in a commune of the two-level
+        # government, the commune roles that took them over.
+        wanted = {step_role(r, commune_id) for r in wanted}
     allowed_all = bool(wanted & scope.district_roles)
     allowed_communes = sorted(
         {cid for r in scope.commune_roles if r in wanted for cid in scope.acting(r)}

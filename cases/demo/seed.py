@@ -115,13 +115,14 @@ TWO_LEVEL_STEPS = [
     "Sơn's 26 units are 5 communes, the district is abolished and the district accounts",
     "(chuyenvien, truongphong, ketoan) hold no role any more; their history stays readable",
     "(thanhtra reads everything). The officers and leaders of the former units serve their",
-    "successor and read the former unit's history. Open work crossed the date: canbo_noibai",
-    "(Nội Bài = Phù Lỗ, Thanh Xuân, ...) sees the housing dossiers waiting for",
-    "chuyenvien_noibai (review) and chutich_noibai (approval); Minh Trí's draft payroll of",
-    f"{OPEN_MONTH:%m/%Y} is now Kim Anh's: canbo_kimanh submits it, chuyenvien_kimanh reviews,",
-    "chutich_kimanh approves, ketoan_kimanh sends it, records the results and reconciles,",
-    "chutich_kimanh closes. The administrator's page Quản trị → Sắp xếp đơn vị hành chính",
-    "shows what moved.",
+    "successor and read the former unit's history. The housing dossiers of the last months",
+    "are the new communes': canbo_noibai has a draft and one waiting for lanhdao_noibai;",
+    "chuyenvien_kimanh's queue has two waiting for review, one overdue. Open work crossed",
+    f"the date: Minh Trí's draft payroll of {OPEN_MONTH:%m/%Y} is now Kim Anh's: canbo_kimanh",
+    "submits it, chuyenvien_kimanh reviews, chutich_kimanh approves, ketoan_kimanh sends it,",
+    "records the results and reconciles, chutich_kimanh closes. Each moved object's trail",
+    "says from where (Chuyển sang đơn vị hành chính mới); the administrator's page Quản trị →",
+    "Sắp xếp đơn vị hành chính says the reorganisation was carried out.",
 ]
 
 

@@ -32,7 +32,7 @@ from cases.gifts.models import (
 from workflows.actors import User
 from workflows.artifacts import phrase
 from workflows.audit_labels import document_label
-from workflows.devolution import devolve
+from workflows.devolution import devolve, step_role
 from workflows.engine import bulk_transition
 from workflows.exceptions import InvalidData, SeparationOfDuties
 from workflows.formatting import money, number, vn_date
@@ -128,7 +128,8 @@ def apply_approve(gift_list: Any, data: dict, actor: User) -> None:
         GiftRecipient.objects.filter(gift_list_id=gift_list.pk, state=R.LISTED),
         "approve",
         actor=actor,
-        allowed_roles=HEAD,
+        # The head of the office, or the commune chairman in the two-level government.
+        allowed_roles={step_role(Role.OFFICE_HEAD, gift_list.commune_id)},
     )
     if result.refused:
         raise InvalidData(
