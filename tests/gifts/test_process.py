@@ -440,3 +440,42 @@ def test_the_list_process_has_its_picture(client, users):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Danh sách quà của xã" in html and "Phê duyệt danh sách" in html
+
+
+def test_a_list_confirmed_before_the_reorganisation_is_approved_by_the_new_commune(
+    built, users, communes
+):
+    """Phù Lỗ's list, confirmed by its leader before 01/07/2025, goes to Nội
+    Bài with its rows; Nội Bài's culture–society specialist reviews it and its
+    chairman approves it, every row with it; the district's staff cannot."""
+    from cases.demo.base import seed_units
+    from cases.reorganization.mapping import load_mapping, read_mapping
+    from cases.reorganization.run import reorganize
+    from workflows.permissions import forget_scope
+
+    engine.transition(built, "submit", actor=users.officer)
+    engine.transition(built, "confirm", actor=users.leader)
+    seed_units()
+    mapping = (
+        "Mã ĐVHC cũ,Tên ĐVHC cũ,Mã ĐVHC mới,Tên ĐVHC mới,Toàn bộ/một phần,Thôn\n"
+        "00448,Phù Lỗ,00433,Nội Bài,Toàn bộ,\n"
+    )
+    load_mapping(
+        read_mapping("m.csv", mapping.encode()), effective=dt.date(2025, 7, 1), decision="NQ 1656"
+    )
+    result = reorganize(dt.date(2025, 7, 1), actor=None)
+    built.refresh_from_db()
+    assert built.commune.name == "Nội Bài"
+    rows = GiftRecipient.objects.filter(gift_list=built)
+    assert set(rows.values_list("commune_id", flat=True)) == {built.commune_id}
+    assert result.rows == rows.count()
+    specialist = grant("chuyenvien_noibai", Role.COMMUNE_SPECIALIST, ["00433"])
+    chairman = grant("chutich_noibai", Role.COMMUNE_CHAIRMAN, ["00433"])
+    forget_scope(users.specialist)
+    with pytest.raises(NotPermitted):
+        engine.transition(built, "review", actor=users.specialist)
+    engine.transition(built, "review", actor=specialist)
+    with pytest.raises(NotPermitted):
+        engine.transition(GiftList.objects.get(pk=built.pk), "approve", actor=users.head)
+    engine.transition(GiftList.objects.get(pk=built.pk), "approve", actor=chairman)
+    assert set(rows.values_list("state", flat=True)) == {R.APPROVED}
