@@ -101,6 +101,12 @@ def step_role(role: str, commune_id: int) -> str:
     return DEVOLVED_ROLES.get(role, role) if devolved_unit(commune_id) else role
 
 
+def does_step(user: Reader, role: str, commune_id: int) -> bool:
+    """May `user` do `role`'s work in this commune (the role itself, or the
+    commune role that took it over there)?"""
+    return step_role(role, commune_id) in scope_for(user).roles_in(commune_id)
+
+
 UNIT_APP = "cases"
 # Processes whose cases only rehab roles may see (drug rehab: health and
 # law-enforcement data, sensitive under the personal-data law).

@@ -209,14 +209,7 @@ def role_revoke(
         else:
             groups = user.groups.filter(name=role)
         for group in list(groups):
-            user.groups.remove(group)
-            audit.record(
-                actor=actor,
-                event="role_revoke",
-                object_type="auth.user",
-                object_id=str(user.pk),
-                data={"username": username, "group": group.name},
-            )
+            _leave(actor, user, group)
         if role == Role.ADMIN:
             user.is_staff = False
             user.save(update_fields=["is_staff"])
@@ -233,14 +226,16 @@ def district_roles_end(*, actor: User | None, roles: Iterable[str], note: str = 
         if group is None or role not in DISTRICT_ROLES:
             continue
         for user in list(group.user_set.all()):
-            user.groups.remove(group)
-            audit.record(
-                actor=actor,
-                event="role_revoke",
-                object_type="auth.user",
-                object_id=str(user.pk),
-                data={"username": user.username, "group": group.name, "note": note},
-            )
+            _leave(actor, user, group, note)
             forget_scope(user)
             ended += 1
     return ended
+
+
+def _leave(actor: User | None, user: Any, group: Group, note: str = "") -> None:
+    """`user` holds the role of `group` no more (a `role_revoke` event)."""
+    user.groups.remove(group)
+    data = {"username": user.username, "group": group.name, **({"note": note} if note else {})}
+    audit.record(
+        actor=actor, event="role_revoke", object_type="auth.user", object_id=str(user.pk), data=data
+    )

@@ -39,10 +39,8 @@ from cases.uploads.refusals import Refusal, refused
 from cases.uploads.spreadsheet import Sheet, collector_paused, read_sheet
 from cases.uploads.table import Table, find_table, read_csv
 from workflows.actors import User
-from workflows.devolution import step_role
-from workflows.exceptions import DomainError, InvalidData, NotPermitted, TransitionNotAllowed
+from workflows.exceptions import DomainError, InvalidData, TransitionNotAllowed
 from workflows.formatting import number
-from workflows.permissions import Role, scope_for
 
 # Errors kept on the import row and returned (a file of 100,000 wrong rows
 # would otherwise store megabytes of them); the message gives the full count.
@@ -132,13 +130,6 @@ def _bad_header(row: int | None, keys: set[str]) -> InvalidData:
     return file_error(message, "bad_header")
 
 
-def _require_accountant(actor: User, payroll: Payroll) -> None:
-    if step_role(Role.ACCOUNTANT, payroll.commune_id) not in scope_for(actor).roles_in(
-        payroll.commune_id
-    ):
-        raise NotPermitted(_("Only an accountant can record payment results."))
-
-
 def _require_sent(payroll: Payroll) -> None:
     if payroll.state != PayrollState.SENT:
         raise TransitionNotAllowed(
@@ -199,7 +190,7 @@ def payment_results_import(
     naming this import. Every upload that gets past the preconditions is
     kept as a `PaymentResultImport` (outcome, counts, errors); the imported
     one is returned."""
-    _require_accountant(actor, payroll)
+    services.require_accountant(actor, payroll)
     _require_sent(payroll)
     # The rows, their checks and errors are a million objects, all kept to
     # the end: the cyclic collector would walk them again and again (about

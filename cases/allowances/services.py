@@ -33,17 +33,12 @@ from workflows.actors import User
 from workflows.devolution import step_role
 from workflows.exceptions import InvalidData, NotPermitted, TransitionNotAllowed
 from workflows.formatting import month_label
-from workflows.permissions import Role, may_create_case, scope_for
+from workflows.permissions import Role, does_step, may_create_case, scope_for
 from workflows.specs import refuse
 
 LN = LineState
 PAYROLL_TYPE = "allowances.payroll"
-
-
-def _accountant(payroll: Payroll) -> frozenset[str]:
-    """Who pays this commune's payroll: the district accountant, or the
-    commune's in the two-level government."""
-    return frozenset({step_role(Role.ACCOUNTANT, payroll.commune_id)})
+ACCOUNTANT = frozenset({Role.ACCOUNTANT})
 
 
 # --- decision dossiers -------------------------------------------------------------
@@ -173,8 +168,9 @@ def payroll_generate(*, actor: User, commune: AdministrativeUnit, month: dt.date
     return payroll
 
 
-def _require_accountant(actor: User, payroll: Payroll) -> None:
-    if not _accountant(payroll) & scope_for(actor).roles_in(payroll.commune_id):
+def require_accountant(actor: User, payroll: Payroll) -> None:
+    """The payroll's accountant (the commune's, in the two-level government)."""
+    if not does_step(actor, Role.ACCOUNTANT, payroll.commune_id):
         raise NotPermitted(_("Only an accountant can record payment results."))
 
 
@@ -207,7 +203,7 @@ def payroll_results_record(
     not paid with a reason. Lines are moved in groups (one statement per
     date or reason, whatever the number of lines); a line not sent (already
     recorded, or not this payroll's) refuses the whole lot."""
-    _require_accountant(actor, payroll)
+    require_accountant(actor, payroll)
     out = ResultsRecorded()
     with transaction.atomic():
         locked = _locked_in(payroll, PayrollState.SENT)
@@ -223,7 +219,7 @@ def payroll_results_record(
                 payroll_lines_among(locked, ids),
                 "record_paid",
                 actor=actor,
-                roles=_accountant(locked),
+                roles=ACCOUNTANT,
                 values={"paid_on": day},
                 refresh=False,
             )
@@ -234,7 +230,7 @@ def payroll_results_record(
                 payroll_lines_among(locked, ids),
                 "record_unpaid",
                 actor=actor,
-                roles=_accountant(locked),
+                roles=ACCOUNTANT,
                 values={"unpaid_reason": reason},
                 refresh=False,
             )
@@ -257,7 +253,7 @@ def payroll_unpaid_settle(
 ) -> tuple[int, int]:
     """Lines not paid: carry them to the next month's payroll (it lists them
     again when generated) or return their money to the budget."""
-    _require_accountant(actor, payroll)
+    require_accountant(actor, payroll)
     if set(carry) & set(give_back):
         raise InvalidData(_("A line cannot be both carried and returned."), code="line_twice")
     with transaction.atomic():
@@ -268,7 +264,7 @@ def payroll_unpaid_settle(
             lines.filter(pk__in=carry),
             "carry",
             actor=actor,
-            roles=_accountant(locked),
+            roles=ACCOUNTANT,
             refresh=False,
         )
         returned = move_lines(
@@ -276,7 +272,7 @@ def payroll_unpaid_settle(
             lines.filter(pk__in=give_back),
             "return_unpaid",
             actor=actor,
-            roles=_accountant(locked),
+            roles=ACCOUNTANT,
             refresh=False,
         )
         totals_refresh(locked)

@@ -49,8 +49,8 @@ from cases.reorganization.plan import followers, has_field, open_work_models
 from cases.reorganization.portions import (
     Portion,
     is_split,
-    person_field,
     portions_of,
+    target_expression,
     unmapped,
 )
 from notifications.models import Notification
@@ -152,26 +152,36 @@ def reorganize(
             # A split unit has no one successor; a unit abolished with its
             # level, none.
             successor = parts[0].successor if len(parts) == 1 else None
-            former.valid_to = effective
             former.successor = successor
-            former.save(update_fields=["valid_to", "successor"])
-            audit.record(
-                actor=actor,
-                commune_id=former.pk,
-                event=CLOSED_EVENT,
-                object_type="cases.administrativeunit",
-                object_id=str(former.pk),
-                data={
-                    "successor": _unit_data(successor) if successor else None,
-                    "successors": [_unit_data(p.successor) for p in parts] if not successor else [],
-                    "decision": decision,
-                    "effective": effective.isoformat(),
-                },
+            _close(
+                former,
+                effective,
+                actor,
+                result,
+                successor=_unit_data(successor) if successor else None,
+                successors=[_unit_data(p.successor) for p in parts] if not successor else [],
+                decision=decision,
+                effective=effective.isoformat(),
             )
-            result.events += 1
-            result.closed.append(former)
         _close_districts(pending.values(), effective, decision, actor, result)
     return result
+
+
+def _close(unit: Unit, day: dt.date, actor: User | None, result: RunResult, **data: Any) -> None:
+    """The unit ends on `day` (and its successor, as set), with a final
+    event in its chain (a district's: the office-wide chain)."""
+    unit.valid_to = day
+    unit.save(update_fields=["valid_to", "successor"])
+    audit.record(
+        actor=actor,
+        commune_id=unit.pk if unit.level == Unit.Level.COMMUNE else None,
+        event=CLOSED_EVENT,
+        object_type="cases.administrativeunit",
+        object_id=str(unit.pk),
+        data=data,
+    )
+    result.events += 1
+    result.closed.append(unit)
 
 
 def _close_districts(
@@ -187,18 +197,8 @@ def _close_districts(
         .order_by("pk")
     )
     for district in emptied:
-        district.valid_to = effective
-        district.save(update_fields=["valid_to"])
-        audit.record(
-            actor=actor,
-            commune_id=None,
-            event=CLOSED_EVENT,
-            object_type="cases.administrativeunit",
-            object_id=str(district.pk),
-            data={"abolished": _unit_data(district), "decision": decision},
-        )
-        result.events += 1
-        result.closed.append(district)
+        abolished = _unit_data(district)
+        _close(district, effective, actor, result, abolished=abolished, decision=decision)
     if not Unit.objects.filter(level=Unit.Level.DISTRICT, valid_to__isnull=True).exists():
         result.roles_ended += district_roles_end(
             actor=actor, roles=DEVOLVED_ROLES.keys(), note=decision
@@ -224,13 +224,14 @@ class Move:
             data["villages"] = list(part.villages)
         processes: list[int] = []
         for spec, model, terminal in open_work_models():
-            to_move = _of_portion(
-                model._default_manager.filter(commune_id=former.pk).exclude(state__in=terminal),
-                model,
-                part,
+            # The rows this portion takes (by the person's village for a split
+            # unit: a list of no one person goes nowhere, refused before if open).
+            to_move = (
+                model._default_manager.filter(commune_id=former.pk)
+                .exclude(state__in=terminal)
+                .annotate(goes=target_expression(model, {former.pk: [part]}))
+                .filter(goes=successor.pk)
             )
-            if to_move is None:
-                continue  # no person to place it by (refused before if any was open)
             # Set-based whatever the number of rows: the rows of the lists first
             # (chosen by the lists still in the former unit), then the objects,
             # one UPDATE ... RETURNING giving what the audit events need.
@@ -288,17 +289,6 @@ class Move:
                 ],
             )
             return cur.rowcount
-
-
-def _of_portion(rows: Any, model: type[Any], part: Portion) -> Any:
-    """The rows of `part`: all of them for a whole unit, those whose person
-    lives in its villages for a split one (None: the model has no person)."""
-    if not part.villages:
-        return rows
-    via = person_field(model)
-    if via is None:
-        return None
-    return rows.filter(**{f"{via}__village__in": list(part.villages)})
 
 
 def _move_tasks(processes: list[int], successor: Unit) -> int:

@@ -25,35 +25,19 @@ from cases.allowances.models import AllowanceCategory, Entitlement, Payroll, Pay
 from cases.demo.base import seed_units
 from cases.housing.models import HousingCase
 from cases.models import AdministrativeUnit, Case
-from cases.reorganization.mapping import load_mapping, read_mapping
 from cases.reorganization.run import reorganize
 from cases.reporting.dashboard import by_commune, dashboard_for
 from cases.reporting.dashboard_output import dashboard_tables
 from cases.reporting.units import Grouping
 from tests.factories import PersonFactory
+from tests.reorganization.mappings import EFFECTIVE, MERGE, SPLIT, load
 from tests.report.conftest import _housing
 from workflows.permissions import forget_scope
 
 pytestmark = pytest.mark.django_db
-EFFECTIVE = dt.date(2025, 7, 1)
 M = 1_000_000
 MERIT = 2_789_000
-DECISION = "Nghị quyết 1656/NQ-UBTVQH15"
-HEADER = "Mã ĐVHC cũ,Tên ĐVHC cũ,Mã ĐVHC mới,Tên ĐVHC mới,Toàn bộ/một phần,Thôn\n"
-MERGE = HEADER + (
-    "00448,Phù Lỗ,00433,Nội Bài,Toàn bộ,\n"
-    "00433,Thanh Xuân,00433,Nội Bài,Toàn bộ,\n"
-    "00382,Minh Trí,00382,Kim Anh,Toàn bộ,\n"
-)
-SPLIT = HEADER + (
-    "00400,Phù Linh,00433,Nội Bài,Một phần,Thôn Đông\n"
-    "00400,Phù Linh,00382,Kim Anh,Một phần,Thôn Tây\n"
-)
 CURRENT, HISTORICAL = Grouping.CURRENT, Grouping.HISTORICAL
-
-
-def load(text: str) -> None:
-    load_mapping(read_mapping("mapping.csv", text.encode()), effective=EFFECTIVE, decision=DECISION)
 
 
 def _case(commune: Any, user: Any, created: dt.date, *, state: str = "closed") -> HousingCase:

@@ -25,38 +25,21 @@ from django.urls import reverse
 from cases.demo.base import seed_units
 from cases.gifts.models import Campaign, GiftPackage
 from cases.models import AdministrativeUnit, Category
-from cases.reorganization.mapping import load_mapping, read_mapping
 from cases.reorganization.run import reorganize
 from cases.reporting.report import six_month_report
 from cases.reporting.report_documents import report_export
 from cases.reporting.units import Grouping
 from tests.conftest import api_token, sign_in
+from tests.reorganization.mappings import EFFECTIVE, MERGE, SPLIT, load
 from workflows.models import AuditEvent
 
 from .conftest import END, EXPECTED, START, _gifts, _housing, _onestop
 
 pytestmark = pytest.mark.django_db
-EFFECTIVE = dt.date(2025, 7, 1)
 YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 H2 = (EFFECTIVE, dt.date(2025, 12, 31))
 M = 1_000_000
-DECISION = "Nghị quyết 1656/NQ-UBTVQH15"
-HEADER = "Mã ĐVHC cũ,Tên ĐVHC cũ,Mã ĐVHC mới,Tên ĐVHC mới,Toàn bộ/một phần,Thôn\n"
-MERGE = HEADER + (
-    "00448,Phù Lỗ,00433,Nội Bài,Toàn bộ,\n"
-    "00433,Thanh Xuân,00433,Nội Bài,Toàn bộ,\n"
-    "00382,Minh Trí,00382,Kim Anh,Toàn bộ,\n"
-)
-# Phù Linh goes in parts, by villages: no single successor.
-SPLIT = HEADER + (
-    "00400,Phù Linh,00433,Nội Bài,Một phần,Thôn Đông\n"
-    "00400,Phù Linh,00382,Kim Anh,Một phần,Thôn Tây\n"
-)
 CURRENT, HISTORICAL = Grouping.CURRENT, Grouping.HISTORICAL
-
-
-def load(text: str) -> None:
-    load_mapping(read_mapping("mapping.csv", text.encode()), effective=EFFECTIVE, decision=DECISION)
 
 
 def reorganize_soc_son() -> None:

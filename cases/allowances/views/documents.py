@@ -31,11 +31,10 @@ from cases.allowances.models import Payroll, PayrollState
 from cases.allowances.spec import PAYROLL_SPEC
 from cases.views.base import CaseflowMixin, CaseflowView
 from workflows.actors import signed_in
-from workflows.devolution import step_role
 from workflows.exceptions import InvalidData, NotFound, NotPermitted
 from workflows.formatting import number
 from workflows.forms import MonthField
-from workflows.permissions import Role, scope_for
+from workflows.permissions import Role, does_step, scope_for
 
 # The payroll's documents as the page names them.
 DOCUMENT_LABELS = {
@@ -124,8 +123,7 @@ class PaymentResultsImportView(CaseflowView):
 
     def get_payroll(self) -> Payroll:
         payroll = selectors.payroll_get(self.request.user, self.kwargs["pk"])
-        accountant = step_role(Role.ACCOUNTANT, payroll.commune_id)
-        if accountant not in scope_for(self.request.user).roles_in(payroll.commune_id):
+        if not does_step(self.request.user, Role.ACCOUNTANT, payroll.commune_id):
             raise NotPermitted(_("Only an accountant records payment results."))
         return payroll
 

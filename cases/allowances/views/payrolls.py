@@ -47,11 +47,10 @@ from cases.views.transitions import ActionPostMixin, TransitionPostMixin
 from workflows.actors import Reader, signed_in
 from workflows.audit_explorer import object_timeline
 from workflows.deadlines import open_step_deadline
-from workflows.devolution import step_role
 from workflows.exceptions import InvalidData, NotPermitted
 from workflows.formatting import month_label, number
 from workflows.idempotency import Outcome, form_once
-from workflows.permissions import Role, scope_for
+from workflows.permissions import Role, does_step
 from workflows.text import clean_text, fold_search_q, national_id_terms
 
 P = PayrollState
@@ -92,7 +91,7 @@ def payroll_badge(state: str) -> str:
 
 def _is(user: Reader, role: str, payroll: Payroll) -> bool:
     """Does `user` hold `role` (or the commune role that took it over) here?"""
-    return step_role(role, payroll.commune_id) in scope_for(user).roles_in(payroll.commune_id)
+    return does_step(user, role, payroll.commune_id)
 
 
 # --- the list and the month's generation ---------------------------------------------
