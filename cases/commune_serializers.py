@@ -1,6 +1,7 @@
 """The API's serializers of administrative units: a commune given by its
 code, a commune as listed, and with its dates and the units it came from and
-went to (a reorganisation)."""
+went to (a reorganisation); and the units a case or list was carried between
+(`UnitHistoryField`, on the detail of every case and list)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import AdministrativeUnit, UnitChange
+from cases.selectors import unit_history
 
 
 class CommuneCodeField(serializers.SlugRelatedField):
@@ -124,3 +126,50 @@ class CommuneFilterSerializer(serializers.Serializer):
         input_formats=["iso-8601"],
         help_text="YYYY-MM-DD: only the units in force that day.",
     )
+
+
+# --- the moves of a case or list to a successor unit (issue 15) --------------------
+
+
+class UnitRefSerializer(serializers.Serializer):
+    """A unit as it was named when the record moved."""
+
+    code = serializers.CharField(help_text="Official code.")
+    name = serializers.CharField()
+
+
+class UnitMoveSerializer(serializers.Serializer):
+    """One move of a record to a successor unit by a reorganisation of units."""
+
+    to = UnitRefSerializer(help_text="The successor unit.")
+    decision = serializers.CharField(help_text="The decision (resolution) of the reorganisation.")
+    effective = serializers.DateField(help_text="The day the reorganisation took effect.")
+    occurred_at = serializers.DateTimeField(help_text="When the reorganisation run moved it.")
+    villages = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="A unit split by villages: the villages that went to the successor; else [].",
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "from" is a Python keyword: it cannot be declared as an attribute.
+        fields: dict[str, serializers.Field] = super().get_fields()
+        return {"from": UnitRefSerializer(help_text="The former unit."), **fields}
+
+
+@extend_schema_field(UnitMoveSerializer(many=True))
+class UnitHistoryField(serializers.Field):
+    """The record's moves to successor units, oldest first ([] when it never
+    moved): one query (`cases.selectors.unit_history`), so it belongs on
+    detail representations; on a list it would be one query per row."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(source="*", read_only=True)
+        kwargs.setdefault(
+            "help_text",
+            "Moves to a successor unit by reorganisations of units (the two-level "
+            "government of 01/07/2025), oldest first; [] when the record never moved.",
+        )
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return UnitMoveSerializer(unit_history(value), many=True).data

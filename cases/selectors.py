@@ -25,6 +25,7 @@ from notifications.selectors import notification_unread_count
 from workflows.actors import Reader, signed_in
 from workflows.artifacts import TaskObject, task_objects
 from workflows.audit_explorer import object_timeline
+from workflows.models import AuditEvent
 from workflows.permissions import (
     COMMUNE_ROLES,
     SENSITIVE_PROCESSES,
@@ -34,7 +35,13 @@ from workflows.permissions import (
     scope_for,
     scoped,
 )
+from workflows.registry import spec_for
 from workflows.text import fold_search_q, national_id_terms
+
+# The event the reorganisation run writes for each object it carries to a
+# successor unit (`cases.reorganization.run.MOVED_EVENT`; that floor is above
+# this one, so the name is repeated here and a test keeps the two the same).
+UNIT_TRANSFER_EVENT = "unit_transfer"
 
 
 def _communes() -> QuerySet[AdministrativeUnit]:
@@ -171,6 +178,35 @@ def task_get(user: Reader, pk: int) -> Task:
 def case_timeline(case: Case) -> QuerySet:
     """The case's audit events, oldest first (the caller already authorized the case)."""
     return object_timeline(case_id=case.pk)
+
+
+def unit_history(obj: Any) -> list[dict[str, Any]]:
+    """Where `obj` (a case, or another commune-owned object of a registered
+    process: a gift list, a payroll, an entitlement) was carried by
+    reorganisations of units, oldest first: from and to (code and name as
+    they were then), the decision, the day the mapping took effect, when the
+    run moved it, and the villages that went (a unit split by villages; else
+    []). The events of the run, in one query; the caller has authorized `obj`."""
+    events = (
+        AuditEvent.objects.filter(
+            object_type=spec_for(obj).object_type,
+            object_id=str(obj.pk),
+            event=UNIT_TRANSFER_EVENT,
+        )
+        .order_by("occurred_at", "id")
+        .values_list("data", "occurred_at")
+    )
+    return [
+        {
+            "from": data.get("from"),
+            "to": data.get("to"),
+            "decision": data.get("decision", ""),
+            "effective": data.get("effective"),
+            "occurred_at": at,
+            "villages": data.get("villages", []),
+        }
+        for data, at in events
+    ]
 
 
 def _requirements(case: Case) -> QuerySet[DocumentRequirement]:

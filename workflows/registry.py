@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflows.registry_models import case_processes, devolved_unit
-from workflows.specs import DEVOLVED_ROUTE, ProcessSpec
+from workflows.specs import DEVOLVED_ROUTE, InFlight, ProcessSpec
 
 _specs: dict[str, ProcessSpec] = {}
 _routed: dict[tuple[str, str], ProcessSpec] = {}
 _flows: dict[str, type[Any] | None] = {}
 _devolved: dict[str, ProcessSpec] = {}
+_in_flight: dict[str, InFlight] = {}
 _rows: dict[str, RowLabels] = {}
 
 
@@ -51,18 +52,36 @@ def register(
     flow: type[Any] | None,
     routes: Iterable[ProcessSpec] = (),
     devolved: ProcessSpec | None = None,
+    in_flight: InFlight | None = None,
 ) -> None:
     """Make a process known to the engine: its current spec, its viewflow flow
     (None for objects that change state by decision with nobody's task waiting,
     such as an entitlement), for a versioned process the spec of every route,
     and for a process the district worked on, its commune route in the
-    two-level government (`workflows.devolution`)."""
+    two-level government (`workflows.devolution`). A process with more than
+    one route states what its work in progress does when the route changes
+    (`in_flight`): a versioned process's case keeps the route it bound to at
+    filing (CONTINUE); a devolved process's work takes the commune route at
+    the step it waits for (SWITCH), the district's roles having ended."""
+    expected = InFlight.SWITCH if devolved else InFlight.CONTINUE if routes else None
+    if in_flight != expected:
+        raise ValueError(
+            f"{spec.code}: in_flight must be {expected!r} for this process, not {in_flight!r}"
+        )
+    if in_flight is not None:
+        _in_flight[spec.code] = in_flight
     _specs[spec.code] = spec
     _flows[spec.code] = flow
     for route in routes:
         _routed[(route.code, route.route)] = route
     if devolved is not None:
         _devolved[spec.code] = devolved
+
+
+def in_flight_rule(code: str) -> InFlight | None:
+    """The rule a process stated for its work in progress when its route
+    changes (None: it has one route)."""
+    return _in_flight.get(code)
 
 
 def all_specs() -> dict[str, ProcessSpec]:

@@ -26,7 +26,7 @@ from workflows.permissions import (
 from workflows.registry_models import unit_model
 
 # What the administrator role configures in the admin site (never case data):
-# the registry's units and the mapping of a reorganisation, caps, budgets and
+# the registry's units and the mappings of a reorganisation (units, staff), caps, budgets and
 # checklist; gift campaigns with their
 # packages and budgets; the working-day calendar,
 # time limits and one-stop procedures; the outbox (to find and resend parked
@@ -37,6 +37,7 @@ ADMIN_MODELS = [
     ("cases", "documentrequirement"),
     ("cases", "administrativeunit"),
     ("cases", "unitchange"),
+    ("reorganization", "staffassignment"),
     ("cases", "campaign"),
     ("cases", "giftpackage"),
     ("cases", "campaignbudget"),
@@ -156,21 +157,33 @@ def role_grant(
     return user
 
 
-def roles_carry(*, actor: User | None, former: Any, successor: Any, note: str = "") -> int:
-    """Whoever holds a commune role on `former` holds it on `successor` too (a
-    reorganisation: the officers of a merged commune serve the new one). The
-    former grants stay, for reading the former unit's history. One
-    `role_grant` event per grant made; returns how many."""
+def roles_carry(
+    *,
+    actor: User | None,
+    former: Any,
+    successor: Any,
+    holders: Iterable[tuple[str, int]],
+    note: str = "",
+) -> int:
+    """Each (commune role, user id) of `holders`, held on `former`, is held on
+    `successor` too (a reorganisation: the officers of a merged commune serve
+    the new one). The former grants stay, for reading the former unit's
+    history. One `role_grant` event per grant made; returns how many."""
+    by_role: dict[str, set[int]] = {}
+    for role, user_id in holders:
+        by_role.setdefault(role, set()).add(user_id)
     made = 0
-    for role in sorted(COMMUNE_ROLES):
-        held = Group.objects.filter(name=commune_group_name(role, former)).first()
-        if held is None:
-            continue
-        holders = list(held.user_set.exclude(groups__name=commune_group_name(role, successor)))
-        if not holders:
+    for role in sorted(by_role):
+        users = list(
+            get_user_model()
+            .objects.filter(pk__in=by_role[role])
+            .exclude(groups__name=commune_group_name(role, successor))
+            .order_by("pk")
+        )
+        if not users:
             continue
         group = _role_group(role, successor)
-        for user in holders:
+        for user in users:
             user.groups.add(group)
             audit.record(
                 actor=actor,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -21,6 +22,38 @@ Errors = dict[str, list[Any]]
 # The route of a process's version done by the commune in the two-level
 # government (`workflows.devolution`); its district version's route is "".
 DEVOLVED_ROUTE = "commune"
+
+
+class InFlight(StrEnum):
+    """What an object open when its procedure changes does (each process with
+    more than one route states its rule when it registers)."""
+
+    # It keeps the route it bound to when filed, until it ends (procedure
+    # versions by date: drug rehab's 2022 and 2025 routes).
+    CONTINUE = "continue"
+    # It takes the new route from the step it is waiting for; the steps done
+    # keep who did them (the district office's processes on 01/07/2025:
+    # the district and its roles end, nobody is left on the former route).
+    SWITCH = "switch"
+
+    @property
+    def text(self) -> str:
+        """The rule as the process page states it."""
+        if self is InFlight.CONTINUE:
+            return str(
+                _(
+                    "A case in progress when a new version comes into force keeps the version "
+                    "it was filed under until it ends."
+                )
+            )
+        return str(
+            _(
+                "Work in progress on 01/07/2025 (two-level government) continued on the commune "
+                "route from the step it was waiting for; the steps already done keep who did them."
+            )
+        )
+
+
 # One contract for a process's hooks. A check refuses by raising a DomainError
 # (field errors through `refuse`, anything else with its own code) and returns
 # nothing; an effect (`apply`) runs after the state changed, in the same

@@ -25,13 +25,26 @@ class AllowancesConfig(AppConfig):
             RECUPERATION_SPEC,
         )
         from workflows import registry
+        from workflows.specs import InFlight
 
-        registry.register(CASE_SPEC, flow=AllowanceCaseFlow, devolved=COMMUNE_CASE_SPEC)
-        registry.register(PAYROLL_SPEC, flow=PayrollFlow, devolved=COMMUNE_PAYROLL_SPEC)
         registry.register(
-            RECUPERATION_SPEC, flow=RecuperationListFlow, devolved=COMMUNE_RECUPERATION_SPEC
+            CASE_SPEC, flow=AllowanceCaseFlow, devolved=COMMUNE_CASE_SPEC, in_flight=InFlight.SWITCH
         )
-        registry.register(ENTITLEMENT_SPEC, flow=None, devolved=COMMUNE_ENTITLEMENT_SPEC)
+        registry.register(
+            PAYROLL_SPEC, flow=PayrollFlow, devolved=COMMUNE_PAYROLL_SPEC, in_flight=InFlight.SWITCH
+        )
+        registry.register(
+            RECUPERATION_SPEC,
+            flow=RecuperationListFlow,
+            devolved=COMMUNE_RECUPERATION_SPEC,
+            in_flight=InFlight.SWITCH,
+        )
+        registry.register(
+            ENTITLEMENT_SPEC,
+            flow=None,
+            devolved=COMMUNE_ENTITLEMENT_SPEC,
+            in_flight=InFlight.SWITCH,
+        )
         registry.register_rows("allowances.payrollline", LINE_LABELS)
 
         # Long payroll lists are built in the background (cases.exports).

@@ -166,14 +166,7 @@ def recuperation_rows_add(
                 extra={"people": people},
             )
         if quota is None:
-            raise InvalidData(
-                _(
-                    "No recuperation quota is set for %(year)s for this commune or its "
-                    "district: ask the administrator to enter it."
-                )
-                % {"year": locked.year},
-                code=NO_QUOTA,
-            )
+            raise no_quota(locked.year)
         if quota.used + len(wanted) > quota.quota:
             raise InvalidData(
                 _(
@@ -258,17 +251,30 @@ def paid_initial(rl: RecuperationList) -> dict[str, Any]:
     return {"sent_on": min(timezone.localdate(), dt.date(rl.year, 12, 31))}
 
 
+def no_quota(year: int) -> InvalidData:
+    return InvalidData(
+        _(
+            "No recuperation quota is set for %(year)s for this commune or its "
+            "district: ask the administrator to enter it."
+        )
+        % {"year": year},
+        code=NO_QUOTA,
+    )
+
+
 def check_submit(rl: RecuperationList, data: dict[str, Any], actor: User) -> None:
     """Not empty, and still within the quota (a quota lowered since is seen here)."""
     listed = Recuperation.objects.filter(recuperation_list_id=rl.pk).count()
     if not listed:
         raise InvalidData(_("The list is empty: add people first."), code=LIST_EMPTY)
     quota = quota_use(rl.commune_id, rl.year, lock=True)
-    if quota is None or quota.used > quota.quota:
+    if quota is None:
+        raise no_quota(rl.year)
+    if quota.used > quota.quota:
         raise InvalidData(
             _("The list is over the recuperation quota of %(year)s: remove people first.")
             % {"year": rl.year},
-            code=QUOTA_EXCEEDED if quota else NO_QUOTA,
+            code=QUOTA_EXCEEDED,
         )
 
 

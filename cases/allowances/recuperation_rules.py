@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils.translation import gettext as _
 
@@ -73,7 +74,8 @@ def recuperation_eligible(user: Reader, *, commune_id: int, year: int) -> QueryS
 @dataclass(frozen=True)
 class QuotaUse:
     """The quota that governs a commune's list: the commune's own for the
-    year, else its district's (counted over all the district's communes)."""
+    year, else its district's (counted over all the district's communes and
+    what they became)."""
 
     area: AdministrativeUnit
     quota: int
@@ -88,27 +90,63 @@ class QuotaUse:
         return self.area.level != AdministrativeUnit.Level.COMMUNE
 
 
+def _districts_of(commune_id: int) -> list[int]:
+    """The districts above the commune and above the units it was formed
+    from by a reorganisation (and theirs): a district's quota for the year
+    it was abolished carries to the communes that took its communes over."""
+    units = AdministrativeUnit._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH RECURSIVE line AS ({AdministrativeUnit.lineage_sql()}), "
+            "back(unit_id) AS (SELECT %s::bigint UNION "
+            " SELECT l.predecessor_id FROM back b JOIN line l ON l.successor_id = b.unit_id) "
+            f"SELECT DISTINCT d.id FROM back b JOIN {units} u ON u.id = b.unit_id "
+            f"JOIN {units} d ON d.id = u.parent_id WHERE d.level = %s ORDER BY d.id",
+            [commune_id, AdministrativeUnit.Level.DISTRICT],
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def _listed_under(district_ids: list[int], year: int) -> int:
+    """People on the lists of `year` of the districts' communes and of the
+    units a reorganisation formed from them."""
+    units = AdministrativeUnit._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH RECURSIVE line AS ({AdministrativeUnit.lineage_sql()}), "
+            f"fwd(unit_id) AS (SELECT id FROM {units} WHERE parent_id = ANY(%s) UNION "
+            " SELECT l.successor_id FROM fwd f JOIN line l ON l.predecessor_id = f.unit_id) "
+            f"SELECT count(*) FROM {Recuperation._meta.db_table} "
+            "WHERE year = %s AND commune_id IN (SELECT unit_id FROM fwd)",
+            [district_ids, year],
+        )
+        return int(cur.fetchone()[0])
+
+
 def quota_use(commune_id: int, year: int, *, lock: bool = False) -> QuotaUse | None:
     """The quota in force for a commune's list of `year` and the people listed
     against it (None: no quota is set). `lock` holds the quota row until the
     transaction ends, so that two officers adding at once are counted one
-    after the other (the second counts the first's rows once committed)."""
-    parent_id = (
-        AdministrativeUnit.objects.filter(pk=commune_id).values_list("parent_id", flat=True).get()
-    )
-    rows = RecuperationQuota.objects.filter(year=year, area_id__in=[commune_id, parent_id])
+    after the other (the second counts the first's rows once committed).
+    A commune of the two-level government has no district above it: in the
+    year of the reorganisation, the quota of the district its former units
+    belonged to still governs it, shared with the other communes formed from
+    that district's (the quota carries over the date)."""
+    districts = _districts_of(commune_id)
+    rows = RecuperationQuota.objects.filter(year=year, area_id__in=[commune_id, *districts])
     if lock:
         rows = rows.select_for_update(of=("self",))
-    quotas = {q.area_id: q for q in rows.select_related("area")}
-    own = quotas.get(commune_id)
+    quotas = {q.area_id: q for q in rows.select_related("area").order_by("area_id")}
+    own = quotas.pop(commune_id, None)
     if own is not None:
         used = Recuperation.objects.filter(year=year, commune_id=commune_id).count()
         return QuotaUse(own.area, own.quota, used)
-    shared = quotas.get(parent_id) if parent_id is not None else None
-    if shared is None:
+    if not quotas:
         return None
-    used = Recuperation.objects.filter(year=year, commune__parent_id=parent_id).count()
-    return QuotaUse(shared.area, shared.quota, used)
+    # Communes formed from two districts' answer to both quotas, summed.
+    shared = list(quotas.values())
+    used = _listed_under([q.area_id for q in shared], year)
+    return QuotaUse(shared[0].area, sum(q.quota for q in shared), used)
 
 
 def recuperation_amounts(on: dt.date) -> dict[str, int]:

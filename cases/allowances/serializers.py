@@ -26,7 +26,7 @@ from cases.allowances.models import (
     UnpaidReason,
 )
 from cases.allowances.selectors import entitlements_for_user
-from cases.commune_serializers import CommuneCodeField, CommuneSerializer
+from cases.commune_serializers import CommuneCodeField, CommuneSerializer, UnitHistoryField
 from cases.models import Person
 from cases.selectors import case_document_checklist
 from cases.serializers import (
@@ -217,6 +217,7 @@ class LineSerializer(serializers.Serializer):
 
 
 class EntitlementDetailSerializer(EntitlementSerializer):
+    unit_history = UnitHistoryField()
     previous = serializers.IntegerField(source="previous_id", allow_null=True)
     case = serializers.IntegerField(source="case_id", allow_null=True)
     died_on = serializers.DateField(allow_null=True)
@@ -282,6 +283,7 @@ class AllowanceCaseSerializer(StateLabelled):
     process = serializers.CharField()
     state = serializers.CharField()
     commune = CommuneSerializer()
+    unit_history = UnitHistoryField()
     applicant = PersonBriefSerializer()
     kind = serializers.CharField()
     regime = serializers.CharField()
@@ -367,6 +369,7 @@ class ImportBriefSerializer(serializers.Serializer):
 
 
 class PayrollDetailSerializer(PayrollSerializer):
+    unit_history = UnitHistoryField()
     lines_by_state = serializers.DictField(child=serializers.IntegerField())
     differences = serializers.SerializerMethodField()
     imports = serializers.SerializerMethodField(help_text="The latest payment-result uploads.")

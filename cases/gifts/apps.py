@@ -14,8 +14,9 @@ class GiftsConfig(AppConfig):
         from cases.gifts.flow import GiftListFlow
         from cases.gifts.spec import COMMUNE_SPEC, ROW_LABELS, SPEC
         from workflows import registry
+        from workflows.specs import InFlight
 
-        registry.register(SPEC, flow=GiftListFlow, devolved=COMMUNE_SPEC)
+        registry.register(SPEC, flow=GiftListFlow, devolved=COMMUNE_SPEC, in_flight=InFlight.SWITCH)
         registry.register_rows("cases.giftrecipient", ROW_LABELS)
 
         # Long signature lists are built in the background (cases.exports).

@@ -248,8 +248,10 @@ class GiftRecipient(FSMModelMixin, models.Model):
     list, never per recipient; rows move with `workflows.engine.bulk_transition`.
     """
 
-    # A reorganisation moves the row with its list: its commune is the list's.
+    # A reorganisation moves the row with its list: its commune is the list's,
+    # unless the gift was handed over or not (history keeps its unit).
     COMMUNE_FOLLOWS = "gift_list"
+    COMMUNE_SETTLED = frozenset({GiftRecipientState.DELIVERED, GiftRecipientState.RETURNED})
 
     gift_list = models.ForeignKey(GiftList, on_delete=models.PROTECT, related_name="rows")
     package = models.ForeignKey(GiftPackage, on_delete=models.PROTECT, related_name="rows")

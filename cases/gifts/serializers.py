@@ -7,6 +7,7 @@ from typing import Any, cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.commune_serializers import UnitHistoryField
 from cases.gifts.models import GiftListState
 from cases.serializers import AvailableTransitionSerializer, transition_fields
 from workflows.permissions import available_transitions
@@ -112,6 +113,7 @@ class GiftListSerializer(serializers.Serializer):
 
 
 class GiftListDetailSerializer(GiftListSerializer):
+    unit_history = UnitHistoryField()
     available_transitions = serializers.SerializerMethodField()
 
     @extend_schema_field(AvailableTransitionSerializer(many=True))

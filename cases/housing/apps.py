@@ -15,5 +15,6 @@ class HousingConfig(AppConfig):
         from cases.housing.flow import HousingFlow
         from cases.housing.spec import COMMUNE_SPEC, SPEC
         from workflows import registry
+        from workflows.specs import InFlight
 
-        registry.register(SPEC, flow=HousingFlow, devolved=COMMUNE_SPEC)
+        registry.register(SPEC, flow=HousingFlow, devolved=COMMUNE_SPEC, in_flight=InFlight.SWITCH)

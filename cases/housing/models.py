@@ -201,6 +201,10 @@ ONE_OPEN_PER_HOUSEHOLD = "housing_one_open_case_per_household"
 class HousingCase(Case):
     """Support to build a new house or repair one (người có công, poor, near-poor)."""
 
+    # What the case commits of its budget (budget, amount committed, amount
+    # paid): a reorganisation's dry run reports what open cases carry.
+    COMMITS_BUDGET = ("budget", "approved_amount", "disbursed_amount")
+
     program = models.CharField(_("program"), max_length=20, choices=HousingProgram.choices)
     kind = models.CharField(_("kind of support"), max_length=20, choices=HousingKind.choices)
     description = NormalizedTextField(_("current condition of the house"), blank=True)

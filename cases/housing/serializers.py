@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.commune_serializers import CommuneCodeField, CommuneSerializer
+from cases.commune_serializers import CommuneCodeField, CommuneSerializer, UnitHistoryField
 from cases.housing.models import (
     Disbursement,
     HousingCase,
@@ -101,6 +101,7 @@ class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
     process_label = serializers.SerializerMethodField()
     state_label = serializers.SerializerMethodField()
     commune = CommuneSerializer(read_only=True)
+    unit_history = UnitHistoryField()
     applicant = PersonBriefSerializer(read_only=True)
     amounts = serializers.SerializerMethodField()
     over_request_reason = serializers.CharField(
@@ -124,6 +125,7 @@ class HousingCaseDetailSerializer(StateLabelMixin, serializers.ModelSerializer):
             "state",
             "state_label",
             "commune",
+            "unit_history",
             "applicant",
             "program",
             "kind",

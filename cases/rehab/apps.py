@@ -14,11 +14,17 @@ class RehabConfig(AppConfig):
         from cases.rehab.flow import RehabReferralFlow, VoluntaryRehabFlow
         from cases.rehab.spec import REFERRAL_2022, REFERRAL_2025, VOLUNTARY
         from workflows import registry
+        from workflows.specs import InFlight
 
         registry.register(
-            REFERRAL_2025, flow=RehabReferralFlow, routes=[REFERRAL_2022, REFERRAL_2025]
+            REFERRAL_2025,
+            flow=RehabReferralFlow,
+            routes=[REFERRAL_2022, REFERRAL_2025],
+            in_flight=InFlight.CONTINUE,
         )
-        registry.register(VOLUNTARY, flow=VoluntaryRehabFlow, routes=[VOLUNTARY])
+        registry.register(
+            VOLUNTARY, flow=VoluntaryRehabFlow, routes=[VOLUNTARY], in_flight=InFlight.CONTINUE
+        )
 
         # Long exports are built in the background (cases.exports).
         from cases.exports.kinds import register

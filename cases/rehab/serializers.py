@@ -278,6 +278,7 @@ class RehabCaseDetailSerializer(drf.Serializer):
         help_text="The role whose step it is; empty when the case is closed."
     )
     commune = commune_serializers.CommuneSerializer()
+    unit_history = commune_serializers.UnitHistoryField()
     applicant = RehabApplicantSerializer(help_text="Full data: this answer is a logged read.")
     procedure_version = ProcedureVersionSerializer()
     route = drf.CharField()

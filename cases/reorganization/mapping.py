@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,6 @@ COLUMNS = {
     "extent": ("Toàn bộ/một phần", "Toàn bộ hay một phần", "Phạm vi", "Whole or part"),
     "villages": ("Thôn", "Các thôn", "Villages"),
 }
-TITLES = {title_key(t): key for key, titles in COLUMNS.items() for t in titles}
 REQUIRED = {"old_code", "old_name", "new_code", "new_name", "extent"}
 WHOLE = {"toan bo", "whole", "all"}
 PART = {"mot phan", "part"}
@@ -61,24 +61,24 @@ class LoadResult:
     unchanged: int = 0
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     return clean_text("" if value is None else str(value))
 
 
-def _code(value: Any) -> str:
+def cell_code(value: Any) -> str:
     """A GSO code as offices type it: digits, its leading zeros kept or restored (5 digits)."""
-    text = _text(value)
+    text = cell_text(value)
     if text.endswith(".0"):  # a number cell read back as a float
         text = text[:-2]
     return text.zfill(5) if text.isdigit() else text
 
 
 def _villages(value: Any) -> tuple[str, ...]:
-    names = [_text(v) for v in _text(value).replace(";", ",").split(",")]
+    names = [cell_text(v) for v in cell_text(value).replace(";", ",").split(",")]
     return tuple(n for n in names if n)
 
 
-def _error(number: int, message: str) -> str:
+def row_error(number: int, message: str) -> str:
     return _("Row %(row)s: %(message)s") % {"row": number, "message": message}
 
 
@@ -86,8 +86,16 @@ def _mapping_errors(errors: list[str]) -> InvalidData:
     return InvalidData(_("The mapping has errors."), fields={"rows": errors}, code="mapping_errors")
 
 
-def read_mapping(file_name: str, content: bytes) -> list[MappingRow]:
-    """The rows of the mapping file; InvalidData with every bad row's error."""
+def read_table(
+    file_name: str,
+    content: bytes,
+    columns: Mapping[str, tuple[str, ...]],
+    required: set[str],
+    keys: tuple[str, ...],
+) -> Any:
+    """The table of an office's .xlsx or .csv file whose header holds the
+    `required` columns' titles (`columns`: key -> the titles it is found by;
+    `keys`: the columns naming an entry, empty on the lines under the table)."""
     if not content:
         raise InvalidData(_("The file is empty."), code="file_empty")
     if len(content) > MAX_BYTES:
@@ -96,41 +104,46 @@ def read_mapping(file_name: str, content: bytes) -> list[MappingRow]:
     type_message = _("Only .xlsx (Excel 2007 or later) and .csv files are accepted.")
     sheet = read_sheet(content, type_message=type_message) if is_xlsx else read_csv(content)
 
-    def missing(row: int | None, keys: set[str]) -> Exception:
-        titles = ", ".join(f"“{COLUMNS[k][0]}”" for k in sorted(REQUIRED - keys))
+    def missing(row: int | None, found: set[str]) -> Exception:
+        titles = ", ".join(f"“{columns[k][0]}”" for k in sorted(required - found))
         return InvalidData(
             _("No row among the first 30 holds the column titles %(titles)s.") % {"titles": titles},
             code="bad_header",
         )
 
-    table = find_table(
+    return find_table(
         sheet,
-        titles=TITLES,
-        complete=lambda keys: REQUIRED <= keys,
-        keys=("old_code", "new_code"),
+        titles={title_key(t): key for key, titles in columns.items() for t in titles},
+        complete=lambda found: required <= found,
+        keys=keys,
         on_missing=missing,
     )
+
+
+def read_mapping(file_name: str, content: bytes) -> list[MappingRow]:
+    """The rows of the mapping file; InvalidData with every bad row's error."""
+    table = read_table(file_name, content, COLUMNS, REQUIRED, keys=("old_code", "new_code"))
     rows, errors = [], []
     for number, cells in table.rows:
-        extent = fold_text(_text(cells.get("extent")))
+        extent = fold_text(cell_text(cells.get("extent")))
         if extent not in WHOLE | PART:
-            errors.append(_error(number, _("say “toàn bộ” (whole) or “một phần” (part).")))
+            errors.append(row_error(number, _("say “toàn bộ” (whole) or “một phần” (part).")))
             continue
         row = MappingRow(
             number=number,
-            old_code=_code(cells.get("old_code")),
-            old_name=_text(cells.get("old_name")),
-            new_code=_code(cells.get("new_code")),
-            new_name=_text(cells.get("new_name")),
+            old_code=cell_code(cells.get("old_code")),
+            old_name=cell_text(cells.get("old_name")),
+            new_code=cell_code(cells.get("new_code")),
+            new_name=cell_text(cells.get("new_name")),
             whole=extent in WHOLE,
             villages=_villages(cells.get("villages")),
         )
         if not (row.old_code and row.old_name and row.new_code and row.new_name):
-            errors.append(_error(number, _("the old and new codes and names are required.")))
+            errors.append(row_error(number, _("the old and new codes and names are required.")))
         elif not row.whole and not row.villages:
-            errors.append(_error(number, _("a part of a unit goes by its villages: list them.")))
+            errors.append(row_error(number, _("a part of a unit goes by its villages: list them.")))
         elif row.whole and row.villages:
-            errors.append(_error(number, _("a whole unit lists no villages.")))
+            errors.append(row_error(number, _("a whole unit lists no villages.")))
         else:
             rows.append(row)
     if errors:
@@ -150,10 +163,10 @@ def _former_units(rows: list[MappingRow], effective: dt.date, errors: list[str])
         unit = named.get(row.old_code)
         if unit is None or unit.level == Unit.Level.PROVINCE:
             message = _("no unit has the code %(code)s.") % {"code": row.old_code}
-            errors.append(_error(row.number, message))
+            errors.append(row_error(row.number, message))
         elif fold_text(unit.name) != fold_text(row.old_name):
             errors.append(
-                _error(
+                row_error(
                     row.number,
                     _("the code %(code)s is %(unit)s, not %(name)s.")
                     % {"code": row.old_code, "unit": unit.name, "name": row.old_name},
@@ -175,7 +188,7 @@ def _check_rows(
     for row in rows:
         if fold_text(names.setdefault(row.new_code, row.new_name)) != fold_text(row.new_name):
             errors.append(
-                _error(
+                row_error(
                     row.number,
                     _("the new code %(code)s was named %(name)s above.")
                     % {"code": row.new_code, "name": names[row.new_code]},
@@ -186,7 +199,7 @@ def _check_rows(
     for parts in by_former.values():
         if len(parts) > 1 and any(p.whole for p in parts):
             errors.append(
-                _error(
+                row_error(
                     parts[-1].number,
                     _(
                         "%(name)s is mapped whole and again: a unit goes whole to one unit, "
@@ -202,7 +215,7 @@ def _check_rows(
                 key = fold_text(village)
                 if key in seen:
                     errors.append(
-                        _error(
+                        row_error(
                             part.number,
                             _("“%(village)s” is also on row %(row)s.")
                             % {"village": village, "row": seen[key]},

@@ -1,7 +1,8 @@
 """What a reorganisation would carry across, read without writing: for each
 former unit of the mapping in force from a date, the open work of every
 registered process (by process and state), the open tasks (claimed or
-waiting), the commune roles held there, the notifications not yet read; and
+waiting), the budgets and quotas it draws on, the commune roles carried
+(`staff.carried_roles`), the notifications not yet read; and
 the people registered there; and what cannot be mapped (`portions`): in a
 unit split by villages, people whose village is not on record or not in the
 mapping, their work, and lists that belong to no one person. One query per
@@ -10,27 +11,25 @@ process and per kind of row, whatever the number of rows."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow.models import Task
 
+from cases.allowances.models import Recuperation, RecuperationQuota
 from cases.models import AdministrativeUnit, Person, UnitChange
 from cases.reorganization.portions import Portion, is_split, portions_of, target_expression
+from cases.reorganization.staff import carried_roles
 from notifications.models import Notification
+from workflows.formatting import money, number
 from workflows.permissions import (
-    COMMUNE_ROLES,
     ROLE_LABELS,
     Role,
-    role_codename,
-    role_grants_sql,
-    unit_content_type,
 )
 from workflows.registry import all_specs, routed_specs
 from workflows.task_status import OPEN_TASK
@@ -41,9 +40,16 @@ SECTIONS = {
     "open": gettext_lazy("Open work"),
     "rows": gettext_lazy("Rows of the open lists"),
     "tasks": gettext_lazy("Open tasks"),
+    # Budgets and quotas the moved work draws on: what is committed goes with
+    # it (the budget is the office's), a district's quota is shared on.
+    "budgets": gettext_lazy("Budgets and quotas"),
     "grants": gettext_lazy("Commune roles held"),
     "notifications": gettext_lazy("Notifications not yet read"),
 }
+
+# The sections whose lines count items that move (a budget's line counts the
+# items drawing on it: they are counted where they move).
+COUNTED = [key for key in SECTIONS if key != "budgets"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,15 @@ def followers(model: type[Any]) -> list[tuple[type[Any], str]]:
     return found
 
 
+def following_rows(other: type[Any], fk: str, lists: Any) -> Any:
+    """The rows of `lists` (a queryset of ids) that go with them: all but
+    the settled ones (`COMMUNE_SETTLED` on the row model: a paid line, a
+    delivered gift keep the unit they were settled in)."""
+    rows = other._default_manager.filter(**{f"{fk}__in": lists})
+    settled = getattr(other, "COMMUNE_SETTLED", None)
+    return rows.exclude(state__in=settled) if settled else rows
+
+
 def open_work_models() -> list[tuple[Any, Any, frozenset[str]]]:
     """(label, model, terminal states) of each process whose objects belong to
     a commune; a model shared by several routes once, ended in any of them."""
@@ -161,7 +176,7 @@ def reorganization_plan(effective: dt.date) -> Plan:
         for other, fk in followers(model):
             goes = Subquery(rows.filter(pk=OuterRef(fk)).annotate(t=target).values("t")[:1])
             of_list = (
-                other._default_manager.filter(**{f"{fk}__in": rows.values("pk")})
+                following_rows(other, fk, rows.values("pk"))
                 .values(former=F(f"{fk}__commune_id"), goes=goes)
                 .annotate(n=Count("pk"))
                 .order_by()
@@ -190,6 +205,8 @@ def reorganization_plan(effective: dt.date) -> Plan:
             for detail, n in ((_("claimed"), row["claimed"]), (_("waiting"), row["waiting"])):
                 if n:
                     add("tasks", spec.label, detail, row, n)
+        _commitments(model, rows, target, add)
+    _quotas(plan.effective, ids, portions, add)
     _grants(plan, ids, portions, add)
     # Notifications go with a whole unit; a split unit's stay where they are.
     whole = [pk for pk in ids if not is_split(portions.get(pk, []))]
@@ -215,18 +232,75 @@ def reorganization_plan(effective: dt.date) -> Plan:
     return plan
 
 
-def _grants(plan: Plan, ids: list[int], portions: dict[int, list[Portion]], add: Any) -> None:
-    """Users holding each commune role on a former unit (one query): carried
-    to its successor, or to each successor of a split unit."""
-    by_codename = {role_codename(r): r for r in Role if r in COMMUNE_ROLES}
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT g.object_pk, g.codename, count(DISTINCT g.user_id) "
-            f"FROM ({role_grants_sql()}) g "
-            "WHERE g.object_pk = ANY(%s) AND g.codename = ANY(%s) GROUP BY 1, 2",
-            [*[unit_content_type().pk] * 4, [str(i) for i in ids], list(by_codename)],
+def _commitments(model: Any, rows: Any, target: Any, add: Any) -> None:
+    """What the open objects of `model` (`rows`) commit of each budget, if
+    the model says it commits one (`COMMITS_BUDGET`)."""
+    if not hasattr(model, "COMMITS_BUDGET"):
+        return
+    fk, committed, paid = model.COMMITS_BUDGET
+    found = list(
+        rows.filter(**{f"{fk}__isnull": False})
+        .annotate(target=target)
+        .values("commune_id", "target", fk)
+        .annotate(n=Count("pk"), committed=Sum(committed), paid=Sum(paid))
+        .order_by()
+    )
+    budgets = model._meta.get_field(fk).related_model.objects.in_bulk({r[fk] for r in found})
+    for row in found:
+        detail = _("%(committed)s committed, %(paid)s paid") % {
+            "committed": money(row["committed"]),
+            "paid": money(row["paid"]),
+        }
+        add("budgets", budgets[row[fk]], detail, row, row["n"])
+
+
+def _quotas(
+    effective: dt.date, ids: list[int], portions: dict[int, list[Portion]], add: Any
+) -> None:
+    """The recuperation quotas of the year of the date and after that govern
+    the former units (their own, or their district's), with the people each
+    former unit listed against them: a district's goes on governing the
+    communes formed from its communes (shared); a commune's own is not
+    carried (the new commune is given its own)."""
+    formers = Unit.objects.filter(pk__in=ids).values_list("pk", "parent_id")
+    parents = dict(formers)
+    quotas = RecuperationQuota.objects.filter(
+        year__gte=effective.year, area_id__in={*ids, *parents.values()}
+    ).select_related("area")
+    listed = Counter(
+        (r["commune_id"], r["year"])
+        for r in Recuperation.objects.filter(commune_id__in=ids, year__gte=effective.year).values(
+            "commune_id", "year"
         )
-        for object_pk, codename, n in cur.fetchall():
-            for part in portions.get(int(object_pk), []):
-                row = {"commune_id": int(object_pk), "target": part.successor.pk}
-                add("grants", ROLE_LABELS[by_codename[codename]], "", row, n)
+    )
+    for q in quotas.order_by("year", "area_id"):
+        governed = [pk for pk in ids if q.area_id in (pk, parents[pk])]
+        for pk in governed:
+            own = q.area_id == pk
+            if not own and any(o.area_id == pk and o.year == q.year for o in quotas):
+                continue  # the commune's own quota governs it, not the district's
+            what = _("Recuperation quota %(year)s of %(area)s") % {
+                "year": q.year,
+                "area": q.area.name,
+            }
+            detail = (
+                _("%(quota)s people; not carried: the new commune is given its own")
+                if own
+                else _("%(quota)s people; shared by the communes formed from it")
+            ) % {"quota": number(q.quota)}
+            row = {
+                "commune_id": pk,
+                "target": portions[pk][0].successor.pk if portions.get(pk) else None,
+            }
+            add("budgets", what, detail, row, listed[(pk, q.year)])
+
+
+def _grants(plan: Plan, ids: list[int], portions: dict[int, list[Portion]], add: Any) -> None:
+    """Users of each commune role carried from a former unit to a successor,
+    as the run will grant them (`staff.carried_roles`)."""
+    counts = Counter(
+        (c.former_id, c.successor_id, c.role) for c in carried_roles(plan.effective, ids, portions)
+    )
+    for (former_id, successor_id, role), n in sorted(counts.items()):
+        row = {"commune_id": former_id, "target": successor_id}
+        add("grants", ROLE_LABELS[Role(role)], "", row, n)

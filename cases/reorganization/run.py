@@ -8,12 +8,14 @@ changes nothing):
   entitlements, recuperation lists: not in a terminal state), each with an
   audit event in the successor's chain ("from A to B under decision X"), and
   the rows that belong to them (payroll lines, gift-list rows: their commune
-  follows their list);
+  follows their list, unless they are settled: a line paid, a gift handed
+  over keep the unit they were settled in);
 - the people registered there (their commune follows the merge) and the
   notifications not yet read;
-- the commune roles: whoever held one on the former unit holds it on the
-  successor (the former grants stay, to read its history), so claimed tasks
-  stay with people who may still act on them;
+- the commune roles, as the staff mapping says (`staff.carried_roles`; by
+  default whoever held one on the former unit holds it on each successor;
+  the former grants stay, to read its history), so claimed tasks stay with
+  people who may still act on them;
 - the open tasks: they wait in the successor; in a commune of the two-level
   government a task waiting for a district role passes to the commune role
   that took its work over, unclaimed (the in-flight rule of
@@ -45,7 +47,7 @@ from viewflow.workflow.status import STATUS
 
 from cases.allowances.models import Payroll, PayrollState
 from cases.models import AdministrativeUnit, Person, PersonAddress, UnitChange
-from cases.reorganization.plan import followers, has_field, open_work_models
+from cases.reorganization.plan import followers, following_rows, has_field, open_work_models
 from cases.reorganization.portions import (
     Portion,
     is_split,
@@ -53,6 +55,7 @@ from cases.reorganization.portions import (
     target_expression,
     unmapped,
 )
+from cases.reorganization.staff import Carry, carried_roles, carries_to
 from notifications.models import Notification
 from workflows import audit
 from workflows.actors import User
@@ -144,9 +147,12 @@ def reorganize(
         _refuse_unmapped(pending, portions)
         if not payroll_in_flight:
             _refuse_payroll_in_flight(pending)
+        carries = carried_roles(effective, list(pending), portions)
         move = Move(decision=decision, effective=effective, actor=actor, result=result)
         for former_id, former in pending.items():
             parts = portions.get(former_id, [])
+            # The roles first: a claimed task stays with whoever may act on it there.
+            move.roles(former, carries)
             for part in parts:
                 move.portion(former, part, whole=not is_split(parts))
             # A split unit has no one successor; a unit abolished with its
@@ -214,12 +220,28 @@ class Move:
     actor: User | None
     result: RunResult
 
+    def roles(self, former: Unit, carries: list[Carry]) -> None:
+        """Grant the commune roles carried from `former` (`staff.carried_roles`)."""
+        for successor_id, holders in sorted(carries_to(carries, former.pk).items()):
+            self.result.grants += roles_carry(
+                actor=self.actor,
+                former=former,
+                successor=Unit.objects.get(pk=successor_id),
+                holders=holders,
+                note=self.decision,
+            )
+
     def portion(self, former: Unit, part: Portion, *, whole: bool) -> None:
-        """Carry the open work, the people (their address history too), the
-        unread notifications (of a whole unit) and the commune roles of
-        `former` that go to `part.successor`; its open tasks wait there."""
+        """Carry the open work, the people (their address history too) and the
+        unread notifications (of a whole unit) of `former` that go to
+        `part.successor`; its open tasks wait there."""
         successor, result = part.successor, self.result
-        data = {"from": _unit_data(former), "to": _unit_data(successor), "decision": self.decision}
+        data = {
+            "from": _unit_data(former),
+            "to": _unit_data(successor),
+            "decision": self.decision,
+            "effective": self.effective.isoformat(),
+        }
         if part.villages:
             data["villages"] = list(part.villages)
         processes: list[int] = []
@@ -236,9 +258,9 @@ class Move:
             # (chosen by the lists still in the former unit), then the objects,
             # one UPDATE ... RETURNING giving what the audit events need.
             for other, fk in followers(model):
-                result.rows += other._default_manager.filter(
-                    **{f"{fk}__in": to_move.values("pk")}
-                ).update(commune_id=successor.pk)
+                result.rows += following_rows(other, fk, to_move.values("pk")).update(
+                    commune_id=successor.pk
+                )
             rows = _update_returning(model, to_move, successor)
             if not rows:
                 continue
@@ -261,9 +283,6 @@ class Move:
             result.notifications += Notification.objects.filter(
                 commune_id=former.pk, read_at__isnull=True
             ).update(commune_id=successor.pk)
-        result.grants += roles_carry(
-            actor=self.actor, former=former, successor=successor, note=self.decision
-        )
         result.tasks += _move_tasks(processes, successor)
 
     def _people(self, former: Unit, part: Portion) -> int:

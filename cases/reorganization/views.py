@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cases.models import UnitChange
-from cases.reorganization.plan import SECTIONS, reorganization_plan
+from cases.reorganization.plan import COUNTED, SECTIONS, reorganization_plan
 from cases.reorganization.run import reorganize
 from cases.views.base import staff_only
 from workflows.actors import signed_in
@@ -94,7 +94,7 @@ class ReorganizationView(View):
             "plan": plan,
             "groups": groups,
             "effective": effective,
-            "totals": [(label, plan.total(key)) for key, label in SECTIONS.items()] if plan else [],
+            "totals": [(SECTIONS[key], plan.total(key)) for key in COUNTED] if plan else [],
             "unverified": bool(plan and any(c.unverified for c in plan.changes)),
             "done": bool(plan and plan.done),
             **extra,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from cases.views.base import CaseflowView
 from workflows.models import ProcedureVersion, StepTimeLimit
 from workflows.permissions import ROLE_LABELS, SENSITIVE_PROCESSES, scope_for
-from workflows.registry import all_specs, route_specs, step_labels
+from workflows.registry import all_specs, in_flight_rule, route_specs, step_labels
 
 # The notes the reference-data migrations stored (workflows 0003, 0007, 0008;
 # cases 0009), as the page reads them in the user's language. A note an
@@ -88,6 +88,7 @@ class ProcessDiagramView(CaseflowView):
             rows=rows,
             specs=all_specs(),
             routes=routes if len(routes) > 1 else [],
+            in_flight=in_flight_rule(code) if len(routes) > 1 else None,
             versions=[
                 (v, v.effective_to(), note_text(v.note))
                 for v in ProcedureVersion.objects.filter(procedure=code).order_by("effective_from")

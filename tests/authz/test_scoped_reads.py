@@ -64,6 +64,7 @@ UNDER_AN_AUTHORIZED_OBJECT = {
     "cases.selectors.case_document_checklist": "the checklist of a case the caller holds",
     "cases.selectors.case_documents": "documents of a case the caller holds",
     "cases.selectors.case_document_get": "a document of a case the caller holds",
+    "cases.selectors.unit_history": "the moves of a case or list the caller holds",
     "cases.selectors.unit_id_by_code": "administrative codes are public; events stay scoped",
     "cases.selectors.task_get": "filtered by `_task_scope_q` (roles per commune)",
     "cases.selectors.tasks_inbox": "filtered by `_task_scope_q` (roles per commune)",

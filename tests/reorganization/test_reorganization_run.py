@@ -153,6 +153,7 @@ def test_the_trail_reads_the_move_and_the_closing_in_vietnamese(work: SimpleName
         "Từ đơn vị": "Phù Lỗ (00448)",
         "Sang đơn vị": "Nội Bài (00433)",
         "Quyết định": DECISION,
+        "Có hiệu lực từ": "01/07/2025",
     }
     closing = presenter.row(AuditEvent.objects.filter(event=CLOSED_EVENT).earliest("id"))
     assert closing.event_label == "Đơn vị hành chính kết thúc do sắp xếp"

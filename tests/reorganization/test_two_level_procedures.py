@@ -14,20 +14,23 @@ from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
 
 from cases.demo.base import seed_units
 from cases.housing.models import HousingCase, HousingState
 from cases.models import AdministrativeUnit, Person
 from cases.reorganization.mapping import load_mapping, read_mapping
 from cases.reorganization.run import reorganize
-from tests.conftest import _grant, upload_all
+from tests.conftest import _grant, sign_in, upload_all
 from tests.factories import PersonFactory
 from workflows import flows
 from workflows.engine import transition
 from workflows.exceptions import NotPermitted
 from workflows.models import AuditEvent
 from workflows.permissions import Role, role_permission, scope_for
-from workflows.registry import spec_for
+from workflows.registry import all_specs, in_flight_rule, register, route_specs, spec_for
+from workflows.specs import InFlight
 
 pytestmark = pytest.mark.django_db
 EFFECTIVE = dt.date(2025, 7, 1)
@@ -192,3 +195,26 @@ def test_the_district_is_abolished_with_its_last_communes_and_its_roles_end(
     # A second run changes nothing.
     again = reorganize(EFFECTIVE, actor=None)
     assert (again.closed, again.roles_ended) == ([], 0)
+
+
+def test_each_process_with_more_than_one_route_states_its_in_flight_rule(
+    users: SimpleNamespace, rehab_users: SimpleNamespace
+) -> None:
+    """The district office's processes switch to the commune route at the step
+    they wait for (the district's roles end); drug rehab's cases keep the
+    version they were filed under. The process page says which."""
+    rules = {code: in_flight_rule(code) for code in all_specs()}
+    for code in rules:
+        assert len(route_specs(code)) == 1 or rules[code] is not None, code
+    assert rules["housing"] == rules["payroll"] == rules["gift_list"] == InFlight.SWITCH
+    assert rules["rehab_compulsory"] == rules["rehab_voluntary"] == InFlight.CONTINUE
+    with pytest.raises(ValueError):  # a devolved process cannot keep the district's route
+        register(all_specs()["housing"], flow=None, devolved=all_specs()["housing"])
+    housing = Client()
+    sign_in(housing, users.officer)
+    html = housing.get(reverse("process_diagram", args=["housing"])).content.decode()
+    assert "chuyển sang quy trình cấp xã từ bước đang chờ" in html
+    rehab = Client()
+    sign_in(rehab, rehab_users.police)
+    html = rehab.get(reverse("process_diagram", args=["rehab_compulsory"])).content.decode()
+    assert "vẫn theo phiên bản áp dụng lúc nộp cho đến khi kết thúc" in html

@@ -170,8 +170,10 @@ class PayrollLine(FSMModelMixin, models.Model):
     (so a person is never paid twice for a month, whatever runs at once), and
     one live arrears line per entitlement, month owed and payroll."""
 
-    # A reorganisation moves the row with its list: its commune is the list's.
+    # A reorganisation moves the row with its list: its commune is the list's,
+    # unless it is settled (paid, carried, returned): history keeps its unit.
     COMMUNE_FOLLOWS = "payroll"
+    COMMUNE_SETTLED = frozenset({LineState.PAID, LineState.CARRIED, LineState.RETURNED})
 
     month = models.DateField(_("payroll month"))
     payroll = models.ForeignKey(Payroll, on_delete=models.PROTECT, related_name="lines")

@@ -1,5 +1,5 @@
 """manage.py reorganize --effective YYYY-MM-DD [--mapping FILE --decision TEXT
-[--unverified]] [--dry-run] [--payroll-in-flight]"""
+[--unverified]] [--staff FILE] [--dry-run] [--payroll-in-flight]"""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from cases.reorganization.cli import command_error, load_file
-from cases.reorganization.plan import SECTIONS, Plan, reorganization_plan
+from cases.reorganization.cli import command_error, load_file, load_staff_file
+from cases.reorganization.plan import COUNTED, SECTIONS, Plan, reorganization_plan
 from cases.reorganization.run import RunResult, reorganize
 from workflows.exceptions import InvalidData
 from workflows.formatting import vn_date
@@ -21,10 +21,12 @@ class Command(BaseCommand):
     help = (
         "The reorganisation of administrative units in force from a date: with --dry-run, "
         "what would move from each former unit to its successor (open work by process and "
-        "state, open tasks, commune roles, unread notifications) and what cannot be mapped, "
+        "state, open tasks, budgets and quotas, commune roles, unread notifications) and "
+        "what cannot be mapped, "
         "without writing. Without --dry-run, carries it across in one transaction and closes "
         "the former units (a second run changes nothing). --mapping loads the official "
-        "mapping first (rolled back with a dry run)."
+        "mapping first, --staff the staff mapping (who of which former unit serves which new "
+        "commune; by default everyone serves each successor), both rolled back with a dry run."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", type=Path, help="the official mapping (.xlsx/.csv)")
         parser.add_argument("--decision", default="", help="the decision the mapping comes from")
         parser.add_argument("--unverified", action="store_true")
+        parser.add_argument(
+            "--staff",
+            type=Path,
+            help="the staff mapping (.xlsx/.csv: username, role, old code, new code)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
         parser.add_argument(
             "--payroll-in-flight",
@@ -51,6 +58,8 @@ class Command(BaseCommand):
                         decision=options["decision"],
                         unverified=options["unverified"],
                     )
+                if options["staff"]:
+                    load_staff_file(options["staff"], effective=effective)
                 if dry_run:
                     output = report(reorganization_plan(effective))
                     transaction.set_rollback(True)
@@ -109,7 +118,7 @@ def report(plan: Plan) -> str:
         )
         for line in plan.unmapped:
             out.append(f"  {line.former.name} ({line.former.code}): {line.text}: {line.count}")
-    totals = ", ".join(f"{SECTIONS[s]} {plan.total(s)}" for s in SECTIONS)
+    totals = ", ".join(f"{SECTIONS[s]} {plan.total(s)}" for s in COUNTED)
     out.append(f"Totals: {totals}; cannot be mapped {sum(x.count for x in plan.unmapped)}")
     out.append("Nothing was written (dry run).")
     return "\n".join(out)
