@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.models import AdministrativeUnit, UnitChange
+from cases.uploads.package import OLE2_MAGIC
 from cases.uploads.spreadsheet import read_sheet
 from cases.uploads.table import find_table, read_csv, title_key
 from workflows.exceptions import InvalidData
@@ -100,7 +101,10 @@ def read_table(
         raise InvalidData(_("The file is empty."), code="file_empty")
     if len(content) > MAX_BYTES:
         raise InvalidData(_("The file is too large."), code="file_too_large")
-    is_xlsx = content.startswith(b"PK") or file_name.lower().endswith(".xlsx")
+    # An old .xls goes to the spreadsheet reader, which asks for an .xlsx.
+    is_xlsx = content.startswith((b"PK", OLE2_MAGIC)) or file_name.lower().endswith(
+        (".xlsx", ".xlsm", ".xls")
+    )
     type_message = _("Only .xlsx (Excel 2007 or later) and .csv files are accepted.")
     sheet = read_sheet(content, type_message=type_message) if is_xlsx else read_csv(content)
 
@@ -111,13 +115,24 @@ def read_table(
             code="bad_header",
         )
 
-    return find_table(
+    table = find_table(
         sheet,
         titles={title_key(t): key for key, titles in columns.items() for t in titles},
         complete=lambda found: required <= found,
         keys=keys,
         on_missing=missing,
     )
+    if table.hidden:
+        # Hidden or filtered-out rows would change units or grant roles
+        # unseen: the office shows them, or deletes them, first.
+        rows = ", ".join(str(n) for n in table.hidden)
+        raise InvalidData(
+            _("Rows %(rows)s are hidden in the sheet: show them or delete them, then load again.")
+            % {"rows": rows},
+            fields={"rows": [rows]},
+            code="hidden_rows",
+        )
+    return table
 
 
 def read_mapping(file_name: str, content: bytes) -> list[MappingRow]:
