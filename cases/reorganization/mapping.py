@@ -87,6 +87,16 @@ def _mapping_errors(errors: list[str]) -> InvalidData:
     return InvalidData(_("The mapping has errors."), fields={"rows": errors}, code="mapping_errors")
 
 
+def checked_rows(rows: list[Any], errors: list[str], refusal: Any) -> list[Any]:
+    """The rows read from a file, or `refusal(errors)` raised when a row is
+    wrong; InvalidData when the sheet has none below its header."""
+    if errors:
+        raise refusal(errors)
+    if not rows:
+        raise InvalidData(_("The sheet has no rows below its header."), code="empty_file")
+    return rows
+
+
 def read_table(
     file_name: str,
     content: bytes,
@@ -161,11 +171,7 @@ def read_mapping(file_name: str, content: bytes) -> list[MappingRow]:
             errors.append(row_error(number, _("a whole unit lists no villages.")))
         else:
             rows.append(row)
-    if errors:
-        raise _mapping_errors(errors)
-    if not rows:
-        raise InvalidData(_("The sheet has no rows below its header."), code="empty_file")
-    return rows
+    return checked_rows(rows, errors, _mapping_errors)
 
 
 def _former_units(rows: list[MappingRow], effective: dt.date, errors: list[str]) -> dict[int, Unit]:

@@ -25,6 +25,7 @@ from cases.reorganization.mapping import (
     LoadResult,
     cell_code,
     cell_text,
+    checked_rows,
     read_table,
     row_error,
 )
@@ -111,11 +112,7 @@ def read_staff(file_name: str, content: bytes) -> list[StaffRow]:
             )
         else:
             rows.append(row)
-    if errors:
-        raise _staff_errors(errors)
-    if not rows:
-        raise InvalidData(_("The sheet has no rows below its header."), code="empty_file")
-    return rows
+    return checked_rows(rows, errors, _staff_errors)
 
 
 def held_roles(unit_ids: list[int]) -> list[tuple[int, str, int]]:

@@ -6,7 +6,6 @@ nothing moved."""
 
 from __future__ import annotations
 
-import datetime as dt
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -19,13 +18,13 @@ from cases.demo.base import seed_units
 from cases.housing.models import HousingCase, HousingKind, HousingProgram, HousingState
 from cases.housing.services import housing_case_create
 from cases.models import AdministrativeUnit, Person
-from cases.reorganization.mapping import load_mapping, read_mapping
 from cases.reorganization.plan import reorganization_plan
 from cases.reorganization.run import CLOSED_EVENT, MOVED_EVENT, reorganize
 from cases.selectors import cases_for_user
 from notifications.models import Notification
 from tests.conftest import sign_in
 from tests.factories import PersonFactory
+from tests.reorganization.mappings import DECISION, EFFECTIVE, MERGE, load
 from workflows import flows
 from workflows.audit import verify
 from workflows.audit_presenter import EventPresenter
@@ -35,19 +34,6 @@ from workflows.models import AuditEvent
 from workflows.permissions import forget_scope, may_create_case, scope_for
 
 pytestmark = pytest.mark.django_db
-EFFECTIVE = dt.date(2025, 7, 1)
-DECISION = "Nghị quyết 1656/NQ-UBTVQH15"
-HEADER = "Mã ĐVHC cũ,Tên ĐVHC cũ,Mã ĐVHC mới,Tên ĐVHC mới,Toàn bộ/một phần,Thôn\n"
-MERGE = HEADER + (
-    "00448,Phù Lỗ,00433,Nội Bài,Toàn bộ,\n"
-    "00433,Thanh Xuân,00433,Nội Bài,Toàn bộ,\n"
-    "00382,Minh Trí,00382,Kim Anh,Toàn bộ,\n"
-)
-
-
-def load(text: str) -> None:
-    rows = read_mapping("mapping.csv", text.encode())
-    load_mapping(rows, effective=EFFECTIVE, decision=DECISION)
 
 
 @pytest.fixture
